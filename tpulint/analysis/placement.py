@@ -1,0 +1,209 @@
+"""Predict where Edge TPU compiler 16 places each operator, and why.
+
+Two steps, as the compiler takes them:
+
+1. Each operator is checked on its own (`support.check_operator`): supported type, 8-bit tensors,
+   mapped rank, its constraints and size limits. An operator that fails stays on the CPU with the
+   status of its first violation.
+2. The operators that pass are grouped the way TensorFlow Lite partitions a graph for a delegate:
+   walking the execution order, each group takes every ready operator of one kind (delegated or
+   not) until none is left, so a supported operator that needs a CPU result lands in a later
+   group. The compiler keeps one Edge TPU group, the first; supported operators in any other
+   group report "More than one subgraph is not supported". This keeps independent branches on the
+   TPU after an unrelated CPU operator, and a leading CPU QUANTIZE does not split the graph.
+
+A model the compiler cannot take at all (an operator version it cannot parse, tensors with
+dynamic sizes, a model that is not quantized) is a `Fatal` prediction: nothing is compiled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tpulint.analysis import limits, status
+from tpulint.analysis.graph import Graph
+from tpulint.analysis.support import OperatorView, Violation, check_operator
+from tpulint.analysis.versions import parse_verdict
+from tpulint.ir import Model, Operator, Subgraph
+
+TPU = "tpu"
+CPU = "cpu"
+
+
+@dataclass(frozen=True, slots=True)
+class OperatorPlacement:
+    index: int
+    placement: str
+    reason: str
+    violations: tuple[Violation, ...] = ()
+    cause: int | None = None  # for a stranded operator: the CPU operator that separates it
+    confidence: str = "high"
+
+
+@dataclass(frozen=True, slots=True)
+class Fatal:
+    """Why the compiler would reject the whole model, in its words, and what causes it."""
+
+    message: str
+    cause: str
+    operator: int | None = None
+    confidence: str = "high"
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    subgraph: int
+    operators: tuple[OperatorPlacement, ...]
+    fatal: tuple[Fatal, ...] = ()
+
+    @property
+    def tpu_count(self) -> int:
+        return sum(1 for op in self.operators if op.placement == TPU)
+
+    @property
+    def cpu_count(self) -> int:
+        return len(self.operators) - self.tpu_count
+
+    @property
+    def edgetpu_subgraphs(self) -> int:
+        return 1 if self.tpu_count else 0
+
+
+def predict(model: Model, subgraph: Subgraph, graph: Graph | None = None,
+            runtime: int = limits.DEFAULT_RUNTIME) -> Prediction:
+    graph = graph or Graph(subgraph)
+    if model.compiled:
+        return _compiled(model, subgraph)
+    own = [tuple(check_operator(OperatorView(model, subgraph, op), runtime))
+           for op in subgraph.operators]
+    eligible = [not violations for violations in own]
+    groups = partition(subgraph, graph, eligible)
+    region = next((ops for kind, ops in groups if kind), [])
+    region_set = set(region)
+    placements = []
+    for op in subgraph.operators:
+        violations = own[op.index]
+        if violations:
+            placements.append(OperatorPlacement(
+                op.index, CPU, violations[0].status, violations,
+                confidence=_confidence(violations[0]),
+            ))
+        elif op.index in region_set:
+            placements.append(OperatorPlacement(op.index, TPU, status.MAPPED))
+        else:
+            placements.append(OperatorPlacement(
+                op.index, CPU, status.MORE_THAN_ONE_SUBGRAPH,
+                cause=_separating_cause(graph, op.index, own),
+            ))
+    fatal = fatal_outcomes(model, subgraph)
+    if fatal:
+        placements = [p if p.placement == CPU else
+                      OperatorPlacement(p.index, CPU, fatal[0].message, confidence="high")
+                      for p in placements]
+    return Prediction(subgraph.index, tuple(placements), tuple(fatal))
+
+
+def partition(subgraph: Subgraph, graph: Graph, eligible: list[bool]) -> list[tuple[bool, list[int]]]:
+    """Group operators as TensorFlow Lite does for a delegate: (delegated?, operators) in order."""
+    produced = [graph.producer(t) for t in range(len(subgraph.tensors))]
+    done = [False] * len(subgraph.operators)
+    remaining = len(done)
+    groups: list[tuple[bool, list[int]]] = []
+    while remaining:
+        kind: bool | None = None
+        members: list[int] = []
+        progress = True
+        while progress:
+            progress = False
+            for op in subgraph.operators:
+                if done[op.index] or not _ready(op, produced, done):
+                    continue
+                if kind is None:
+                    kind = eligible[op.index]
+                if eligible[op.index] == kind:
+                    done[op.index] = True
+                    members.append(op.index)
+                    progress = True
+        if not members:  # a cycle: what is left can never become ready
+            break
+        remaining -= len(members)
+        groups.append((bool(kind), members))
+    return groups
+
+
+def _ready(op: Operator, produced: list[int | None], done: list[bool]) -> bool:
+    for tensor in op.inputs:
+        if tensor >= 0:
+            producer = produced[tensor]
+            if producer is not None and not done[producer]:
+                return False
+    return True
+
+
+def _separating_cause(graph: Graph, index: int,
+                      own: list[tuple[Violation, ...]]) -> int | None:
+    """The latest CPU operator (by its own violations) that `index` depends on."""
+    causes = [op for op in graph.ancestors([index]) if own[op]]
+    return max(causes) if causes else None
+
+
+def _confidence(violation: Violation) -> str:
+    return "high" if violation.constraint.basis == "documented" else "medium"
+
+
+def _compiled(model: Model, subgraph: Subgraph) -> Prediction:
+    """A compiled model says itself what runs where: `edgetpu-custom-op` on the TPU, the rest not."""
+    placements = []
+    for op in subgraph.operators:
+        if op.is_edgetpu:
+            placements.append(OperatorPlacement(op.index, TPU, status.MAPPED))
+            continue
+        violations = tuple(check_operator(OperatorView(model, subgraph, op)))
+        reason = violations[0].status if violations else status.MORE_THAN_ONE_SUBGRAPH
+        placements.append(OperatorPlacement(op.index, CPU, reason, violations))
+    return Prediction(subgraph.index, tuple(placements))
+
+
+def fatal_outcomes(model: Model, subgraph: Subgraph) -> list[Fatal]:
+    """What makes the compiler refuse the whole model."""
+    found: list[Fatal] = []
+    for op in subgraph.operators:
+        verdict = parse_verdict(op.opcode, op.builtin_code, op.version)
+        if verdict == "unknown":
+            if op.opcode.startswith("BUILTIN_"):
+                message = f"Op builtin_code out of range: {op.builtin_code}"
+            else:
+                message = (f"Didn't find op for builtin opcode '{op.opcode}' version "
+                           f"'{op.version}'")
+            found.append(Fatal(message, f"{op.opcode} v{op.version} is newer than compiler 16",
+                               op.index))
+    for tensor in subgraph.tensors:
+        if _dynamic(tensor.shape_signature):
+            found.append(Fatal(
+                "Attempting to use a delegate that only supports static-sized tensors with a "
+                "graph that has dynamic-sized tensors",
+                f"tensor '{tensor.name}' has dynamic dimensions {list(tensor.shape_signature or ())}",
+                confidence="medium",
+            ))
+            break
+    hybrid = next((op for op in subgraph.operators if _is_hybrid(subgraph, op)), None)
+    if hybrid is not None:
+        found.append(Fatal(
+            "Model not quantized",
+            f"{hybrid.opcode} computes in float with 8-bit weights (dynamic-range quantization)",
+            hybrid.index,
+        ))
+    return found
+
+
+def _dynamic(signature: tuple[int, ...] | None) -> bool:
+    """A size unknown until run time, other than the batch (which compiles as its stored 1)."""
+    return bool(signature) and any(size < 0 for size in signature[1:])  # type: ignore[index]
+
+
+def _is_hybrid(subgraph: Subgraph, op: Operator) -> bool:
+    """Float activations with 8-bit quantized constant weights: dynamic-range quantization."""
+    tensors = subgraph.op_inputs(op)
+    has_float_activation = any(not t.constant and t.dtype == "float32" for t in tensors)
+    has_int_weights = any(t.constant and t.is_8bit and t.quantized for t in tensors)
+    return has_float_activation and has_int_weights

@@ -1,0 +1,214 @@
+"""The in-memory model every analysis and rule works on.
+
+Plain, frozen data read from a `.tflite` flatbuffer. Operators keep the file's execution order and
+their index in it; tensors are referred to by index. Constant data stays in the file: `Model.data`
+returns a view of a buffer on demand, so checking a model never copies its weights.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+EDGETPU_CUSTOM_CODE = "edgetpu-custom-op"
+INTEGER_8BIT = frozenset({"int8", "uint8"})
+
+
+class ByteSource(Protocol):
+    """What a model's bytes come from: `bytes` or an `mmap`."""
+
+    def __len__(self) -> int: ...
+    def __getitem__(self, index: slice) -> bytes: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Quantization:
+    scale: tuple[float, ...] = ()
+    zero_point: tuple[int, ...] = ()
+    axis: int = 0
+    min: tuple[float, ...] = ()
+    max: tuple[float, ...] = ()
+    custom: bool = False
+
+    @property
+    def per_axis(self) -> bool:
+        return len(self.scale) > 1
+
+    @property
+    def has_scale(self) -> bool:
+        return bool(self.scale)
+
+
+@dataclass(frozen=True, slots=True)
+class Tensor:
+    index: int
+    name: str
+    dtype: str
+    shape: tuple[int, ...]
+    shape_signature: tuple[int, ...] | None
+    quantization: Quantization | None
+    buffer: int
+    constant: bool
+    # As written by the converter; converters before has_rank existed leave it False for scalars.
+    has_rank: bool = True
+    is_variable: bool = False
+    sparse: bool = False
+
+    @property
+    def rank(self) -> int:
+        return len(self.shape)
+
+    @property
+    def dynamic_dims(self) -> tuple[int, ...]:
+        """Axes whose size is only known at run time (-1 in the shape signature)."""
+        signature = self.shape_signature or ()
+        return tuple(axis for axis, size in enumerate(signature) if size < 0)
+
+    @property
+    def elements(self) -> int:
+        count = 1
+        for size in self.shape:
+            count *= max(size, 0)
+        return count
+
+    @property
+    def is_8bit(self) -> bool:
+        return self.dtype in INTEGER_8BIT
+
+    @property
+    def quantized(self) -> bool:
+        return self.quantization is not None and self.quantization.has_scale
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledPackage:
+    """What the Edge TPU compiler wrote into an `edgetpu-custom-op`."""
+
+    compiler_version: str | None
+    min_runtime_version: int | None
+    parameter_bytes: int
+
+
+@dataclass(frozen=True, slots=True)
+class Operator:
+    index: int
+    opcode: str
+    builtin_code: int
+    version: int
+    inputs: tuple[int, ...]
+    outputs: tuple[int, ...]
+    options: Mapping[str, Any] = field(default_factory=dict)
+    options_type: str | None = None
+    custom_code: str | None = None
+    intermediates: tuple[int, ...] = ()
+    custom_options_size: int = 0
+    compiled: CompiledPackage | None = None
+
+    @property
+    def is_custom(self) -> bool:
+        return self.custom_code is not None
+
+    @property
+    def is_edgetpu(self) -> bool:
+        return self.custom_code == EDGETPU_CUSTOM_CODE
+
+    @property
+    def label(self) -> str:
+        """`CONV_2D`, or the custom code of a custom operator."""
+        return self.custom_code if self.custom_code is not None else self.opcode
+
+
+@dataclass(frozen=True, slots=True)
+class Subgraph:
+    index: int
+    name: str
+    tensors: tuple[Tensor, ...]
+    operators: tuple[Operator, ...]
+    inputs: tuple[int, ...]
+    outputs: tuple[int, ...]
+
+    def tensor(self, index: int) -> Tensor | None:
+        """The tensor at `index`, or None for an optional input left out (-1) or a bad index."""
+        return self.tensors[index] if 0 <= index < len(self.tensors) else None
+
+    def op_inputs(self, op: Operator) -> list[Tensor]:
+        return [t for t in map(self.tensor, op.inputs) if t is not None]
+
+    def op_outputs(self, op: Operator) -> list[Tensor]:
+        return [t for t in map(self.tensor, op.outputs) if t is not None]
+
+
+@dataclass(frozen=True, slots=True)
+class Signature:
+    key: str
+    subgraph: int
+    inputs: tuple[tuple[str, int], ...]
+    outputs: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class BufferSpan:
+    """Where a buffer's bytes lie in the file (offset 0 and size 0 for an empty buffer)."""
+
+    offset: int
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class Model:
+    path: str
+    file_size: int
+    schema_version: int
+    description: str
+    subgraphs: tuple[Subgraph, ...]
+    buffers: tuple[BufferSpan, ...]
+    signatures: tuple[Signature, ...] = ()
+    metadata: Mapping[str, int] = field(default_factory=dict)
+    min_runtime_version: str | None = None
+    source: ByteSource | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def main(self) -> Subgraph:
+        return self.subgraphs[0]
+
+    @property
+    def compiled(self) -> bool:
+        return any(op.is_edgetpu for sg in self.subgraphs for op in sg.operators)
+
+    def data(self, tensor: Tensor) -> memoryview:
+        """The constant bytes of `tensor` (empty for activations), read from the file now."""
+        if not 0 < tensor.buffer < len(self.buffers) or self.source is None:
+            return memoryview(b"")
+        span = self.buffers[tensor.buffer]
+        return memoryview(self.source[span.offset : span.offset + span.size])
+
+    def data_size(self, tensor: Tensor) -> int:
+        if not 0 < tensor.buffer < len(self.buffers):
+            return 0
+        return self.buffers[tensor.buffer].size
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where a finding points: a model, optionally one subgraph's operator or tensor."""
+
+    path: str
+    subgraph: int | None = None
+    operator: int | None = None
+    tensor: int | None = None
+
+    def __str__(self) -> str:
+        if self.subgraph is None:
+            return self.path
+        if self.operator is not None:
+            return f"{self.path}:sg{self.subgraph}/op{self.operator}"
+        if self.tensor is not None:
+            return f"{self.path}:sg{self.subgraph}/t{self.tensor}"
+        return f"{self.path}:sg{self.subgraph}"
+
+    @property
+    def anchor(self) -> str:
+        """The part after the path: `sg0/op12`, `sg0/t34`, `sg0` or empty."""
+        text = str(self)
+        return text[len(self.path) + 1 :] if len(text) > len(self.path) else ""

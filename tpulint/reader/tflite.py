@@ -1,0 +1,274 @@
+"""TensorFlow Lite flatbuffer to `tpulint.ir.Model`, one named parse step at a time."""
+
+from __future__ import annotations
+
+import mmap
+import os
+import struct
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from tpulint._schema import tflite as schema
+from tpulint.ir import (
+    EDGETPU_CUSTOM_CODE,
+    BufferSpan,
+    ByteSource,
+    Model,
+    Operator,
+    Quantization,
+    Signature,
+    Subgraph,
+    Tensor,
+)
+from tpulint.reader.errors import ModelReadError
+from tpulint.reader.wire import Table, Wire, WireError
+
+# Files below this size are read whole; larger ones are mapped so weights are never loaded.
+_MAP_THRESHOLD = 1 << 20
+
+_LFS_POINTER = b"version https://git-lfs.github.com/spec/"
+# What a file that is not TensorFlow Lite most often is, by its first bytes.
+_OTHER_FORMATS = (
+    (b"PK\x03\x04", "a zip archive (a Keras .keras model or a zipped export?)"),
+    (b"\x89HDF\r\n\x1a\n", "an HDF5 file (a Keras .h5 model?)"),
+    (b"\x08", "possibly an ONNX or protobuf file"),
+)
+
+_ENUM_NAMES: dict[str, dict[int, str]] = {
+    "ActivationFunctionType": schema.ACTIVATION_FUNCTION_TYPE,
+    "Padding": schema.PADDING,
+    "TensorType": schema.TENSOR_TYPE,
+    "FullyConnectedOptionsWeightsFormat": schema.FULLY_CONNECTED_OPTIONS_WEIGHTS_FORMAT,
+    "LSTMKernelType": schema.LSTM_KERNEL_TYPE,
+    "MirrorPadMode": schema.MIRROR_PAD_MODE,
+}
+
+
+def read_model(path: str | os.PathLike[str]) -> Model:
+    """Read the model at `path`; large files are memory-mapped, never read whole."""
+    name = os.fspath(path)
+    try:
+        with open(name, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size < _MAP_THRESHOLD:
+                data: ByteSource = handle.read()
+            else:
+                data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    except FileNotFoundError:
+        raise ModelReadError(name, "open", "no such file") from None
+    except IsADirectoryError:
+        raise ModelReadError(name, "open", "is a directory") from None
+    except PermissionError:
+        raise ModelReadError(name, "open", "permission denied") from None
+    except OSError as error:
+        raise ModelReadError(name, "open", error.strerror or str(error)) from None
+    return read_model_bytes(data, name)
+
+
+def read_model_bytes(data: ByteSource, path: str = "<bytes>") -> Model:
+    _identify(data, path)
+    wire = Wire(data)
+    with _step(path, "model header"):
+        root = wire.root("Model")
+        version = root.get("version")
+        description = root.get("description") or ""
+    with _step(path, "buffers"):
+        buffers = tuple(_buffer(table, index, wire.size) for index, table in
+                        enumerate(root.get("buffers")))
+    with _step(path, "operator codes"):
+        codes = [_operator_code(table) for table in root.get("operator_codes")]
+    subgraphs = []
+    for index, table in enumerate(_tables(root, "subgraphs", path)):
+        subgraphs.append(_subgraph(table, index, codes, buffers, wire, path))
+    if not subgraphs:
+        raise ModelReadError(path, "subgraphs", "the model has no subgraph")
+    with _step(path, "metadata"):
+        metadata = {entry.get("name") or "": entry.get("buffer") for entry in root.get("metadata")}
+        min_runtime = _metadata_text(metadata.get("min_runtime_version"), buffers, data)
+    with _step(path, "signature defs"):
+        signatures = tuple(_signature(table) for table in root.get("signature_defs"))
+    return Model(
+        path=path,
+        file_size=wire.size,
+        schema_version=version,
+        description=description,
+        subgraphs=tuple(subgraphs),
+        buffers=buffers,
+        signatures=signatures,
+        metadata=metadata,
+        min_runtime_version=min_runtime,
+        source=data,
+    )
+
+
+@contextmanager
+def _step(path: str, step: str) -> Iterator[None]:
+    try:
+        yield
+    except (WireError, struct.error, UnicodeDecodeError, IndexError, KeyError) as error:
+        raise ModelReadError(path, step, f"{error} (truncated or corrupt file)") from None
+
+
+def _identify(data: ByteSource, path: str) -> None:
+    head = bytes(data[:64])
+    if not head:
+        raise ModelReadError(path, "file identifier", "the file is empty")
+    if head.startswith(_LFS_POINTER):
+        raise ModelReadError(path, "file identifier",
+                             "this is a Git LFS pointer, not the model: run `git lfs pull`")
+    if len(data) < 8:
+        raise ModelReadError(path, "file identifier",
+                             f"{len(data)} bytes is too short for a TensorFlow Lite model")
+    if head[4:8] != schema.FILE_IDENTIFIER:
+        guess = next((what for magic, what in _OTHER_FORMATS if head.startswith(magic)), None)
+        reason = f"not a TensorFlow Lite model (no 'TFL3' identifier{'; ' + guess if guess else ''})"
+        raise ModelReadError(path, "file identifier", reason)
+
+
+def _tables(root: Table, field: str, path: str) -> list[Table]:
+    with _step(path, field):
+        tables: list[Table] = root.get(field)
+        return tables
+
+
+def _buffer(table: Table, index: int, file_size: int) -> BufferSpan:
+    start, size = table.span("data")
+    if not size:
+        # Models over 2 GB keep data outside the flatbuffer; offsets count from the file start.
+        offset, size = table.get("offset"), table.get("size")
+        start = offset if offset > 1 else 0
+        size = size if offset > 1 else 0
+        if start + size > file_size:
+            raise WireError(f"buffer {index} ends at byte {start + size}, after the end of the file")
+    return BufferSpan(start, size)
+
+
+def _operator_code(table: Table) -> tuple[int, int, str | None]:
+    code = max(table.get("deprecated_builtin_code"), table.get("builtin_code"))
+    custom = table.get("custom_code") if table.has("custom_code") else None
+    return code, table.get("version"), custom
+
+
+def _subgraph(table: Table, index: int, codes: list[tuple[int, int, str | None]],
+              buffers: tuple[BufferSpan, ...], wire: Wire, path: str) -> Subgraph:
+    with _step(path, f"subgraph {index} tensors"):
+        tensors = tuple(_tensor(t, i, buffers) for i, t in enumerate(table.get("tensors")))
+        inputs, outputs = table.get("inputs"), table.get("outputs")
+        _check_indices(inputs + outputs, len(tensors), "the subgraph's inputs and outputs")
+    with _step(path, f"subgraph {index} operators"):
+        operators = tuple(_operator(t, i, codes, len(tensors), wire)
+                          for i, t in enumerate(table.get("operators")))
+    return Subgraph(index, table.get("name") or "", tensors, operators, inputs, outputs)
+
+
+def _tensor(table: Table, index: int, buffers: tuple[BufferSpan, ...]) -> Tensor:
+    dtype_code = table.get("type")
+    buffer = table.get("buffer")
+    signature = table.get("shape_signature") if table.has("shape_signature") else None
+    return Tensor(
+        index=index,
+        name=table.get("name") or "",
+        dtype=schema.TENSOR_TYPE.get(dtype_code, f"type{dtype_code}").lower(),
+        shape=table.get("shape"),
+        shape_signature=signature,
+        quantization=_quantization(table.get("quantization")),
+        buffer=buffer,
+        constant=0 < buffer < len(buffers) and buffers[buffer].size > 0,
+        has_rank=table.get("has_rank"),
+        is_variable=table.get("is_variable"),
+        sparse=table.has("sparsity"),
+    )
+
+
+def _quantization(table: Table | None) -> Quantization | None:
+    if table is None:
+        return None
+    return Quantization(
+        scale=table.get("scale"),
+        zero_point=table.get("zero_point"),
+        axis=table.get("quantized_dimension"),
+        min=table.get("min"),
+        max=table.get("max"),
+        custom=table.get("details_type") != 0,
+    )
+
+
+def _operator(table: Table, index: int, codes: list[tuple[int, int, str | None]],
+              tensor_count: int, wire: Wire) -> Operator:
+    code_index = table.get("opcode_index")
+    if code_index >= len(codes):
+        raise WireError(f"operator {index} uses operator code {code_index} of {len(codes)}")
+    builtin, version, custom = codes[code_index]
+    inputs, outputs = table.get("inputs"), table.get("outputs")
+    intermediates = table.get("intermediates")
+    _check_indices(inputs + outputs + intermediates, tensor_count, f"operator {index}")
+    options_type = schema.BUILTIN_OPTIONS.get(table.get("builtin_options_type"))
+    options = _options(table, options_type) if options_type else {}
+    start, size = table.span("custom_options")
+    compiled = None
+    if custom == EDGETPU_CUSTOM_CODE and size:
+        from tpulint.reader.edgetpu import read_package
+
+        compiled = read_package(bytes(wire.data[start : start + size]))
+    opcode = schema.BUILTIN_OPERATOR.get(builtin, f"BUILTIN_{builtin}")
+    return Operator(
+        index=index,
+        opcode=opcode,
+        builtin_code=builtin,
+        version=version,
+        inputs=inputs,
+        outputs=outputs,
+        options=options,
+        options_type=options_type if options_type != "NONE" else None,
+        custom_code=custom,
+        intermediates=intermediates,
+        custom_options_size=size,
+        compiled=compiled,
+    )
+
+
+def _options(table: Table, options_type: str) -> dict[str, Any]:
+    fields = schema.TABLES.get(options_type)
+    options_table = table.union("builtin_options", options_type) if fields else None
+    if options_table is None or fields is None:
+        return {}
+    options: dict[str, Any] = {}
+    for name, (_slot, kind, detail, _default) in fields.items():
+        value = options_table.get(name)
+        if kind == "enum":
+            enum = detail.split(":")[1]
+            # An absent tensor type means "not set", not FLOAT32 (its zero value).
+            if enum == "TensorType" and not options_table.has(name):
+                value = None
+            else:
+                value = _ENUM_NAMES.get(enum, {}).get(value, value)
+        options[name] = value
+    return options
+
+
+def _check_indices(indices: tuple[int, ...], count: int, owner: str) -> None:
+    for index in indices:
+        if index < -1 or index >= count:
+            raise WireError(f"{owner} refers to tensor {index} of {count}")
+
+
+def _metadata_text(buffer: int | None, buffers: tuple[BufferSpan, ...],
+                   data: ByteSource) -> str | None:
+    if buffer is None or not 0 < buffer < len(buffers):
+        return None
+    span = buffers[buffer]
+    raw = bytes(data[span.offset : span.offset + min(span.size, 64)])
+    return raw.split(b"\0", 1)[0].decode("ascii", "replace") or None
+
+
+def _signature(table: Table) -> Signature:
+    def tensor_map(field: str) -> tuple[tuple[str, int], ...]:
+        return tuple((t.get("name") or "", t.get("tensor_index")) for t in table.get(field))
+
+    return Signature(
+        key=table.get("signature_key") or "",
+        subgraph=table.get("subgraph_index"),
+        inputs=tensor_map("inputs"),
+        outputs=tensor_map("outputs"),
+    )

@@ -1,0 +1,159 @@
+"""Bounds-checked access to FlatBuffer tables, driven by the generated schema bindings.
+
+Every offset read from the file is checked against the file size before it is followed, and every
+vector's claimed length against the bytes that remain, so a corrupt or hostile file ends in a
+`WireError` instead of a wrong answer, a hang or an allocation of billions of elements. The reader
+only descends the schema's fixed tree, so offsets that loop back cannot make it recurse forever.
+
+The layout follows the FlatBuffers binary format: a table starts with a signed offset back to its
+vtable; the vtable holds its own size, the table's size, then one 16-bit field offset per slot.
+(The `flatbuffers` Python runtime implements the same reads, but importing it imports numpy, which
+costs more than the rest of `tpulint check` together.)
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import Any
+
+from tpulint._schema.tflite import TABLES
+from tpulint.ir import ByteSource
+
+# table -> field -> (vtable slot, kind, detail, default), as generated in tpulint._schema
+Schema = dict[str, dict[str, tuple[int, str, str, Any]]]
+
+_U16 = struct.Struct("<H")
+_I32 = struct.Struct("<i")
+_U32 = struct.Struct("<I")
+_SIZES = {fmt: struct.calcsize("<" + fmt) for fmt in "?bBhHiIqQfd"}
+# Shapes, operator inputs and quantization scales are short; a longer scalar vector read as a tuple
+# is a corrupt length, not data (weights and custom options are read as spans, never as tuples).
+MAX_SCALAR_VECTOR = 1 << 20
+
+
+class WireError(Exception):
+    """The bytes do not form the table the schema describes."""
+
+
+class Wire:
+    """A model's bytes with checked primitive reads."""
+
+    __slots__ = ("data", "size")
+
+    def __init__(self, data: ByteSource) -> None:
+        self.data = data
+        self.size = len(data)
+
+    def check(self, pos: int, length: int, what: str) -> None:
+        if pos < 0 or length < 0 or pos + length > self.size:
+            raise WireError(
+                f"{what} at byte {pos} (+{length}) lies outside the file ({self.size} bytes)"
+            )
+
+    def u16(self, pos: int) -> int:
+        self.check(pos, 2, "16-bit field")
+        value: int = _U16.unpack_from(self.data, pos)[0]  # type: ignore[arg-type]
+        return value
+
+    def i32(self, pos: int) -> int:
+        self.check(pos, 4, "offset")
+        value: int = _I32.unpack_from(self.data, pos)[0]  # type: ignore[arg-type]
+        return value
+
+    def u32(self, pos: int) -> int:
+        self.check(pos, 4, "offset")
+        value: int = _U32.unpack_from(self.data, pos)[0]  # type: ignore[arg-type]
+        return value
+
+    def root(self, table: str, schema: Schema = TABLES) -> Table:
+        return Table(self, self.u32(0), table, schema)
+
+
+class Table:
+    """One table of a known schema type at a position in the file."""
+
+    __slots__ = ("fields", "pos", "schema", "size", "vtable", "vtable_size", "wire")
+
+    def __init__(self, wire: Wire, pos: int, table: str, schema: Schema = TABLES) -> None:
+        self.wire = wire
+        self.pos = pos
+        self.schema = schema
+        self.fields = schema[table]
+        vtable = pos - wire.i32(pos)
+        vtable_size = wire.u16(vtable)
+        if vtable_size < 4 or vtable_size % 2:
+            raise WireError(f"{table} at byte {pos} has a malformed vtable")
+        wire.check(vtable, vtable_size, f"{table} vtable")
+        self.vtable = vtable
+        self.vtable_size = vtable_size
+        self.size = wire.u16(vtable + 2)
+        wire.check(pos, self.size, table)
+
+    def _field_pos(self, slot: int) -> int:
+        if slot >= self.vtable_size:
+            return 0
+        offset = self.wire.u16(self.vtable + slot)
+        if offset and offset >= self.size:
+            raise WireError(f"field at byte {self.pos + offset} lies outside its table")
+        return self.pos + offset if offset else 0
+
+    def _target(self, pos: int) -> int:
+        return pos + self.wire.u32(pos)
+
+    def _vector(self, pos: int, element_size: int) -> tuple[int, int]:
+        start = self._target(pos)
+        count = self.wire.u32(start)
+        self.wire.check(start + 4, count * element_size, f"vector of {count} elements")
+        return start + 4, count
+
+    def has(self, name: str) -> bool:
+        return self._field_pos(self.fields[name][0]) != 0
+
+    def get(self, name: str) -> Any:
+        """The field's value: scalar, enum value, str, tuple of scalars, Table or list of Tables."""
+        slot, kind, detail, default = self.fields[name]
+        pos = self._field_pos(slot)
+        if not pos:
+            return () if kind in ("vector", "strings", "tables") else default
+        wire = self.wire
+        if kind == "scalar" or kind == "enum":
+            fmt = detail[0]
+            wire.check(pos, _SIZES[fmt], name)
+            return struct.unpack_from("<" + fmt, wire.data, pos)[0]  # type: ignore[arg-type]
+        if kind == "string":
+            return self._string(pos)
+        if kind == "vector":
+            start, count = self._vector(pos, _SIZES[detail])
+            if count > MAX_SCALAR_VECTOR:
+                raise WireError(f"{name} claims {count} elements")
+            return struct.unpack_from(f"<{count}{detail}", wire.data, start)  # type: ignore[arg-type]
+        if kind == "table":
+            return Table(wire, self._target(pos), detail, self.schema)
+        if kind == "tables" or kind == "strings":
+            start, count = self._vector(pos, 4)
+            items = range(start, start + 4 * count, 4)
+            if kind == "strings":
+                return [self._string(item) for item in items]
+            return [Table(wire, self._target(item), detail, self.schema) for item in items]
+        raise WireError(f"field {name} of kind {kind} cannot be read directly")
+
+    def span(self, name: str) -> tuple[int, int]:
+        """(start, length) of a byte vector, without copying it."""
+        pos = self._field_pos(self.fields[name][0])
+        return self._vector(pos, 1) if pos else (0, 0)
+
+    def spans(self, name: str) -> list[tuple[int, int]]:
+        """(start, length) of each element of a vector of strings, as raw bytes."""
+        pos = self._field_pos(self.fields[name][0])
+        if not pos:
+            return []
+        start, count = self._vector(pos, 4)
+        return [self._vector(item, 1) for item in range(start, start + 4 * count, 4)]
+
+    def union(self, name: str, table: str) -> Table | None:
+        pos = self._field_pos(self.fields[name][0])
+        return Table(self.wire, self._target(pos), table, self.schema) if pos else None
+
+    def _string(self, pos: int) -> str:
+        start, length = self._vector(pos, 1)
+        return bytes(self.wire.data[start : start + length]).decode("utf-8", "replace")

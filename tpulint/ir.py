@@ -66,6 +66,11 @@ class Tensor:
         return tuple(axis for axis, size in enumerate(signature) if size < 0)
 
     @property
+    def dynamic_size(self) -> bool:
+        """A dimension other than the batch is known only at run time."""
+        return any(axis > 0 for axis in self.dynamic_dims)
+
+    @property
     def elements(self) -> int:
         count = 1
         for size in self.shape:

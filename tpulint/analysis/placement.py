@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from tpulint.analysis import limits, status
 from tpulint.analysis.graph import Graph
+from tpulint.analysis.recipe import is_hybrid
 from tpulint.analysis.support import OperatorView, Violation, check_operator
 from tpulint.analysis.versions import parse_verdict
 from tpulint.ir import Model, Operator, Subgraph
@@ -78,8 +79,8 @@ def predict(model: Model, subgraph: Subgraph, graph: Graph | None = None,
            for op in subgraph.operators]
     eligible = [not violations for violations in own]
     groups = partition(subgraph, graph, eligible)
-    region = next((ops for kind, ops in groups if kind), [])
-    region_set = set(region)
+    region = set(next((ops for kind, ops in groups if kind), []))
+    causes = _segment_causes(graph, subgraph, region, own)
     placements = []
     for op in subgraph.operators:
         violations = own[op.index]
@@ -88,12 +89,11 @@ def predict(model: Model, subgraph: Subgraph, graph: Graph | None = None,
                 op.index, CPU, violations[0].status, violations,
                 confidence=_confidence(violations[0]),
             ))
-        elif op.index in region_set:
+        elif op.index in region:
             placements.append(OperatorPlacement(op.index, TPU, status.MAPPED))
         else:
             placements.append(OperatorPlacement(
-                op.index, CPU, status.MORE_THAN_ONE_SUBGRAPH,
-                cause=_separating_cause(graph, op.index, own),
+                op.index, CPU, status.MORE_THAN_ONE_SUBGRAPH, cause=causes[op.index],
             ))
     fatal = fatal_outcomes(model, subgraph)
     if fatal:
@@ -101,6 +101,17 @@ def predict(model: Model, subgraph: Subgraph, graph: Graph | None = None,
                       OperatorPlacement(p.index, CPU, fatal[0].message, confidence="high")
                       for p in placements]
     return Prediction(subgraph.index, tuple(placements), tuple(fatal))
+
+
+def predict_secondary(subgraph: Subgraph) -> Prediction:
+    """Subgraphs other than the first (control-flow bodies, other signatures) run on the CPU.
+
+    How the compiler treats them is not documented; it compiles one Edge TPU region, and only
+    the main subgraph's operators are reported in its operation log.
+    """
+    return Prediction(subgraph.index, tuple(
+        OperatorPlacement(op.index, CPU, status.MORE_THAN_ONE_SUBGRAPH, confidence="low")
+        for op in subgraph.operators))
 
 
 def partition(subgraph: Subgraph, graph: Graph, eligible: list[bool]) -> list[tuple[bool, list[int]]]:
@@ -140,11 +151,25 @@ def _ready(op: Operator, produced: list[int | None], done: list[bool]) -> bool:
     return True
 
 
-def _separating_cause(graph: Graph, index: int,
-                      own: list[tuple[Violation, ...]]) -> int | None:
-    """The latest CPU operator (by its own violations) that `index` depends on."""
-    causes = [op for op in graph.ancestors([index]) if own[op]]
-    return max(causes) if causes else None
+def _segment_causes(graph: Graph, subgraph: Subgraph, region: set[int],
+                    own: list[tuple[Violation, ...]]) -> list[int | None]:
+    """For each operator, the CPU operator where the fallback it depends on starts.
+
+    That is the earliest operator with violations of its own that itself depends on the Edge TPU
+    region (a leading CPU QUANTIZE or CAST starts nothing). One pass in execution order.
+    """
+    after_region = [False] * len(own)
+    cause: list[int | None] = [None] * len(own)
+    for op in subgraph.operators:
+        for pred in graph.predecessors(op.index):
+            if pred in region or after_region[pred]:
+                after_region[op.index] = True
+            candidate = cause[pred]
+            if candidate is None and own[pred] and after_region[pred]:
+                candidate = pred
+            if candidate is not None and (cause[op.index] is None or candidate < cause[op.index]):
+                cause[op.index] = candidate
+    return cause
 
 
 def _confidence(violation: Violation) -> str:
@@ -178,7 +203,7 @@ def fatal_outcomes(model: Model, subgraph: Subgraph) -> list[Fatal]:
             found.append(Fatal(message, f"{op.opcode} v{op.version} is newer than compiler 16",
                                op.index))
     for tensor in subgraph.tensors:
-        if _dynamic(tensor.shape_signature):
+        if tensor.dynamic_size:
             found.append(Fatal(
                 "Attempting to use a delegate that only supports static-sized tensors with a "
                 "graph that has dynamic-sized tensors",
@@ -186,7 +211,7 @@ def fatal_outcomes(model: Model, subgraph: Subgraph) -> list[Fatal]:
                 confidence="medium",
             ))
             break
-    hybrid = next((op for op in subgraph.operators if _is_hybrid(subgraph, op)), None)
+    hybrid = next((op for op in subgraph.operators if is_hybrid(subgraph, op)), None)
     if hybrid is not None:
         found.append(Fatal(
             "Model not quantized",
@@ -194,16 +219,3 @@ def fatal_outcomes(model: Model, subgraph: Subgraph) -> list[Fatal]:
             hybrid.index,
         ))
     return found
-
-
-def _dynamic(signature: tuple[int, ...] | None) -> bool:
-    """A size unknown until run time, other than the batch (which compiles as its stored 1)."""
-    return bool(signature) and any(size < 0 for size in signature[1:])  # type: ignore[index]
-
-
-def _is_hybrid(subgraph: Subgraph, op: Operator) -> bool:
-    """Float activations with 8-bit quantized constant weights: dynamic-range quantization."""
-    tensors = subgraph.op_inputs(op)
-    has_float_activation = any(not t.constant and t.dtype == "float32" for t in tensors)
-    has_int_weights = any(t.constant and t.is_8bit and t.quantized for t in tensors)
-    return has_float_activation and has_int_weights

@@ -10,7 +10,8 @@ class ModelReadError(Exception):
     """
 
     def __init__(self, path: str, step: str, reason: str) -> None:
-        super().__init__(f"{path}: cannot read {step}: {reason}")
+        where = "" if step == "open" else f"{step}: "
+        super().__init__(f"{path}: {where}{reason}")
         self.path = path
         self.step = step
         self.reason = reason

@@ -1,0 +1,47 @@
+"""Flags the operator where a CPU segment starts and the supported operators it drags along.
+
+## What it does
+Reports each operator that runs on the CPU for a reason of its own and has supported operators
+depending on it. Those operators could run on the Edge TPU, but the compiler builds a single
+Edge TPU region: everything downstream of the CPU operator runs on the CPU too ("More than one
+subgraph is not supported"). Independent branches keep mapping.
+
+## Why is this bad?
+One operator in the middle of a network can send most of the network to the CPU, and every
+inference pays for the CPU time and the transfers between CPU and accelerator.
+
+## Example
+fixtures/TPU401/bad_unsupported_mid.tflite (good twin: good_int8.tflite)
+
+## How to fix
+Fix the operator named in the message (see the other finding on it), or move it to the end of
+the graph. `edgetpu_compiler -a` (experimental, undocumented) compiles the stranded operators as
+more Edge TPU subgraphs at the cost of extra transfers; `-i TENSOR` ends the region on purpose.
+
+## Sources
+Coral models-intro ("the compiler cannot partition the model more than once"); google-coral/
+edgetpu#461 (the stranded status); compiled corpus models.
+"""
+
+from collections.abc import Iterator
+
+from tpulint.api import Finding, OperatorContext, Severity, rule, status
+
+
+@rule(code="TPU401", name="cpu-fallback-partition", severity=Severity.WARNING, scope="operator",
+      summary="CPU operator strands supported operators after it")
+def check(ctx: OperatorContext) -> Iterator[Finding]:
+    if ctx.model.compiled or ctx.subgraph.index != 0 or not ctx.violations:
+        return
+    stranded = [p.index for p in ctx.prediction.operators
+                if p.reason == status.MORE_THAN_ONE_SUBGRAPH and p.cause == ctx.op.index]
+    if not stranded:
+        return
+    total = len(ctx.prediction.operators)
+    yield ctx.finding(
+        f"the Edge TPU region ends at {ctx.op.opcode} ({ctx.violations[0].status}): "
+        f"{len(stranded)} supported operator(s) after it run on the CPU too, "
+        f"{ctx.prediction.tpu_count} of {total} stay on the Edge TPU",
+        related=tuple(ctx.operator_location(i) for i in stranded[:10]),
+        data={"stranded": stranded, "status": ctx.violations[0].status},
+    )

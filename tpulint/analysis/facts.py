@@ -1,0 +1,43 @@
+"""Facts about one model, computed once and shared by every rule and report."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from tpulint.analysis import limits
+from tpulint.analysis.graph import Graph
+from tpulint.analysis.memory import MemoryEstimate, estimate
+from tpulint.analysis.placement import TPU, Prediction, predict, predict_secondary
+from tpulint.analysis.recipe import Recipe, classify
+from tpulint.ir import Model
+
+
+class ModelFacts:
+    """Lazily computed analyses of a model; each is computed at most once."""
+
+    def __init__(self, model: Model, runtime: int = limits.DEFAULT_RUNTIME) -> None:
+        self.model = model
+        self.runtime = runtime
+
+    @cached_property
+    def graphs(self) -> tuple[Graph, ...]:
+        return tuple(Graph(sg) for sg in self.model.subgraphs)
+
+    @cached_property
+    def predictions(self) -> tuple[Prediction, ...]:
+        """Placement per subgraph: the main one is compiled, control-flow bodies stay on the CPU."""
+        main = predict(self.model, self.model.main, self.graphs[0], self.runtime)
+        return (main, *(predict_secondary(sg) for sg in self.model.subgraphs[1:]))
+
+    @property
+    def prediction(self) -> Prediction:
+        return self.predictions[0]
+
+    @cached_property
+    def recipe(self) -> Recipe:
+        return classify(self.model)
+
+    @cached_property
+    def memory(self) -> MemoryEstimate:
+        tpu = {op.index for op in self.prediction.operators if op.placement == TPU}
+        return estimate(self.model, self.model.main, tpu)

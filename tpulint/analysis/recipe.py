@@ -1,0 +1,98 @@
+"""Recognise how a model was quantized, from the tensors and operators it contains.
+
+Tutorials give recipes that look quantized and are not what the Edge TPU accepts: float16
+quantization keeps float32 compute, dynamic-range quantization keeps float activations, 16x8
+quantization keeps int16 activations. Naming the recipe lets a finding say what to change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tpulint.ir import Model, Operator, Subgraph
+
+FULL_INTEGER = "full-integer"
+FLOAT = "float"
+FLOAT16 = "float16"
+DYNAMIC_RANGE = "dynamic-range"
+INT16_ACTIVATIONS = "int16-activations"
+MIXED = "mixed"
+COMPILED = "compiled"
+
+FLOAT_TYPES = frozenset({"float32", "float16", "float64", "bfloat16"})
+
+
+@dataclass(frozen=True, slots=True)
+class Recipe:
+    kind: str
+    float_inputs: tuple[int, ...] = ()  # graph inputs converted by a leading QUANTIZE
+    float_outputs: tuple[int, ...] = ()  # graph outputs made by a trailing DEQUANTIZE
+    hybrid_ops: tuple[int, ...] = ()
+    float16_weights: int = 0
+    float_ops: tuple[int, ...] = ()  # operators computing in float between integer ones
+
+
+def classify(model: Model, subgraph: Subgraph | None = None) -> Recipe:
+    sg = subgraph or model.main
+    if model.compiled:
+        return Recipe(COMPILED)
+    edges_in = tuple(i for i in sg.inputs if _feeds_quantize(sg, i))
+    edges_out = tuple(o for o in sg.outputs if _made_by_dequantize(sg, o))
+    hybrid = tuple(op.index for op in sg.operators if is_hybrid(sg, op))
+    float16 = sum(1 for t in sg.tensors if t.constant and t.dtype == "float16")
+    edge_ops = _edge_ops(sg, edges_in, edges_out)
+    float_ops = tuple(op.index for op in sg.operators
+                      if op.index not in edge_ops and _computes_in_float(sg, op))
+    has_int8 = any(t.is_8bit and t.quantized and not t.constant for t in sg.tensors)
+    has_int16 = any(t.dtype == "int16" and not t.constant and t.quantized for t in sg.tensors)
+    if float16 and not has_int8:
+        kind = FLOAT16
+    elif hybrid:
+        kind = DYNAMIC_RANGE
+    elif has_int16:
+        kind = INT16_ACTIVATIONS
+    elif float_ops and not has_int8:
+        kind = FLOAT
+    elif float_ops:
+        kind = MIXED
+    else:
+        kind = FULL_INTEGER
+    return Recipe(kind, edges_in, edges_out, hybrid, float16, float_ops)
+
+
+def is_hybrid(subgraph: Subgraph, op: Operator) -> bool:
+    """Float activations with 8-bit quantized constant weights: dynamic-range quantization."""
+    tensors = subgraph.op_inputs(op)
+    float_activation = any(not t.constant and t.dtype == "float32" for t in tensors)
+    int_weights = any(t.constant and t.is_8bit and t.quantized for t in tensors)
+    return float_activation and int_weights
+
+
+def _consumers(subgraph: Subgraph, tensor: int) -> list[Operator]:
+    return [op for op in subgraph.operators if tensor in op.inputs]
+
+
+def _feeds_quantize(subgraph: Subgraph, tensor: int) -> bool:
+    t = subgraph.tensor(tensor)
+    users = _consumers(subgraph, tensor)
+    return (t is not None and t.dtype in FLOAT_TYPES and bool(users)
+            and all(op.opcode == "QUANTIZE" for op in users))
+
+
+def _made_by_dequantize(subgraph: Subgraph, tensor: int) -> bool:
+    t = subgraph.tensor(tensor)
+    return t is not None and t.dtype in FLOAT_TYPES and any(
+        op.opcode == "DEQUANTIZE" and tensor in op.outputs for op in subgraph.operators)
+
+
+def _edge_ops(subgraph: Subgraph, inputs: tuple[int, ...], outputs: tuple[int, ...]) -> set[int]:
+    edge = {op.index for i in inputs for op in _consumers(subgraph, i)}
+    edge |= {op.index for op in subgraph.operators
+             if op.opcode == "DEQUANTIZE" and any(o in outputs for o in op.outputs)}
+    return edge
+
+
+def _computes_in_float(subgraph: Subgraph, op: Operator) -> bool:
+    """An operator with a float activation, or a DEQUANTIZE feeding float compute."""
+    tensors = subgraph.op_inputs(op) + subgraph.op_outputs(op)
+    return any(t.dtype in FLOAT_TYPES and not t.constant for t in tensors)

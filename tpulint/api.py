@@ -1,0 +1,271 @@
+"""What rule authors use: the `rule` decorator, `Finding`, `Severity`, contexts and fix plans.
+
+A rule is a generator function in a module of its own, decorated with `@rule(...)`; the module's
+docstring is the rule's documentation. It is called once per object of its scope (the model,
+each subgraph, each operator or each tensor) with a context, and yields findings made with
+`ctx.finding(...)`. Rules read facts from the context; they never print, change the model or
+import anything heavy at module level.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from tpulint.analysis import limits, status, support, versions
+from tpulint.analysis import recipe as recipes
+from tpulint.analysis.facts import ModelFacts
+from tpulint.analysis.graph import Graph
+from tpulint.analysis.placement import OperatorPlacement, Prediction
+from tpulint.analysis.support import Violation
+from tpulint.ir import Location, Model, Operator, Subgraph, Tensor
+
+__all__ = [
+    "Finding", "FixPlan", "ModelContext", "OperatorContext", "Rule", "Severity",
+    "SubgraphContext", "TensorContext", "describe_operator", "limits", "recipes", "rule",
+    "status", "support", "versions",
+]
+
+CODE_PATTERN = re.compile(r"^[A-Z]{2,4}\d{3}$")
+NAME_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+SCOPES = ("model", "subgraph", "operator", "tensor")
+STATUSES = ("stable", "preview", "deprecated", "removed")
+DOCS_URL = "https://github.com/tpulint/tpulint/blob/main/docs/rules.md#{code}"
+
+
+class Severity(enum.Enum):
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+    @property
+    def rank(self) -> int:
+        return ("info", "warning", "error").index(self.value)
+
+
+@dataclass(frozen=True, slots=True)
+class FixPlan:
+    """Converter settings that would remove a finding; `tpulint fix` merges them per model.
+
+    `safe` plans compute exactly what the model computed; every reconversion changes numerics,
+    so plans are unsafe unless stated. `manual` plans cannot be applied by reconversion: the
+    model itself has to change, and `reason` says how.
+    """
+
+    settings: Mapping[str, Any]
+    reason: str
+    safe: bool = False
+    manual: bool = False
+
+
+class Plans:
+    """The plans built-in rules attach; `tpulint fix` knows how to apply each setting."""
+
+    @staticmethod
+    def full_integer() -> FixPlan:
+        return FixPlan({"quantization": "int8"},
+                       "reconvert with full-integer quantization and a representative dataset")
+
+    @staticmethod
+    def integer_io(dtype: str = "int8") -> FixPlan:
+        return FixPlan({"quantization": "int8", "io_type": dtype},
+                       f"reconvert with {dtype} model inputs and outputs")
+
+    @staticmethod
+    def static_shapes() -> FixPlan:
+        return FixPlan({"static_shapes": True}, "reconvert with every input shape fixed")
+
+    @staticmethod
+    def compiler16_versions() -> FixPlan:
+        return FixPlan({"op_versions": "edgetpu-compiler-16"},
+                       "reconvert with settings that keep operator versions compiler 16 parses")
+
+    @staticmethod
+    def manual(reason: str) -> FixPlan:
+        return FixPlan({}, reason, manual=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    code: str
+    name: str
+    severity: Severity
+    message: str
+    location: Location
+    operator: str | None = None  # "CONV_2D 'block3/conv'"
+    tensor: str | None = None
+    related: tuple[Location, ...] = ()
+    fix: FixPlan | None = None
+    confidence: str = "high"
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def sort_key(self) -> tuple[str, int, int, int, str]:
+        loc = self.location
+        return (loc.path, -1 if loc.subgraph is None else loc.subgraph,
+                -1 if loc.operator is None else loc.operator,
+                -1 if loc.tensor is None else loc.tensor, self.code)
+
+    def with_severity(self, severity: Severity) -> Finding:
+        return replace(self, severity=severity)
+
+
+CheckFunction = Callable[[Any], Iterator[Finding]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    summary: str
+    severity: Severity
+    scope: str
+    check: CheckFunction = field(repr=False, compare=False)
+    doc: str = ""
+    options: Mapping[str, Any] = field(default_factory=dict)
+    status: str = "stable"
+    since: str = "0.1.0"
+    fix: str | None = None
+
+    @property
+    def prefix(self) -> str:
+        return self.code.rstrip("0123456789")
+
+    @property
+    def url(self) -> str:
+        return DOCS_URL.format(code=self.code.lower())
+
+
+def rule(*, code: str, name: str, severity: Severity, scope: str, summary: str,
+         status: str = "stable", since: str = "0.1.0", options: Mapping[str, Any] | None = None,
+         fix: str | None = None) -> Callable[[CheckFunction], CheckFunction]:
+    """Declare a rule; its documentation is the docstring of the module defining it."""
+
+    def register(check: CheckFunction) -> CheckFunction:
+        module = sys.modules.get(check.__module__)
+        doc = (module.__doc__ if module else None) or check.__doc__ or ""
+        check.__tpulint_rule__ = Rule(  # type: ignore[attr-defined]
+            code=code, name=name, summary=summary, severity=severity, scope=scope, check=check,
+            doc=doc.strip(), options=dict(options or {}), status=status, since=since, fix=fix,
+        )
+        return check
+
+    return register
+
+
+def describe_operator(subgraph: Subgraph, op: Operator) -> str:
+    """`CONV_2D 'block3/conv'`: the operator's type and its first output's name."""
+    output = subgraph.tensor(op.outputs[0]) if op.outputs else None
+    return f"{op.label} '{output.name}'" if output is not None and output.name else op.label
+
+
+class ModelContext:
+    """What a rule sees of a model; subclasses narrow it to a subgraph, operator or tensor."""
+
+    plans = Plans
+
+    def __init__(self, rule: Rule, model: Model, facts: ModelFacts,
+                 options: Mapping[str, Any], path: str) -> None:
+        self.rule = rule
+        self.model = model
+        self.facts = facts
+        self.options = options
+        self.path = path
+
+    @property
+    def location(self) -> Location:
+        return Location(self.path)
+
+    def operator_location(self, op: int, subgraph: int = 0) -> Location:
+        return Location(self.path, subgraph, operator=op)
+
+    def finding(self, message: str, *, location: Location | None = None,
+                operator: str | None = None, tensor: str | None = None,
+                related: tuple[Location, ...] = (), fix: FixPlan | None = None,
+                confidence: str = "high", data: Mapping[str, Any] | None = None,
+                severity: Severity | None = None) -> Finding:
+        """A finding of this rule; `severity` lowers it for an instance the rule is unsure of."""
+        return Finding(
+            code=self.rule.code, name=self.rule.name, severity=severity or self.rule.severity,
+            message=message, location=location or self.location,
+            operator=operator if operator is not None else self._operator_label(),
+            tensor=tensor if tensor is not None else self._tensor_label(),
+            related=related, fix=fix, confidence=confidence, data=dict(data or {}),
+        )
+
+    def _operator_label(self) -> str | None:
+        return None
+
+    def _tensor_label(self) -> str | None:
+        return None
+
+
+class SubgraphContext(ModelContext):
+    def __init__(self, parent: ModelContext, index: int) -> None:
+        super().__init__(parent.rule, parent.model, parent.facts, parent.options, parent.path)
+        self.subgraph: Subgraph = parent.model.subgraphs[index]
+        self.graph: Graph = parent.facts.graphs[index]
+        self.prediction: Prediction = parent.facts.predictions[index]
+
+    @property
+    def location(self) -> Location:
+        return Location(self.path, self.subgraph.index)
+
+    def operator_location(self, op: int, subgraph: int | None = None) -> Location:
+        return Location(self.path, self.subgraph.index if subgraph is None else subgraph,
+                        operator=op)
+
+    def describe(self, op: int) -> str:
+        return describe_operator(self.subgraph, self.subgraph.operators[op])
+
+
+class OperatorContext(SubgraphContext):
+    def __init__(self, parent: ModelContext, subgraph: int, op: Operator) -> None:
+        super().__init__(parent, subgraph)
+        self.op = op
+        self.placement: OperatorPlacement = self.prediction.operators[op.index]
+
+    @property
+    def violations(self) -> tuple[Violation, ...]:
+        return self.placement.violations
+
+    @property
+    def location(self) -> Location:
+        return Location(self.path, self.subgraph.index, operator=self.op.index)
+
+    def _operator_label(self) -> str | None:
+        return describe_operator(self.subgraph, self.op)
+
+
+class TensorContext(SubgraphContext):
+    def __init__(self, parent: ModelContext, subgraph: int, tensor: Tensor) -> None:
+        super().__init__(parent, subgraph)
+        self.tensor = tensor
+
+    @property
+    def is_model_input(self) -> bool:
+        return self.tensor.index in self.subgraph.inputs
+
+    @property
+    def is_model_output(self) -> bool:
+        return self.tensor.index in self.subgraph.outputs
+
+    @property
+    def producer(self) -> Operator | None:
+        op = self.graph.producer(self.tensor.index)
+        return self.subgraph.operators[op] if op is not None else None
+
+    @property
+    def consumers(self) -> list[Operator]:
+        return [self.subgraph.operators[i] for i in self.graph.consumers(self.tensor.index)]
+
+    @property
+    def location(self) -> Location:
+        return Location(self.path, self.subgraph.index, tensor=self.tensor.index)
+
+    def _tensor_label(self) -> str | None:
+        return self.tensor.name

@@ -1,0 +1,211 @@
+"""The `tpulint` command: argument parsing, output choice and exit codes.
+
+Exit codes (for every command):
+  0  nothing at or above the failure level
+  1  findings at or above the failure level
+  2  tpulint could not run: bad option or configuration, plugin failure, internal error
+  3  bad input: a missing, unreadable, truncated or non-TensorFlow Lite file
+  4  a required outside piece is missing (the fix extra, the compiler, the device)
+When several apply, the first in the order 2, 3, 4, 1 wins.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from tpulint import __version__
+
+if TYPE_CHECKING:
+    from tpulint.config import Settings
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INPUT, EXIT_MISSING = 0, 1, 2, 3, 4
+
+# Commands living in their own packages: each module has HELP, add_arguments(parser) and
+# run(args) -> exit code, and imports what it needs only inside run.
+EXTRA_COMMANDS: dict[str, str] = {}
+
+
+class UsageError(Exception):
+    """A problem with how tpulint was called: one line, exit 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from tpulint.report import FORMATS
+
+    parser = _Parser(prog="tpulint", description="Check TensorFlow Lite models for Coral Edge "
+                     "TPU compatibility before compiling them.")
+    parser.add_argument("--version", action="version", version=f"tpulint {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    check = commands.add_parser("check", help="lint models (files or directories)")
+    check.add_argument("paths", nargs="*", default=["."], metavar="PATH")
+    check.add_argument("--format", "--output-format", dest="output_format",
+                       choices=["auto", *FORMATS], default=None,
+                       help="output format (default: auto)")
+    check.add_argument("--output-file", "-o", help="write the report to this file")
+    check.add_argument("--select", type=_selectors, help="rule codes, prefixes or names to run")
+    check.add_argument("--extend-select", type=_selectors, help="add to the selection")
+    check.add_argument("--ignore", type=_selectors, help="rule codes, prefixes or names to skip")
+    check.add_argument("--extend-ignore", type=_selectors, help="add to the ignored rules")
+    check.add_argument("--fail-on", choices=["info", "warning", "error", "none"],
+                       help="lowest severity that fails the run (default: warning)")
+    check.add_argument("--exit-zero", action="store_true",
+                       help="exit 0 even with findings (bad input still exits 3)")
+    check.add_argument("--preview", action="store_true", default=None,
+                       help="also run preview rules")
+    check.add_argument("--runtime", type=int, choices=range(10, 15), metavar="{10..14}",
+                       help="Edge TPU runtime the compiler targets (edgetpu_compiler -m)")
+    check.add_argument("--config", action="append", metavar="FILE|KEY=VALUE",
+                       help="configuration file, or a setting as KEY=VALUE (repeatable)")
+    check.add_argument("--isolated", action="store_true", help="ignore configuration files")
+    check.add_argument("--force-exclude", action="store_true",
+                       help="apply exclusions to paths given on the command line too")
+    check.add_argument("--color", choices=["auto", "always", "never"], default="auto")
+    check.add_argument("--no-plugins", action="store_true",
+                       help="load only the built-in rules")
+
+    rules = commands.add_parser("rules", help="list the rules")
+    rules.add_argument("--format", choices=["text", "json"], default="text")
+    rule = commands.add_parser("rule", help="show a rule's documentation")
+    rule.add_argument("code", metavar="CODE", help="rule code or name, e.g. TPU201")
+    for name, module_name in EXTRA_COMMANDS.items():
+        module = importlib.import_module(module_name)
+        module.add_arguments(commands.add_parser(name, help=module.HELP))
+    return parser
+
+
+def _selectors(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args_list
+    try:
+        parser = build_parser()
+        args = parser.parse_args(args_list)
+        if args.command is None:
+            parser.print_help(sys.stderr)
+            return EXIT_USAGE
+        if args.command == "check":
+            return _check(args)
+        if args.command == "rules":
+            return _rules(args)
+        if args.command == "rule":
+            return _rule(args)
+        code: int = importlib.import_module(EXTRA_COMMANDS[args.command]).run(args)
+        return code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as error:
+        from tpulint.config import ConfigError
+        from tpulint.engine import RuleFailure
+        from tpulint.registry import RegistryError
+
+        if debug:
+            raise
+        known = (UsageError, ConfigError, RegistryError, RuleFailure)
+        kind = "error" if isinstance(error, known) else "internal error"
+        hint = "" if isinstance(error, known) else " (run with --debug for the traceback)"
+        print(f"tpulint: {kind}: {error}{hint}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def load_cli_settings(args: argparse.Namespace) -> Settings:
+    """Configuration files, then the command line's options."""
+    from tpulint.config import load_settings
+
+    settings = load_settings(args.config, isolated=args.isolated)
+    for name in ("select", "extend_select", "ignore", "extend_ignore", "fail_on", "preview",
+                 "runtime", "output_format"):
+        value = getattr(args, name, None)
+        if value is not None:
+            setattr(settings, name, value)
+    return settings
+
+
+def _check(args: argparse.Namespace) -> int:
+    from tpulint.engine import run
+    from tpulint.registry import load_registry
+    from tpulint.report import FORMATS, renderer, resolve_format
+
+    settings = load_cli_settings(args)
+    result = run(args.paths, settings, load_registry(plugins=not args.no_plugins),
+                 force_exclude=args.force_exclude)
+    for model in result.errors:
+        print(f"tpulint: {model.error}", file=sys.stderr)
+    with _output(args.output_file) as stream:
+        name = resolve_format(settings.output_format, stream)
+        if name not in FORMATS:
+            raise UsageError(f"unknown output format '{name}' (choose from {', '.join(FORMATS)})")
+        renderer(name)(result, stream, args.color)
+    if result.errors:
+        return EXIT_INPUT
+    if not result.models:
+        print("tpulint: no models found (looked for " + ", ".join(settings.include) + ")",
+              file=sys.stderr)
+    if not args.exit_zero and result.failing(settings.fail_on):
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+@contextlib.contextmanager
+def _output(path: str | None) -> Iterator[TextIO]:
+    if path is None:
+        yield sys.stdout
+        return
+    try:
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with target.open("w", encoding="utf-8") as stream:
+            yield stream
+    except OSError as error:
+        raise UsageError(f"cannot write {path}: {error.strerror or error}") from None
+
+
+def _rules(args: argparse.Namespace) -> int:
+    from tpulint.registry import load_registry
+
+    registry = load_registry()
+    if args.format == "json":
+        import json
+
+        json.dump([{"code": r.code, "name": r.name, "summary": r.summary,
+                    "severity": r.severity.value, "scope": r.scope, "status": r.status,
+                    "fix": r.fix, "url": r.url} for r in registry], sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    for rule in registry:
+        status = "" if rule.status == "stable" else f"  ({rule.status})"
+        print(f"{rule.code}  {rule.name:<26} {rule.severity.value:<8} {rule.summary}{status}")
+    return EXIT_OK
+
+
+def _rule(args: argparse.Namespace) -> int:
+    from tpulint.docs import rule_page
+    from tpulint.registry import load_registry
+
+    registry = load_registry()
+    rule = registry.resolve(args.code)
+    if rule is None:
+        raise UsageError(f"unknown rule '{args.code}' (see `tpulint rules`)")
+    sys.stdout.write(rule_page(rule))
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

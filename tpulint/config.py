@@ -1,0 +1,210 @@
+"""Settings from `[tool.tpulint]` in pyproject.toml, `tpulint.toml`, and the command line.
+
+The closest configuration file above the working directory applies (`tpulint.toml` and
+`.tpulint.toml` take precedence over `pyproject.toml` in the same directory); `extend` inherits
+another file first. Command-line options override files. Unknown keys are errors, so a typo
+never silently disables a setting.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from tpulint.analysis import limits
+
+CONFIG_FILES = ("tpulint.toml", ".tpulint.toml", "pyproject.toml")
+FAIL_LEVELS = ("info", "warning", "error", "none")
+DEFAULT_EXCLUDE = (".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__",
+                   ".tox", ".nox", "build", "dist", "site-packages")
+
+
+class ConfigError(Exception):
+    """Invalid configuration: the CLI reports it in one line and exits 2."""
+
+
+@dataclass(frozen=True)
+class IgnoreOp:
+    """Suppress codes on matching operators: `[[tool.tpulint.ignore-ops]]`."""
+
+    codes: tuple[str, ...]
+    reason: str
+    path: str = "**"
+    op: str | None = None  # operator type (CONV_2D) or custom code
+    tensor: str | None = None  # regular expression on the operator's first output name
+
+
+@dataclass
+class Settings:
+    select: list[str] = field(default_factory=lambda: ["ALL"])
+    extend_select: list[str] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
+    extend_ignore: list[str] = field(default_factory=list)
+    per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
+    ignore_ops: list[IgnoreOp] = field(default_factory=list)
+    fail_on: str = "warning"
+    severity: dict[str, str] = field(default_factory=dict)
+    rules: dict[str, dict[str, Any]] = field(default_factory=dict)
+    include: list[str] = field(default_factory=lambda: ["*.tflite"])
+    exclude: list[str] = field(default_factory=lambda: list(DEFAULT_EXCLUDE))
+    extend_exclude: list[str] = field(default_factory=list)
+    output_format: str = "auto"
+    preview: bool = False
+    baseline: str | None = None
+    runtime: int = limits.DEFAULT_RUNTIME
+    cache: bool = True
+    require_plugins: list[str] = field(default_factory=list)
+    fix: dict[str, Any] = field(default_factory=dict)
+    verify: dict[str, Any] = field(default_factory=dict)
+    source: str | None = None  # the file these settings came from
+    root: str = "."  # the directory paths in the configuration are relative to
+
+    @property
+    def excluded(self) -> list[str]:
+        return [*self.exclude, *self.extend_exclude]
+
+
+_KEYS = {f.name.replace("_", "-"): f.name for f in fields(Settings)
+         if f.name not in ("source", "root")}
+_LISTS = {"select", "extend-select", "ignore", "extend-ignore", "include", "exclude",
+          "extend-exclude", "require-plugins"}
+_TABLES = {"per-file-ignores", "severity", "rules", "fix", "verify"}
+
+
+def load_settings(config: list[str] | None = None, isolated: bool = False,
+                  start: Path | None = None) -> Settings:
+    """Settings from the closest configuration file, then `--config` files and KEY=VALUE pairs."""
+    overrides = [item for item in (config or []) if "=" in item and not Path(item).is_file()]
+    files = [item for item in (config or []) if item not in overrides]
+    if len(files) > 1:
+        raise ConfigError("--config takes one file; pass other settings as KEY=VALUE")
+    settings = Settings()
+    path = Path(files[0]) if files else (None if isolated else find_config(start or Path.cwd()))
+    if path is not None:
+        _apply_file(settings, path, seen=set())
+    for item in overrides:
+        key, _, value = item.partition("=")
+        _apply(settings, _parse_toml(f"{key.strip()} = {value.strip()}", "--config"), "--config")
+    env_format = os.environ.get("TPULINT_OUTPUT_FORMAT")
+    if env_format:
+        settings.output_format = env_format
+    return settings
+
+
+def find_config(start: Path) -> Path | None:
+    for directory in (start.resolve(), *start.resolve().parents):
+        for name in CONFIG_FILES:
+            candidate = directory / name
+            if candidate.is_file() and (name != "pyproject.toml" or _has_section(candidate)):
+                return candidate
+    return None
+
+
+def _has_section(pyproject: Path) -> bool:
+    # A cheap text test first: parsing TOML on every run costs start-up time.
+    try:
+        return "[tool.tpulint" in pyproject.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+
+
+def _apply_file(settings: Settings, path: Path, seen: set[Path]) -> None:
+    resolved = path.resolve()
+    if resolved in seen:
+        raise ConfigError(f"{path}: `extend` loops back to this file")
+    seen.add(resolved)
+    try:
+        text = resolved.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read: {error.strerror or error}") from None
+    document = _parse_toml(text, str(path))
+    table = document.get("tool", {}).get("tpulint", {}) if path.name == "pyproject.toml" \
+        else document
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.tpulint] must be a table")
+    parent = table.get("extend")
+    if parent is not None:
+        _apply_file(settings, resolved.parent / str(parent), seen)
+    _apply(settings, {k: v for k, v in table.items() if k != "extend"}, str(path))
+    settings.source = str(path)
+    settings.root = str(resolved.parent)
+
+
+def _parse_toml(text: str, origin: str) -> dict[str, Any]:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:
+        import tomli as tomllib
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{origin}: invalid TOML: {error}") from None
+
+
+def _apply(settings: Settings, table: Mapping[str, Any], origin: str) -> None:
+    for key, value in table.items():
+        if key not in _KEYS:
+            raise ConfigError(f"{origin}: unknown setting '{key}' (known: "
+                              f"{', '.join(sorted(_KEYS))})")
+        attribute = _KEYS[key]
+        if key in _LISTS:
+            value = _string_list(value, key, origin)
+        elif key in _TABLES:
+            if not isinstance(value, dict):
+                raise ConfigError(f"{origin}: '{key}' must be a table")
+            if key == "per-file-ignores":
+                value = {glob: _string_list(codes, f"per-file-ignores '{glob}'", origin)
+                         for glob, codes in value.items()}
+            merged = dict(getattr(settings, attribute))
+            merged.update(value)
+            value = merged
+        elif key == "ignore-ops":
+            value = settings.ignore_ops + [_ignore_op(entry, origin) for entry in
+                                           _table_list(value, key, origin)]
+        elif key == "fail-on":
+            if value not in FAIL_LEVELS:
+                raise ConfigError(f"{origin}: fail-on must be one of {', '.join(FAIL_LEVELS)}")
+        elif key in ("preview", "cache"):
+            if not isinstance(value, bool):
+                raise ConfigError(f"{origin}: '{key}' must be true or false")
+        elif key == "runtime":
+            if not isinstance(value, int) or not 10 <= value <= 14:
+                raise ConfigError(f"{origin}: runtime must be an Edge TPU runtime from 10 to 14")
+        elif not isinstance(value, str):
+            raise ConfigError(f"{origin}: '{key}' must be a string")
+        setattr(settings, attribute, value)
+
+
+def _string_list(value: Any, key: str, origin: str) -> list[str]:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{origin}: '{key}' must be a list of strings")
+    return list(value)
+
+
+def _table_list(value: Any, key: str, origin: str) -> list[dict[str, Any]]:
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ConfigError(f"{origin}: '{key}' must be an array of tables")
+    return value
+
+
+def _ignore_op(entry: dict[str, Any], origin: str) -> IgnoreOp:
+    unknown = set(entry) - {"path", "op", "tensor", "codes", "reason"}
+    if unknown:
+        raise ConfigError(f"{origin}: ignore-ops entries take path, op, tensor, codes and "
+                          f"reason, not {', '.join(sorted(unknown))}")
+    reason = entry.get("reason")
+    if not isinstance(reason, str) or not reason.strip():
+        raise ConfigError(f"{origin}: every ignore-ops entry needs a reason")
+    if "op" not in entry and "tensor" not in entry:
+        raise ConfigError(f"{origin}: an ignore-ops entry needs 'op' or 'tensor'")
+    return IgnoreOp(
+        codes=tuple(_string_list(entry.get("codes", []), "codes", origin)) or ("ALL",),
+        reason=reason, path=str(entry.get("path", "**")),
+        op=entry.get("op"), tensor=entry.get("tensor"),
+    )

@@ -1,0 +1,18 @@
+"""One JSON object per finding and per unreadable file, a line each, for streaming tools."""
+
+from __future__ import annotations
+
+import json
+from typing import TextIO
+
+from tpulint.engine import RunResult
+from tpulint.report.json_report import finding_entry
+
+
+def render(run: RunResult, stream: TextIO, color: str) -> None:
+    for model in run.models:
+        if model.error:
+            stream.write(json.dumps({"path": model.path, "error": model.error}) + "\n")
+        for finding in model.findings:
+            entry = {"path": model.path, **finding_entry(finding, run)}
+            stream.write(json.dumps(entry) + "\n")

@@ -1,0 +1,84 @@
+"""The JSON report: one document, a stable contract for scripts and CI.
+
+    {"version": 1, "tool": {"name", "version"},
+     "models": [{"path", "compiled", "summary": {"operators", "tpu", "cpu", "edgetpu_subgraphs",
+                 "cpu_segments"}, "recipe", "fatal": [...], "memory": {...},
+                 "operators": [{"subgraph", "index", "opcode", "version", "placement", "reason",
+                                "confidence", "cause"}],
+                 "findings": [{"code", "name", "severity", "message", "subgraph", "operator",
+                               "tensor", "location", "confidence", "fix", "url",
+                               "fingerprint"}]}],
+     "errors": [{"path", "message"}]}
+
+Fields are only ever added; `version` changes if one is removed or changes meaning.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TextIO
+
+from tpulint import __version__
+from tpulint.api import Finding
+from tpulint.engine import ModelResult, RunResult
+from tpulint.fingerprint import fingerprint
+
+SCHEMA_VERSION = 1
+
+
+def render(run: RunResult, stream: TextIO, color: str) -> None:
+    json.dump(document(run), stream, indent=2)
+    stream.write("\n")
+
+
+def document(run: RunResult) -> dict[str, Any]:
+    return {
+        "version": SCHEMA_VERSION,
+        "tool": {"name": "tpulint", "version": __version__},
+        "models": [model_entry(m, run) for m in run.models if not m.error],
+        "errors": [{"path": m.path, "message": m.error} for m in run.errors],
+    }
+
+
+def model_entry(model: ModelResult, run: RunResult) -> dict[str, Any]:
+    memory = model.memory
+    return {
+        "path": model.path,
+        "compiled": model.compiled,
+        "summary": model.summary,
+        "recipe": model.recipe,
+        "fatal": [{"message": f.message, "cause": f.cause, "operator": f.operator,
+                   "confidence": f.confidence} for f in model.fatal],
+        "memory": None if memory is None else {
+            "parameter_bytes": memory.parameter_bytes, "on_chip_bytes": memory.on_chip_bytes,
+            "off_chip_bytes": memory.off_chip_bytes, "measured": memory.measured},
+        "operators": [{"subgraph": row.subgraph, "index": row.index, "opcode": row.opcode,
+                       "version": row.version, "placement": row.placement,
+                       "reason": row.reason, "confidence": row.confidence, "cause": row.cause}
+                      for row in model.operators],
+        "findings": [finding_entry(f, run) for f in model.findings],
+    }
+
+
+def finding_entry(finding: Finding, run: RunResult) -> dict[str, Any]:
+    loc = finding.location
+    rule = run.rules.get(finding.code)
+    fix = finding.fix
+    return {
+        "code": finding.code,
+        "name": finding.name,
+        "severity": finding.severity.value,
+        "message": finding.message,
+        "subgraph": loc.subgraph,
+        "operator": loc.operator,
+        "tensor": loc.tensor,
+        "operator_label": finding.operator,
+        "tensor_name": finding.tensor,
+        "location": str(loc),
+        "confidence": finding.confidence,
+        "fix": None if fix is None else {"settings": dict(fix.settings), "reason": fix.reason,
+                                         "safe": fix.safe, "manual": fix.manual},
+        "url": rule.url if rule else None,
+        "fingerprint": fingerprint(finding),
+        "data": dict(finding.data),
+    }

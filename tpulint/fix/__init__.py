@@ -1,0 +1,1 @@
+"""tpulint fix: rewrite a model by reconversion until it maps on the Edge TPU."""

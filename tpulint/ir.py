@@ -169,7 +169,7 @@ class Model:
     subgraphs: tuple[Subgraph, ...]
     buffers: tuple[BufferSpan, ...]
     signatures: tuple[Signature, ...] = ()
-    metadata: Mapping[str, int] = field(default_factory=dict)
+    metadata: tuple[tuple[str, int], ...] = ()  # (name, buffer); names may repeat
     min_runtime_version: str | None = None
     source: ByteSource | None = field(default=None, repr=False, compare=False)
 

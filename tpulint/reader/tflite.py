@@ -84,8 +84,10 @@ def read_model_bytes(data: ByteSource, path: str = "<bytes>") -> Model:
     if not subgraphs:
         raise ModelReadError(path, "subgraphs", "the model has no subgraph")
     with _step(path, "metadata"):
-        metadata = {entry.get("name") or "": entry.get("buffer") for entry in root.get("metadata")}
-        min_runtime = _metadata_text(metadata.get("min_runtime_version"), buffers, data)
+        metadata = tuple((entry.get("name") or "", entry.get("buffer"))
+                         for entry in root.get("metadata"))
+        min_runtime = next((text for name, buffer in metadata if name == "min_runtime_version"
+                            for text in [_metadata_text(buffer, buffers, data)] if text), None)
     with _step(path, "signature defs"):
         signatures = tuple(_signature(table) for table in root.get("signature_defs"))
     return Model(
@@ -253,9 +255,8 @@ def _check_indices(indices: tuple[int, ...], count: int, owner: str) -> None:
             raise WireError(f"{owner} refers to tensor {index} of {count}")
 
 
-def _metadata_text(buffer: int | None, buffers: tuple[BufferSpan, ...],
-                   data: ByteSource) -> str | None:
-    if buffer is None or not 0 < buffer < len(buffers):
+def _metadata_text(buffer: int, buffers: tuple[BufferSpan, ...], data: ByteSource) -> str | None:
+    if not 0 < buffer < len(buffers):
         return None
     span = buffers[buffer]
     raw = bytes(data[span.offset : span.offset + min(span.size, 64)])

@@ -30,6 +30,7 @@ def check(ctx: ModelContext) -> Iterator[Finding]:
         return
     count = sum(1 for t in ctx.model.main.tensors if t.dtype == "int16" and not t.constant)
     yield ctx.finding(
-        f"16x8 quantization: {count} int16 activation tensors; the Edge TPU runs 8-bit tensors only",
+        f"16x8 quantization: {count} int16 activation tensors; the Edge TPU runs only 8-bit "
+        "tensors",
         fix=ctx.plans.full_integer(),
     )

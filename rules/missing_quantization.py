@@ -32,5 +32,7 @@ def check(ctx: TensorContext) -> Iterator[Finding]:
     # Raw 8-bit data (an image read by CAST) is fine; a supported operator needs a scale.
     users = [*ctx.consumers, *([ctx.producer] if ctx.producer else [])]
     if any(op.opcode in support.OPERATORS for op in users):
-        yield ctx.finding(f"tensor '{tensor.name}' is {tensor.dtype} but has no scale or zero point",
-                          fix=ctx.plans.full_integer())
+        yield ctx.finding(
+            f"tensor '{tensor.name}' is {tensor.dtype} but has no scale or zero point",
+            fix=ctx.plans.full_integer(),
+        )

@@ -45,3 +45,8 @@ def test_rules_import_only_the_rule_api() -> None:
 def test_codes_and_names_are_unique() -> None:
     assert len({r.code for r in RULES}) == len(RULES)
     assert len({r.name for r in RULES}) == len(RULES)
+
+
+def test_reporters_never_import_rules() -> None:
+    for path in sorted((ROOT / "tpulint" / "report").glob("*.py")):
+        assert "tpulint.rules" not in path.read_text(), path.name

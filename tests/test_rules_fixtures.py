@@ -1,4 +1,4 @@
-"""Every rule fires on its bad fixtures and stays silent on its good ones (real converter output)."""
+"""Every rule fires on its bad fixtures and is silent on its good ones (real converter output)."""
 
 from __future__ import annotations
 

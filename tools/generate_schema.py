@@ -132,6 +132,8 @@ def generate(schema: str, revision: str) -> str:
         f"# at tensorflow/tensorflow@{revision}. Do not edit; regenerate.",
         '"""TensorFlow Lite flatbuffer schema: enum names and table field slots."""',
         "",
+        "from typing import Any",
+        "",
         'FILE_IDENTIFIER = b"TFL3"',
         "",
     ]
@@ -142,7 +144,7 @@ def generate(schema: str, revision: str) -> str:
         out.append("}")
         out.append("")
     out.append("# table -> field -> (vtable slot, kind, detail, default)")
-    out.append("TABLES = {")
+    out.append("TABLES: dict[str, dict[str, tuple[int, str, str, Any]]] = {")
     for table in TABLES:
         out.append(f"    {table!r}: {{")
         slot = 4

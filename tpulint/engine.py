@@ -200,8 +200,8 @@ def _run(rule: Rule, model: Model, facts: ModelFacts, options: dict[str, Any],
 
 def _operator_rows(model: Model, facts: ModelFacts) -> list[OperatorRow]:
     rows = []
-    for sg, prediction in zip(model.subgraphs, facts.predictions):
-        for op, placed in zip(sg.operators, prediction.operators):
+    for sg, prediction in zip(model.subgraphs, facts.predictions, strict=True):
+        for op, placed in zip(sg.operators, prediction.operators, strict=True):
             rows.append(OperatorRow(sg.index, op.index, op.opcode, describe_operator(sg, op),
                                     op.version, placed.placement, placed.reason,
                                     placed.confidence, placed.cause))

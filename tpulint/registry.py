@@ -75,8 +75,7 @@ class Registry:
 def load_registry(plugins: bool = True) -> Registry:
     """The built-in rules, plus every installed rule package when `plugins` is true."""
     registry = Registry()
-    from tpulint import rules as builtin
-
+    builtin = importlib.import_module("tpulint.rules")
     registry.add(builtin.load(), BUILTIN_PREFIX, "tpulint.rules")
     if plugins:
         for prefix, module in _entry_points():

@@ -3,6 +3,8 @@
 # at tensorflow/tensorflow@0373b8f3cb4d5033ac26e388f1e10a5126654200. Do not edit; regenerate.
 """TensorFlow Lite flatbuffer schema: enum names and table field slots."""
 
+from typing import Any
+
 FILE_IDENTIFIER = b"TFL3"
 
 TENSOR_TYPE = {
@@ -423,7 +425,7 @@ BUILTIN_OPTIONS2 = {
 }
 
 # table -> field -> (vtable slot, kind, detail, default)
-TABLES = {
+TABLES: dict[str, dict[str, tuple[int, str, str, Any]]] = {
     'Model': {
         'version': (4, 'scalar', 'I', 0),
         'operator_codes': (6, 'tables', 'OperatorCode', None),

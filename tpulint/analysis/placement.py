@@ -114,7 +114,8 @@ def predict_secondary(subgraph: Subgraph) -> Prediction:
         for op in subgraph.operators))
 
 
-def partition(subgraph: Subgraph, graph: Graph, eligible: list[bool]) -> list[tuple[bool, list[int]]]:
+def partition(subgraph: Subgraph, graph: Graph,
+              eligible: list[bool]) -> list[tuple[bool, list[int]]]:
     """Group operators as TensorFlow Lite does for a delegate: (delegated?, operators) in order."""
     produced = [graph.producer(t) for t in range(len(subgraph.tensors))]
     done = [False] * len(subgraph.operators)
@@ -167,7 +168,8 @@ def _segment_causes(graph: Graph, subgraph: Subgraph, region: set[int],
             candidate = cause[pred]
             if candidate is None and own[pred] and after_region[pred]:
                 candidate = pred
-            if candidate is not None and (cause[op.index] is None or candidate < cause[op.index]):
+            current = cause[op.index]
+            if candidate is not None and (current is None or candidate < current):
                 cause[op.index] = candidate
     return cause
 
@@ -177,7 +179,7 @@ def _confidence(violation: Violation) -> str:
 
 
 def _compiled(model: Model, subgraph: Subgraph) -> Prediction:
-    """A compiled model says itself what runs where: `edgetpu-custom-op` on the TPU, the rest not."""
+    """A compiled model tells what runs where: `edgetpu-custom-op` on the TPU, the rest not."""
     placements = []
     for op in subgraph.operators:
         if op.is_edgetpu:
@@ -207,7 +209,8 @@ def fatal_outcomes(model: Model, subgraph: Subgraph) -> list[Fatal]:
             found.append(Fatal(
                 "Attempting to use a delegate that only supports static-sized tensors with a "
                 "graph that has dynamic-sized tensors",
-                f"tensor '{tensor.name}' has dynamic dimensions {list(tensor.shape_signature or ())}",
+                f"tensor '{tensor.name}' has dynamic dimensions "
+                f"{list(tensor.shape_signature or ())}",
                 confidence="medium",
             ))
             break

@@ -306,7 +306,7 @@ def one_dimensional_output() -> Constraint:
 def prelu_alpha() -> Constraint:
     def check(view: OperatorView) -> str | None:
         alpha = view.input(1)
-        if alpha is not None and sum(1 for dim in alpha.shape[:-1] if dim > 1):
+        if alpha is not None and any(dim > 1 for dim in alpha.shape[:-1]):
             return f"alpha {list(alpha.shape)} varies outside the innermost dimension"
         return None
 

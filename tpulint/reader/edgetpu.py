@@ -57,7 +57,7 @@ def _package_bytes(custom_options: bytes) -> bytes | None:
     if not root.IsMap:
         return None
     entries = root.AsMap
-    for key, value in zip(entries.Keys, entries.Values):
+    for key, value in zip(entries.Keys, entries.Values, strict=False):
         # The compiler stores the package as a FlexBuffer string (older ones as a blob).
         if key.AsKey == PACKAGE_KEY and value.IsString:
             return bytes(value.AsStringBytes)

@@ -7,6 +7,7 @@ import os
 import struct
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from tpulint._schema import tflite as schema
@@ -49,7 +50,7 @@ def read_model(path: str | os.PathLike[str]) -> Model:
     """Read the model at `path`; large files are memory-mapped, never read whole."""
     name = os.fspath(path)
     try:
-        with open(name, "rb") as handle:
+        with Path(name).open("rb") as handle:
             size = os.fstat(handle.fileno()).st_size
             if size < _MAP_THRESHOLD:
                 data: ByteSource = handle.read()
@@ -124,7 +125,8 @@ def _identify(data: ByteSource, path: str) -> None:
                              f"{len(data)} bytes is too short for a TensorFlow Lite model")
     if head[4:8] != schema.FILE_IDENTIFIER:
         guess = next((what for magic, what in _OTHER_FORMATS if head.startswith(magic)), None)
-        reason = f"not a TensorFlow Lite model (no 'TFL3' identifier{'; ' + guess if guess else ''})"
+        also = f"; {guess}" if guess else ""
+        reason = f"not a TensorFlow Lite model (no 'TFL3' identifier{also})"
         raise ModelReadError(path, "file identifier", reason)
 
 
@@ -142,7 +144,7 @@ def _buffer(table: Table, index: int, file_size: int) -> BufferSpan:
         start = offset if offset > 1 else 0
         size = size if offset > 1 else 0
         if start + size > file_size:
-            raise WireError(f"buffer {index} ends at byte {start + size}, after the end of the file")
+            raise WireError(f"buffer {index} ends at byte {start + size}, past the end of the file")
     return BufferSpan(start, size)
 
 

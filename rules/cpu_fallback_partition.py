@@ -39,8 +39,8 @@ def check(ctx: OperatorContext) -> Iterator[Finding]:
         return
     total = len(ctx.prediction.operators)
     yield ctx.finding(
-        f"the Edge TPU region ends at {ctx.op.opcode} ({ctx.violations[0].status}): "
-        f"{len(stranded)} supported operator(s) after it run on the CPU too, "
+        f"{ctx.describe(ctx.op.index)} ends the Edge TPU region ({ctx.violations[0].status}): "
+        f"{len(stranded)} supported operator(s) after it run on the CPU too; "
         f"{ctx.prediction.tpu_count} of {total} stay on the Edge TPU",
         related=tuple(ctx.operator_location(i) for i in stranded[:10]),
         data={"stranded": stranded, "status": ctx.violations[0].status},

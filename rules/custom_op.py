@@ -35,5 +35,5 @@ def check(ctx: OperatorContext) -> Iterator[Finding]:
     code = op.custom_code
     if code is None or op.is_edgetpu or code.startswith("Flex"):
         return
-    yield ctx.finding(f"custom operator '{code}' runs on the CPU",
+    yield ctx.finding(f"custom operator {ctx.describe(op.index)} runs on the CPU",
                       fix=ctx.plans.manual("move the custom operator out of the Edge TPU graph"))

@@ -33,7 +33,7 @@ def check(ctx: OperatorContext) -> Iterator[Finding]:
     if code is None or not code.startswith("Flex"):
         return
     yield ctx.finding(
-        f"TensorFlow Select operator '{code}' needs the Flex delegate, which Edge TPU runtimes "
-        "do not have; it runs on the CPU at best",
+        f"{ctx.describe(ctx.op.index)} is a TensorFlow Select operator: it needs the Flex "
+        "delegate, which Edge TPU runtimes do not have, and runs on the CPU at best",
         fix=ctx.plans.manual(f"replace {code[4:]} with TensorFlow Lite builtin operators"),
     )

@@ -32,5 +32,5 @@ def check(ctx: OperatorContext) -> Iterator[Finding]:
         return
     for violation in ctx.violations:
         if violation.constraint.name == "tensor-rank":
-            yield ctx.finding(f"{ctx.op.opcode} runs on the CPU: {violation.detail}",
+            yield ctx.finding(f"{ctx.describe(ctx.op.index)} runs on the CPU: {violation.detail}",
                               fix=ctx.plans.manual("keep batch 1 and at most 3 dimensions > 1"))

@@ -34,5 +34,5 @@ def check(ctx: OperatorContext) -> Iterator[Finding]:
         return
     for violation in ctx.violations:
         if violation.constraint.name == "constant-parameters":
-            yield ctx.finding(f"{ctx.op.opcode} runs on the CPU: {violation.detail}",
+            yield ctx.finding(f"{ctx.describe(ctx.op.index)} runs on the CPU: {violation.detail}",
                               fix=ctx.plans.manual("make the weights constants of the model"))

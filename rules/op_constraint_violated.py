@@ -44,7 +44,7 @@ def check(ctx: OperatorContext) -> Iterator[Finding]:
     details = "; ".join(f"{v.constraint.text.lower()} ({v.detail})" for v in broken)
     observed = all(v.constraint.basis != "documented" for v in broken)
     yield ctx.finding(
-        f"{ctx.op.opcode} runs on the CPU: {details}",
+        f"{ctx.describe(ctx.op.index)} runs on the CPU: {details}",
         confidence="medium" if observed else "high",
         fix=ctx.plans.manual(broken[0].constraint.text),
         data={"constraints": [v.constraint.name for v in broken], "status": broken[0].status},

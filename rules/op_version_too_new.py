@@ -49,13 +49,13 @@ def check(ctx: OperatorContext) -> Iterator[Finding]:
         return
     known = versions.max_known_version(op.opcode)
     cause = CAUSES.get((op.opcode, op.version))
+    label = ctx.describe(op.index)
     if verdict == "unknown":
-        message = (f"{op.opcode} version {op.version} is newer than compiler 16 parses "
-                   f"(up to {versions.max_unconfirmed_version(op.opcode)}): the whole "
-                   "compilation fails")
+        message = (f"{label} is version {op.version}, newer than compiler 16 parses (up to "
+                   f"{versions.max_unconfirmed_version(op.opcode)}): the whole compilation fails")
     else:
-        message = (f"{op.opcode} version {op.version} came with TensorFlow 2.6, when compiler 16 "
-                   f"was built; versions up to {known} are known to parse")
+        message = (f"{label} is version {op.version}, which came with TensorFlow 2.6 when "
+                   f"compiler 16 was built; versions up to {known} are known to parse")
     if cause:
         message += f"; it comes from {cause}"
     yield ctx.finding(

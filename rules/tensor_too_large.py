@@ -39,8 +39,7 @@ def check(ctx: OperatorContext) -> Iterator[Finding]:
     for violation in ctx.violations:
         if violation.constraint.name in SIZE_CONSTRAINTS:
             yield ctx.finding(
-                f"{ctx.op.opcode} runs on the CPU: {violation.detail} (limit measured on "
-                "compiler output, not published)",
+                f"{ctx.describe(ctx.op.index)} runs on the CPU: {violation.detail}",
                 confidence="medium",
                 fix=ctx.plans.manual("reduce the tensor size or move the operator out"),
                 data={"constraint": violation.constraint.name},

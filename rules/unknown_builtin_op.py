@@ -34,14 +34,14 @@ def check(ctx: OperatorContext) -> Iterator[Finding]:
         return
     if op.builtin_code > versions.MAX_UNCONFIRMED_BUILTIN_CODE:
         yield ctx.finding(
-            f"{op.opcode} (builtin code {op.builtin_code}) is unknown to compiler 16: "
+            f"{ctx.describe(op.index)} (builtin code {op.builtin_code}) is unknown to compiler 16: "
             f"'Op builtin_code out of range: {op.builtin_code}', the whole compilation fails",
             fix=ctx.plans.manual(f"replace {op.opcode} with operators compiler 16 knows"),
         )
     else:
         yield ctx.finding(
-            f"{op.opcode} (builtin code {op.builtin_code}) came with TensorFlow 2.6, when compiler "
-            "16 was built; it may be unknown to it",
+            f"{ctx.describe(op.index)} (builtin code {op.builtin_code}) came with TensorFlow "
+            "2.6, when compiler 16 was built; it may be unknown to it",
             severity=Severity.WARNING, confidence="low",
             fix=ctx.plans.manual(f"replace {op.opcode} with older operators"),
         )

@@ -52,7 +52,7 @@ def check(ctx: OperatorContext) -> Iterator[Finding]:
     if not unsupported:
         return
     hint = REPLACEMENTS.get(op.opcode)
-    message = f"{op.opcode} runs on the CPU: {unsupported[0].detail}"
+    message = f"{ctx.describe(op.index)} runs on the CPU: {unsupported[0].detail}"
     yield ctx.finding(
         message + (f"; {hint}" if hint else ""),
         fix=ctx.plans.manual(hint or f"replace {op.opcode} with supported operators"),

@@ -214,6 +214,10 @@ def fatal_outcomes(model: Model, subgraph: Subgraph) -> list[Fatal]:
                 confidence="medium",
             ))
             break
+    unique: dict[str, Fatal] = {}
+    for fatal in found:
+        unique.setdefault(fatal.message, fatal)  # one line per distinct compiler error
+    found = list(unique.values())
     hybrid = next((op for op in subgraph.operators if is_hybrid(subgraph, op)), None)
     if hybrid is not None:
         found.append(Fatal(

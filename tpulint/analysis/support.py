@@ -447,7 +447,7 @@ def check_operator(view: OperatorView, runtime: int = limits.DEFAULT_RUNTIME) ->
         if detail:
             found.append(Violation(constraint, detail))
     if spec is None:
-        found.append(Violation(SUPPORTED, f"{op.opcode} is not in the supported set"))
+        found.append(Violation(SUPPORTED, "not in the Edge TPU's operator set"))
         return found
     if spec.min_runtime > runtime:
         found.append(Violation(SUPPORTED, f"{op.opcode} needs runtime {spec.min_runtime}, "

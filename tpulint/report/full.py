@@ -63,16 +63,20 @@ def _summary(model: ModelResult) -> RenderableType:
         text.append(f"{s['tpu']} of {s['operators']} operators predicted on the Edge TPU",
                     style=style)
         text.append(f", {s['cpu_segments']} CPU segment{'s' if s['cpu_segments'] != 1 else ''}")
-    if model.recipe:
+    if model.recipe and not model.compiled:
         text.append(f"  ·  {model.recipe}", style="dim")
     memory = model.memory
     if memory is not None and memory.parameter_bytes:
         where = "on chip" if not memory.off_chip_bytes else \
-            f"{memory.off_chip_bytes / MIB:.1f} MiB streamed"
+            f"{size(memory.off_chip_bytes)} streamed"
         approx = "" if memory.measured else "≈"
-        text.append(f"  ·  parameters {approx}{memory.parameter_bytes / MIB:.1f} MiB ({where})",
+        text.append(f"  ·  parameters {approx}{size(memory.parameter_bytes)} ({where})",
                     style="dim")
     return text
+
+
+def size(count: int) -> str:
+    return f"{count / MIB:.1f} MiB" if count >= MIB else f"{count / 1024:.0f} KiB"
 
 
 def _findings_table(model: ModelResult) -> RenderableType:
@@ -87,8 +91,6 @@ def _findings_table(model: ModelResult) -> RenderableType:
         code = Text(finding.code, style=SEVERITY_STYLE[finding.severity.value])
         where = Text(printable(finding.location.anchor or "model"), style="dim")
         message = Text(printable(finding.message))
-        if finding.operator:
-            message = Text.assemble((printable(finding.operator), "bold"), " ", message)
         if finding.confidence != "high":
             message.append(f" [{finding.confidence} confidence]", style="dim")
         table.add_row(code, where, message)

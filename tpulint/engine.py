@@ -18,6 +18,7 @@ from typing import Any
 from tpulint.analysis.facts import ModelFacts
 from tpulint.analysis.memory import MemoryEstimate
 from tpulint.analysis.placement import CPU, Fatal
+from tpulint.analysis.status import MORE_THAN_ONE_SUBGRAPH
 from tpulint.api import (
     Finding,
     ModelContext,
@@ -64,15 +65,20 @@ class ModelResult:
     memory: MemoryEstimate | None = None
     recipe: str | None = None
     cpu_segments: int = 0
+    groups_with_a: int = 0
     suppressed: int = 0
 
     @property
     def summary(self) -> dict[str, int]:
         main = [row for row in self.operators if row.subgraph == 0]
         tpu = sum(1 for row in main if row.placement != CPU)
+        stranded = sum(1 for row in main if row.reason == MORE_THAN_ONE_SUBGRAPH)
         return {"operators": len(main), "tpu": tpu, "cpu": len(main) - tpu,
                 "edgetpu_subgraphs": 1 if tpu and not self.fatal else 0,
-                "cpu_segments": self.cpu_segments}
+                "cpu_segments": self.cpu_segments,
+                # what `edgetpu_compiler -a` (several Edge TPU subgraphs) would map instead
+                "tpu_with_a": tpu + stranded if not self.fatal else 0,
+                "edgetpu_subgraphs_with_a": self.groups_with_a if not self.fatal else 0}
 
 
 @dataclass
@@ -176,6 +182,7 @@ def check_model(model: Model, path: str, rules: list[Rule], settings: Settings) 
         path=path, compiled=model.compiled, subgraphs=len(model.subgraphs),
         operators=_operator_rows(model, facts), fatal=list(facts.prediction.fatal),
         memory=facts.memory, recipe=facts.recipe.kind, cpu_segments=_cpu_segments(facts),
+        groups_with_a=facts.prediction.groups_with_a,
     )
     result.findings = sorted(findings, key=lambda f: f.sort_key)
     return result

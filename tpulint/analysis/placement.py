@@ -56,6 +56,8 @@ class Prediction:
     subgraph: int
     operators: tuple[OperatorPlacement, ...]
     fatal: tuple[Fatal, ...] = ()
+    # With `edgetpu_compiler -a` every delegated group becomes an Edge TPU subgraph.
+    groups_with_a: int = 0
 
     @property
     def tpu_count(self) -> int:
@@ -79,7 +81,8 @@ def predict(model: Model, subgraph: Subgraph, graph: Graph | None = None,
            for op in subgraph.operators]
     eligible = [not violations for violations in own]
     groups = partition(subgraph, graph, eligible)
-    region = set(next((ops for kind, ops in groups if kind), []))
+    delegated = [ops for kind, ops in groups if kind]
+    region = set(delegated[0] if delegated else [])
     causes = _segment_causes(graph, subgraph, region, own)
     placements = []
     for op in subgraph.operators:
@@ -100,7 +103,7 @@ def predict(model: Model, subgraph: Subgraph, graph: Graph | None = None,
         placements = [p if p.placement == CPU else
                       OperatorPlacement(p.index, CPU, fatal[0].message, confidence="high")
                       for p in placements]
-    return Prediction(subgraph.index, tuple(placements), tuple(fatal))
+    return Prediction(subgraph.index, tuple(placements), tuple(fatal), len(delegated))
 
 
 def predict_secondary(subgraph: Subgraph) -> Prediction:

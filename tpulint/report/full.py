@@ -72,6 +72,9 @@ def _summary(model: ModelResult) -> RenderableType:
         approx = "" if memory.measured else "≈"
         text.append(f"  ·  parameters {approx}{size(memory.parameter_bytes)} ({where})",
                     style="dim")
+    if s["tpu_with_a"] > s["tpu"]:
+        text.append(f"\nedgetpu_compiler -a (experimental) would map {s['tpu_with_a']} operators "
+                    f"in {s['edgetpu_subgraphs_with_a']} Edge TPU subgraphs", style="dim")
     return text
 
 

@@ -36,7 +36,7 @@ ELSEWHERE = frozenset({
 @rule(code="TPU203", name="op-constraint-violated", severity=Severity.ERROR, scope="operator",
       summary="Operator breaks an Edge TPU constraint of its type")
 def check(ctx: OperatorContext) -> Iterator[Finding]:
-    if ctx.model.compiled or any(v.constraint.name == "data-type" for v in ctx.violations):
+    if ctx.model.compiled or ctx.violated("data-type"):
         return  # the data type is the problem to fix first (TPU1xx)
     broken = [v for v in ctx.violations if v.constraint.name not in ELSEWHERE]
     if not broken:

@@ -34,13 +34,12 @@ SIZE_CONSTRAINTS = frozenset({"plane-size", "transpose-size", "resize-output-siz
 @rule(code="TPU305", name="tensor-too-large", severity=Severity.WARNING, scope="operator",
       summary="Tensor exceeds an Edge TPU size limit")
 def check(ctx: OperatorContext) -> Iterator[Finding]:
-    if ctx.model.compiled or any(v.constraint.name == "data-type" for v in ctx.violations):
+    if ctx.model.compiled or ctx.violated("data-type"):
         return  # the data type is the problem to fix first (TPU1xx)
-    for violation in ctx.violations:
-        if violation.constraint.name in SIZE_CONSTRAINTS:
-            yield ctx.finding(
-                f"{ctx.describe(ctx.op.index)} runs on the CPU: {violation.detail}",
-                confidence="medium",
-                fix=ctx.plans.manual("reduce the tensor size or move the operator out"),
-                data={"constraint": violation.constraint.name},
-            )
+    for violation in ctx.violated(*SIZE_CONSTRAINTS):
+        yield ctx.finding(
+            f"{ctx.describe(ctx.op.index)} runs on the CPU: {violation.detail}",
+            confidence="medium",
+            fix=ctx.plans.manual("reduce the tensor size or move the operator out"),
+            data={"constraint": violation.constraint.name},
+        )

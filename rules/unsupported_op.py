@@ -48,7 +48,7 @@ def check(ctx: OperatorContext) -> Iterator[Finding]:
     op = ctx.op
     if op.is_custom or op.opcode == "DEQUANTIZE" or ctx.model.compiled:
         return  # custom ops: TPU204/205; DEQUANTIZE: the quantization rules
-    unsupported = [v for v in ctx.violations if v.constraint.name == "supported-operator"]
+    unsupported = ctx.violated("supported-operator")
     if not unsupported:
         return
     hint = REPLACEMENTS.get(op.opcode)

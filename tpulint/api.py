@@ -231,7 +231,12 @@ class OperatorContext(SubgraphContext):
 
     @property
     def violations(self) -> tuple[Violation, ...]:
+        """Every constraint the operator breaks on its own, in the compiler's order."""
         return self.placement.violations
+
+    def violated(self, *names: str) -> list[Violation]:
+        """The violations of the named constraints (see `tpulint rule TPU203`)."""
+        return [v for v in self.placement.violations if v.constraint.name in names]
 
     @property
     def location(self) -> Location:

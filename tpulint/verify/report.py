@@ -1,0 +1,362 @@
+"""What `verify` prints: a terminal report, or one JSON document.
+
+JSON (`--format json`), fields are only ever added:
+
+    {"version": 1, "tool": {"name", "version"}, "command": "verify",
+     "missing": ["edgetpu_compiler not found: ...", ...],
+     "errors": [{"path", "message"}],
+     "models": [{
+       "path",
+       "compiler": null | {"path", "version", "command", "exit_code", "timed_out", "seconds",
+                           "errors", "timeout_seconds", "search_steps", "from_file"},
+       "compiled": null | {"edgetpu_operators", "min_runtime_version", "parameter_bytes",
+                           "unmatched"},
+       "summary": {"operators", "compared", "confirmed", "placement_contradicted",
+                   "reason_contradicted", "unverified", "compiler_tpu", "compiler_cpu",
+                   "findings_confirmed", "findings_contradicted", "findings_unverified"},
+       "prediction": {"tpu", "cpu", "fatal": [{"message", "cause"}]},
+       "log": [{"opcode", "count", "status"}],
+       "memory": {"tpulint": {"parameter_bytes", "on_chip_bytes", "off_chip_bytes", "measured"},
+                  "compiler": {"on_chip_used_bytes", "on_chip_remaining_bytes",
+                               "off_chip_used_bytes", "compiled_parameter_bytes"}},
+       "operators": [{"subgraph", "index", "opcode", "label", "predicted", "predicted_reason",
+                      "compiler", "compiler_reason", "reason_candidates", "outcome"}],
+       "findings": [TPU5xx findings, shaped as in `tpulint check --format json`],
+       "check_findings": [{"code", "name", "location", "outcome"}],
+       "run": null | {"inputs", "reference": timing, "tpu": timing | null, "device",
+                      "tpu_skipped", "tpu_error",
+                      "outputs": [{"name", "sqnr_db", "max_abs_error"}]},
+       "notes": [...]}]}
+
+A timing is {"runs", "mean_ms", "median_ms", "min_ms"}; an SQNR of identical outputs is null.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import sys
+from collections.abc import Iterator
+from dataclasses import asdict
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from tpulint import __version__
+from tpulint.fingerprint import fingerprint
+from tpulint.report.full import MIB, SEVERITY_STYLE
+from tpulint.text import printable
+from tpulint.verify.pipeline import Request, Verification
+from tpulint.verify.tools import Missing
+from tpulint.verify.verdict import CONFIRMED, PLACEMENT_CONTRADICTED, REASON_CONTRADICTED
+
+if TYPE_CHECKING:
+    from rich.console import Console, RenderableType
+
+SCHEMA_VERSION = 1
+OUTCOME_STYLE = {CONFIRMED: "green", PLACEMENT_CONTRADICTED: "bold red",
+                 REASON_CONTRADICTED: "yellow", "unverified": "dim"}
+
+
+def write(results: list[Verification], request: Request, name: str, path: str | None,
+          color: str, missing: list[Missing]) -> None:
+    with _output(path) as stream:
+        if name == "json":
+            json.dump(document(results, missing), stream, indent=2)
+            stream.write("\n")
+        else:
+            render_full(results, request, stream, color)
+
+
+@contextlib.contextmanager
+def _output(path: str | None) -> Iterator[TextIO]:
+    from tpulint.cli import UsageError
+
+    if path is None:
+        yield sys.stdout
+        return
+    try:
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with target.open("w", encoding="utf-8") as stream:
+            yield stream
+    except OSError as error:
+        raise UsageError(f"cannot write {path}: {error.strerror or error}") from None
+
+
+# JSON ----------------------------------------------------------------------------------------
+
+
+def document(results: list[Verification], missing: list[Missing]) -> dict[str, Any]:
+    return {
+        "version": SCHEMA_VERSION,
+        "tool": {"name": "tpulint", "version": __version__},
+        "command": "verify",
+        "missing": list(dict.fromkeys(str(m) for m in missing)),
+        "errors": [{"path": r.path, "message": r.error} for r in results if r.error],
+        "models": [model_entry(r) for r in results if not r.error],
+    }
+
+
+def model_entry(result: Verification) -> dict[str, Any]:
+    check, comparison, report = result.check, result.comparison, result.report
+    assert check is not None
+    prediction_tpu = sum(1 for row in check.operators
+                         if row.subgraph == 0 and row.placement == "tpu")
+    return {
+        "path": result.path,
+        "compiler": _compiler_entry(result),
+        "compiled": None if result.compiled is None else {
+            "edgetpu_operators": result.compiled.edgetpu_operators,
+            "min_runtime_version": result.compiled.min_runtime_version,
+            "parameter_bytes": result.compiled.parameter_bytes,
+            "unmatched": result.compiled.unmatched},
+        "summary": None if comparison is None else comparison.summary,
+        "prediction": {"tpu": prediction_tpu, "cpu": check.summary["operators"] - prediction_tpu,
+                       "fatal": [{"message": f.message, "cause": f.cause} for f in check.fatal]},
+        "log": [] if report is None else [asdict(row) for row in report.rows],
+        "memory": _memory(result),
+        "operators": [] if comparison is None else [
+            {"subgraph": r.subgraph, "index": r.index, "opcode": r.opcode, "label": r.label,
+             "predicted": r.predicted, "predicted_reason": r.predicted_reason,
+             "compiler": r.compiler, "compiler_reason": r.compiler_reason,
+             "reason_candidates": list(r.reason_candidates), "outcome": r.outcome}
+            for r in comparison.rows],
+        "findings": [_finding(f) for f in result.findings],
+        "check_findings": [] if comparison is None else [
+            {"code": f.code, "name": f.name, "location": str(f.location), "outcome": outcome}
+            for f, outcome in comparison.findings],
+        "run": _run_entry(result),
+        "notes": [*result.notes, *(comparison.notes if comparison else [])],
+    }
+
+
+def _compiler_entry(result: Verification) -> dict[str, Any] | None:
+    output, run = result.compiler_output, result.compile_run
+    if output is None:
+        return None
+    return {
+        "path": run.command[0] if run else None,
+        "version": output.compiler_version,
+        "command": run.command if run else None,
+        "exit_code": run.exit_code if run else None,
+        "timed_out": run.timed_out if run else False,
+        "seconds": round(run.seconds, 3) if run else None,
+        "errors": output.errors,
+        "timeout_seconds": output.timeout_seconds,
+        "search_steps": output.search_steps,
+        "from_file": run is None,
+    }
+
+
+def _memory(result: Verification) -> dict[str, Any]:
+    estimate = result.check.memory if result.check else None
+    report = result.report
+    return {
+        "tpulint": None if estimate is None else {
+            "parameter_bytes": estimate.parameter_bytes, "on_chip_bytes": estimate.on_chip_bytes,
+            "off_chip_bytes": estimate.off_chip_bytes, "measured": estimate.measured},
+        "compiler": {
+            "on_chip_used_bytes": report.on_chip_used_bytes if report else None,
+            "on_chip_remaining_bytes": report.on_chip_remaining_bytes if report else None,
+            "off_chip_used_bytes": report.off_chip_used_bytes if report else None,
+            "compiled_parameter_bytes": result.compiled.parameter_bytes
+            if result.compiled else None},
+    }
+
+
+def _finding(finding: Any) -> dict[str, Any]:
+    loc = finding.location
+    return {"code": finding.code, "name": finding.name, "severity": finding.severity.value,
+            "message": finding.message, "subgraph": loc.subgraph, "operator": loc.operator,
+            "operator_label": finding.operator, "location": str(loc),
+            "fingerprint": fingerprint(finding), "data": dict(finding.data)}
+
+
+def _run_entry(result: Verification) -> dict[str, Any] | None:
+    run = result.device
+    if run is None:
+        return None
+    return {
+        "inputs": run.inputs,
+        "reference": None if run.reference is None else asdict(run.reference),
+        "tpu": None if run.tpu is None else asdict(run.tpu),
+        "device": run.device, "tpu_skipped": run.tpu_skipped, "tpu_error": run.tpu_error,
+        "outputs": [{"name": o.name, "sqnr_db": None if math.isinf(o.sqnr_db) else o.sqnr_db,
+                     "max_abs_error": o.max_abs_error} for o in run.outputs],
+    }
+
+
+# Terminal ------------------------------------------------------------------------------------
+
+
+def render_full(results: list[Verification], request: Request, stream: TextIO,
+                color: str) -> None:
+    from rich.console import Console
+
+    console = Console(file=stream, force_terminal=True if color == "always" else None,
+                      no_color=color == "never", highlight=False, soft_wrap=False)
+    for result in results:
+        if not result.error:
+            console.print(_panel(result))
+    _footer(console, results)
+
+
+def _panel(result: Verification) -> RenderableType:
+    from rich.console import Group
+    from rich.panel import Panel
+    from rich.text import Text
+
+    parts: list[RenderableType] = [_compiler_line(result)]
+    output = result.compiler_output
+    for error in output.errors if output else []:
+        parts.append(Text.assemble(("compiler error: ", "bold red"), printable(error)))
+    if result.comparison is not None and result.comparison.rows:
+        parts.append(_operators_table(result))
+    if result.comparison is not None:
+        parts.append(_summary(result))
+    parts.append(_memory_line(result))
+    if result.findings:
+        parts.append(_findings_table(result))
+    parts.extend(_run_lines(result))
+    notes = [*result.notes, *(result.comparison.notes if result.comparison else [])]
+    parts.extend(Text(f"note: {printable(note)}", style="dim") for note in notes)
+    contradicted = any(f.severity.value == "error" for f in result.findings) or bool(
+        result.comparison and result.comparison.count(PLACEMENT_CONTRADICTED))
+    return Panel(Group(*parts), title=Text(printable(result.path), style="bold"),
+                 title_align="left", border_style="red" if contradicted else "green")
+
+
+def _compiler_line(result: Verification) -> RenderableType:
+    from rich.text import Text
+
+    run, output = result.compile_run, result.compiler_output
+    text = Text()
+    if output is None:
+        summary = result.check.summary if result.check else {"tpu": 0, "operators": 0}
+        text.append("not compiled", style="bold yellow")
+        text.append(f" (no compiler): tpulint predicts {summary['tpu']} of "
+                    f"{summary['operators']} operators on the Edge TPU", style="dim")
+        return text
+    version = output.compiler_version or "unknown version"
+    if run is None:
+        text.append(f"compiled earlier by edgetpu_compiler {version} ", style="bold")
+        text.append("(--compiled)", style="dim")
+        return text
+    text.append(f"edgetpu_compiler {version}", style="bold")
+    status = "timed out" if run.timed_out else f"exit {run.exit_code}"
+    text.append(f"  ·  {status}  ·  {run.seconds:.1f} s  ·  {' '.join(run.command[1:-1])}",
+                style="dim")
+    return text
+
+
+def _operators_table(result: Verification) -> RenderableType:
+    from rich.table import Table
+    from rich.text import Text
+
+    assert result.comparison is not None
+    table = Table(box=None, show_header=True, header_style="dim", pad_edge=False)
+    for name in ("op", "operator", "predicted", "compiler", "compiler status", "verdict"):
+        table.add_column(name, no_wrap=name != "compiler status", overflow="fold")
+    for row in result.comparison.rows:
+        where = f"op{row.index}" if row.subgraph == 0 else f"sg{row.subgraph}/op{row.index}"
+        status = row.compiler_reason or (" | ".join(row.reason_candidates) or "-")
+        style = OUTCOME_STYLE[row.outcome]
+        table.add_row(Text(where, style="dim"), Text(printable(row.label)),
+                      Text(row.predicted), Text(row.compiler or "-"),
+                      Text(printable(status), style="dim"), Text(row.outcome, style=style),
+                      style="on grey15" if row.outcome == PLACEMENT_CONTRADICTED else None)
+    return table
+
+
+def _summary(result: Verification) -> RenderableType:
+    from rich.text import Text
+
+    assert result.comparison is not None
+    s = result.comparison.summary
+    contradicted = s["placement_contradicted"] + s["reason_contradicted"]
+    text = Text()
+    text.append(f"{s['confirmed']} of {s['operators']} operators confirmed",
+                style="bold green" if not contradicted and not s["unverified"] else "bold")
+    text.append(f", {s['placement_contradicted']} placed otherwise, "
+                f"{s['reason_contradicted']} with another status, {s['unverified']} unverified")
+    if s["compared"]:
+        text.append(f"  ·  compiler: {s['compiler_tpu']} on the Edge TPU, "
+                    f"{s['compiler_cpu']} on the CPU", style="dim")
+    text.append(f"\nfindings of check: {s['findings_confirmed']} confirmed, "
+                f"{s['findings_contradicted']} contradicted, {s['findings_unverified']} "
+                "not checkable (not about one operator, or no compiler answer)", style="dim")
+    return text
+
+
+def _memory_line(result: Verification) -> RenderableType:
+    from rich.text import Text
+
+    text = Text("parameters: ", style="dim")
+    estimate = result.check.memory if result.check else None
+    if estimate is not None:
+        text.append(f"tpulint ≈{estimate.parameter_bytes / MIB:.2f} MiB "
+                    f"({estimate.off_chip_bytes / MIB:.2f} MiB streamed)", style="dim")
+    report = result.report
+    if report is not None and report.on_chip_used_bytes is not None:
+        text.append(f"; compiler {report.on_chip_used_bytes / MIB:.2f} MiB on chip, "
+                    f"{(report.off_chip_used_bytes or 0) / MIB:.2f} MiB streamed", style="dim")
+    if result.compiled is not None and result.compiled.packages:
+        text.append(f"; compiled package {result.compiled.parameter_bytes / MIB:.2f} MiB",
+                    style="dim")
+    return text
+
+
+def _findings_table(result: Verification) -> RenderableType:
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(box=None, show_header=True, header_style="dim", pad_edge=False)
+    table.add_column("code", no_wrap=True)
+    table.add_column("where", no_wrap=True)
+    table.add_column("message", overflow="fold")
+    for finding in result.findings:
+        message = Text(printable(finding.message))
+        if finding.operator:
+            message = Text.assemble((printable(finding.operator), "bold"), " ", message)
+        table.add_row(Text(finding.code, style=SEVERITY_STYLE[finding.severity.value]),
+                      Text(finding.location.anchor or "model", style="dim"), message)
+    return table
+
+
+def _run_lines(result: Verification) -> Iterator[RenderableType]:
+    from rich.text import Text
+
+    run = result.device
+    if run is None:
+        return
+    if run.reference is not None:
+        yield Text(f"CPU reference: {_timing(run.reference)} ({printable(run.inputs)})")
+    if run.tpu is not None:
+        yield Text(f"Edge TPU ({printable(run.device or '?')}): {_timing(run.tpu)}")
+        for out in run.outputs:
+            sqnr = "identical" if math.isinf(out.sqnr_db) and out.sqnr_db > 0 else \
+                f"SQNR {out.sqnr_db:.1f} dB"
+            yield Text(f"  output '{printable(out.name)}': {sqnr}, "
+                       f"max error {out.max_abs_error:.4g}", style="dim")
+    elif run.tpu_error:
+        yield Text(f"Edge TPU: failed: {printable(run.tpu_error)}", style="red")
+    elif run.tpu_skipped:
+        yield Text(f"Edge TPU: skipped: {printable(run.tpu_skipped)}", style="yellow")
+
+
+def _timing(timing: Any) -> str:
+    return (f"{timing.runs} runs, median {timing.median_ms:.3f} ms, mean {timing.mean_ms:.3f} ms, "
+            f"min {timing.min_ms:.3f} ms")
+
+
+def _footer(console: Console, results: list[Verification]) -> None:
+    found = [f for r in results for f in r.findings]
+    verified = [r for r in results if r.comparison is not None]
+    codes = sorted({f.code for f in found})
+    summary = f"{len(found)} verify finding{'s' if len(found) != 1 else ''}" if found else \
+        "no contradictions"
+    console.print(f"{summary} in {len(verified)} verified model"
+                  f"{'s' if len(verified) != 1 else ''}", style="bold")
+    if codes:
+        console.print(f"Run `tpulint rule {codes[0]}` for what a code means.", style="dim")

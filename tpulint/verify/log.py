@@ -49,6 +49,8 @@ FATAL_PREFIXES = (
 )
 # Follow-up lines that add nothing to the first error.
 NOISE = ("ERROR: Registration failed.", "Compilation failed!")
+# Errors that only say that something failed; the specific ones are listed first.
+GENERIC = ("Invalid model:", "Model could not be parsed", "Compilation failed:")
 MLIR_ERROR = re.compile(r"^loc\(.*\):\s*error:")
 
 
@@ -141,6 +143,7 @@ def parse(text: str) -> CompilerOutput:
         if colon and label in SUMMARY_FIELDS:
             _set_summary(current or _new_report(result, version), SUMMARY_FIELDS[label],
                          value.strip())
+    result.errors.sort(key=lambda error: error.startswith(GENERIC))
     return result
 
 

@@ -107,7 +107,9 @@ def _compile(model: Path, scratch: Path, request: Request, result: Verification)
         return None
     run = compile_model(request.compiler.path, model, scratch, request.options, request.keep)
     result.compile_run = run
-    printed = log.parse(run.stdout + "\n" + run.stderr)
+    # Messages name the private copy; show the user's file instead.
+    copy = str(scratch / "in" / model.name)
+    printed = log.parse((run.stderr + "\n" + run.stdout).replace(copy, str(model)))
     logged = log.parse(run.log_text)
     if run.timed_out:
         printed.errors.append(f"Compilation timeout: no result after {request.options.timeout} s "

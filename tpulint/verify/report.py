@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from tpulint import __version__
+from tpulint.analysis import status
 from tpulint.fingerprint import fingerprint
 from tpulint.report.full import MIB, SEVERITY_STYLE
 from tpulint.text import printable
@@ -54,6 +55,20 @@ if TYPE_CHECKING:
     from rich.console import Console, RenderableType
 
 SCHEMA_VERSION = 1
+WIDE = 110  # terminal columns from which the operator table shows output names
+VERDICT_WORD = {CONFIRMED: "confirmed", PLACEMENT_CONTRADICTED: "CONTRADICTED",
+                REASON_CONTRADICTED: "other status", "unverified": "unverified"}
+# The compiler's statuses, shortened for the table (JSON keeps them whole).
+SHORT_STATUS = {
+    status.MAPPED: "mapped",
+    status.NOT_SUPPORTED: "not supported",
+    status.UNSUPPORTED_TYPE: "unsupported data type",
+    status.UNSPECIFIED: "unspecified limitation",
+    status.MORE_THAN_ONE_SUBGRAPH: "more than one subgraph",
+    status.UNSUPPORTED_RANK: "unsupported rank",
+    status.VERSION_NOT_SUPPORTED: "version not supported",
+    status.NOT_CONSTANT: "param not constant",
+}
 OUTCOME_STYLE = {CONFIRMED: "green", PLACEMENT_CONTRADICTED: "bold red",
                  REASON_CONTRADICTED: "yellow", "unverified": "dim"}
 
@@ -198,11 +213,11 @@ def render_full(results: list[Verification], request: Request, stream: TextIO,
                       no_color=color == "never", highlight=False, soft_wrap=False)
     for result in results:
         if not result.error:
-            console.print(_panel(result))
+            console.print(_panel(result, console.width))
     _footer(console, results)
 
 
-def _panel(result: Verification) -> RenderableType:
+def _panel(result: Verification, width: int) -> RenderableType:
     from rich.console import Group
     from rich.panel import Panel
     from rich.text import Text
@@ -212,7 +227,7 @@ def _panel(result: Verification) -> RenderableType:
     for error in output.errors if output else []:
         parts.append(Text.assemble(("compiler error: ", "bold red"), printable(error)))
     if result.comparison is not None and result.comparison.rows:
-        parts.append(_operators_table(result))
+        parts.append(_operators_table(result, width))
     if result.comparison is not None:
         parts.append(_summary(result))
     parts.append(_memory_line(result))
@@ -245,27 +260,37 @@ def _compiler_line(result: Verification) -> RenderableType:
         return text
     text.append(f"edgetpu_compiler {version}", style="bold")
     status = "timed out" if run.timed_out else f"exit {run.exit_code}"
-    text.append(f"  ·  {status}  ·  {run.seconds:.1f} s  ·  {' '.join(run.command[1:-1])}",
-                style="dim")
+    flags = run.command[3:-1]  # without the program, `-o DIR` and the model
+    text.append(f"  ·  {status}  ·  {run.seconds:.1f} s  ·  flags {' '.join(flags)}", style="dim")
     return text
 
 
-def _operators_table(result: Verification) -> RenderableType:
+def _operators_table(result: Verification, width: int) -> RenderableType:
     from rich.table import Table
     from rich.text import Text
 
     assert result.comparison is not None
     table = Table(box=None, show_header=True, header_style="dim", pad_edge=False)
-    for name in ("op", "operator", "predicted", "compiler", "compiler status", "verdict"):
-        table.add_column(name, no_wrap=name != "compiler status", overflow="fold")
+    table.add_column("op", no_wrap=True)
+    table.add_column("type", overflow="ellipsis", no_wrap=True, min_width=6)
+    names = width >= WIDE  # the output tensor's name, where there is room for it
+    if names:
+        table.add_column("output", overflow="ellipsis", no_wrap=True, max_width=32)
+    table.add_column("tpulint", no_wrap=True)
+    table.add_column("compiler", no_wrap=True)
+    table.add_column("compiler status", overflow="fold", min_width=10)
+    table.add_column("verdict", no_wrap=True)
     for row in result.comparison.rows:
         where = f"op{row.index}" if row.subgraph == 0 else f"sg{row.subgraph}/op{row.index}"
-        status = row.compiler_reason or (" | ".join(row.reason_candidates) or "-")
-        style = OUTCOME_STYLE[row.outcome]
-        table.add_row(Text(where, style="dim"), Text(printable(row.label)),
-                      Text(row.predicted), Text(row.compiler or "-"),
-                      Text(printable(status), style="dim"), Text(row.outcome, style=style),
-                      style="on grey15" if row.outcome == PLACEMENT_CONTRADICTED else None)
+        kind, _, name = row.label.partition(" ")
+        statuses = (row.compiler_reason,) if row.compiler_reason else row.reason_candidates
+        status = " | ".join(SHORT_STATUS.get(s, s) for s in statuses) or "-"
+        cells = [Text(where, style="dim"), Text(printable(kind))]
+        if names:
+            cells.append(Text(printable(name.strip("'")), style="dim"))
+        table.add_row(*cells, Text(row.predicted), Text(row.compiler or "-"),
+                      Text(printable(status), style="dim"),
+                      Text(VERDICT_WORD[row.outcome], style=OUTCOME_STYLE[row.outcome]))
     return table
 
 

@@ -64,7 +64,7 @@ change placement in ways tpulint does not predict.
 COMPILE_FAILED_DOC = """Flags a model the Edge TPU compiler could not compile.
 
 ## What it does
-Reports a compilation that failed: a fatal compiler error (edgetpu-facts.md section 8), a non-zero
+Reports a compilation that failed: a fatal compiler error (see docs/verify.md), a non-zero
 exit code, or a compiler that ran past its timeout. The message quotes the compiler and says
 whether tpulint predicted the failure.
 

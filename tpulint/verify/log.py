@@ -50,7 +50,8 @@ FATAL_PREFIXES = (
 # Follow-up lines that add nothing to the first error.
 NOISE = ("ERROR: Registration failed.", "Compilation failed!")
 # Errors that only say that something failed; the specific ones are listed first.
-GENERIC = ("Invalid model:", "Model could not be parsed", "Compilation failed:")
+GENERIC = ("Invalid model:", "Model could not be parsed")
+CONSEQUENCES = ("ERROR: Restored original execution plan",)
 MLIR_ERROR = re.compile(r"^loc\(.*\):\s*error:")
 
 
@@ -143,7 +144,7 @@ def parse(text: str) -> CompilerOutput:
         if colon and label in SUMMARY_FIELDS:
             _set_summary(current or _new_report(result, version), SUMMARY_FIELDS[label],
                          value.strip())
-    result.errors.sort(key=lambda error: error.startswith(GENERIC))
+    result.errors.sort(key=_vagueness)
     return result
 
 
@@ -166,6 +167,10 @@ def _read_run_line(line: str, result: CompilerOutput) -> bool:
     else:
         return False
     return True
+
+
+def _vagueness(error: str) -> int:
+    return 2 if error.startswith(GENERIC) else 1 if error.startswith(CONSEQUENCES) else 0
 
 
 def _new_report(result: CompilerOutput, version: str | None) -> CompilerReport:

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from tpulint.analysis import status
+from tpulint import engine
 from tpulint.cli import main
 from tpulint.engine import ModelResult, OperatorRow
 from tpulint.verify import pipeline, tools
@@ -127,7 +128,7 @@ def test_options_reach_the_compiler(workdir: Path, verify: Run,
 def test_contradictions_become_findings(workdir: Path, verify: Run,
                                         monkeypatch: pytest.MonkeyPatch) -> None:
     # Make the prediction wrong for two operators: RESHAPE on the CPU, DEQUANTIZE's reason.
-    real = pipeline.check_model
+    real = engine.check_model
 
     def wrong(*args: Any) -> ModelResult:
         result = real(*args)

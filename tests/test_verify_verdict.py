@@ -48,6 +48,14 @@ def test_log_alone_places_types_with_one_status() -> None:
     assert [row.compiler for row in comparison.rows] == ["cpu"] + ["tpu"] * 8 + ["cpu"]
     assert comparison.rows[0].compiler_reason == status.UNSPECIFIED
     assert comparison.count("confirmed") == 10
+    # A type both mapped and not: the log alone cannot say which operator went where.
+    assert report is not None
+    report.rows = [r for r in report.rows if r.opcode != "FULLY_CONNECTED"] + [
+        StatusRow("FULLY_CONNECTED", 4, status.MAPPED),
+        StatusRow("FULLY_CONNECTED", 1, status.MORE_THAN_ONE_SUBGRAPH)]
+    rows = compare(kapibara(), None, report, compile_failed=False, errors=[]).rows
+    assert [row.outcome for row in rows[3:8]] == ["unverified"] * 5
+    assert rows[2].outcome == "confirmed"
 
 
 def test_several_statuses_for_one_type() -> None:

@@ -24,7 +24,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     tools.add_argument("--compiled", metavar="FILE", type=Path,
                        help="verify against this compiled model instead of compiling (one MODEL)")
     tools.add_argument("--log", metavar="FILE", type=Path,
-                       help="with --compiled: that compilation's operation log or stdout")
+                       help="that compilation's operation log or stdout (alone: placement per "
+                            "operator type only)")
     tools.add_argument("-o", "--out-dir", type=Path, metavar="DIR",
                        help="keep the compiled model and its log here (default: keep nothing)")
     tools.add_argument("-m", "--min-runtime-version", dest="runtime", type=int,
@@ -73,15 +74,14 @@ def run(args: argparse.Namespace) -> int:
     from tpulint.verify import pipeline, report, tools
     from tpulint.verify.settings import build_request
 
-    if args.compiled is not None and len(args.paths) != 1:
-        raise UsageError("--compiled verifies one MODEL")
-    if args.log is not None and args.compiled is None:
-        raise UsageError("--log goes with --compiled (a compiler run reads its own log)")
+    if (args.compiled or args.log) is not None and len(args.paths) != 1:
+        raise UsageError("--compiled and --log verify one MODEL")
     settings = load_cli_settings(args)
     request, missing = build_request(args, settings)
-    if args.compiled is not None and not args.compiled.is_file():
-        print(f"tpulint: {args.compiled}: no such compiled model", file=sys.stderr)
-        return EXIT_INPUT
+    for given in (args.compiled, args.log):
+        if given is not None and not given.is_file():
+            print(f"tpulint: {given}: no such file", file=sys.stderr)
+            return EXIT_INPUT
     results = [pipeline.verify(path, request) for path in args.paths]
     for result in results:
         device = result.device

@@ -42,6 +42,11 @@ class Request:
     runs: int = 10
     device: str | None = None
 
+    @property
+    def earlier(self) -> bool:
+        """Verify against an earlier compilation's files instead of running the compiler."""
+        return self.compiled is not None or self.log is not None
+
 
 @dataclass
 class Verification:
@@ -84,7 +89,7 @@ def verify(path: str, request: Request) -> Verification:
             except ModelReadError as error:
                 result.notes.append(f"cannot read the compiled model: {error}")
         failed = _failed(result)
-        if result.compile_run is not None or request.compiled is not None:
+        if result.compile_run is not None or request.earlier:
             errors = result.compiler_output.errors if result.compiler_output else []
             result.comparison = compare(result.check, result.compiled, result.report, failed,
                                         errors)
@@ -96,7 +101,7 @@ def verify(path: str, request: Request) -> Verification:
 
 def _compile(model: Path, scratch: Path, request: Request, result: Verification) -> Path | None:
     """The compiled model to compare with (from the compiler or the user), reading its output."""
-    if request.compiled is not None:
+    if request.earlier:
         text = ""
         if request.log is not None:
             text = request.log.read_text(encoding="utf-8", errors="replace")

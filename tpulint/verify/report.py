@@ -256,7 +256,7 @@ def _compiler_line(result: Verification) -> RenderableType:
     version = output.compiler_version or "unknown version"
     if run is None:
         text.append(f"compiled earlier by edgetpu_compiler {version} ", style="bold")
-        text.append("(--compiled)", style="dim")
+        text.append("(--compiled / --log)", style="dim")
         return text
     text.append(f"edgetpu_compiler {version}", style="bold")
     status = "timed out" if run.timed_out else f"exit {run.exit_code}"

@@ -59,7 +59,7 @@ def build_request(args: argparse.Namespace,
         timeout=timeout)
     missing: list[tools.Missing] = []
     compiler = None
-    if args.compiled is None:
+    if args.compiled is None and args.log is None:
         found = tools.find_compiler(args.compiler, table.get("compiler"))
         if isinstance(found, tools.Missing):
             missing.append(found)

@@ -4,7 +4,8 @@ Where the compiler put each operator comes from the compiled model (exact per op
 status string comes from the operation log, which counts per operator type: a CPU operator gets
 its type's status when the log gives that type a single non-mapped status; with several, the
 operator's status is one of them, and a prediction outside that set is still a contradiction.
-Without a compiled model, a type whose log rows all share one status places its operators too.
+Without a compiled model, a type the log maps entirely, or leaves entirely on the CPU, places its
+operators too; the others stay unverified.
 """
 
 from __future__ import annotations
@@ -161,8 +162,12 @@ def _compiler_view(row: OperatorRow, compiled: CompiledPlacement | None,
     if report is not None and row.subgraph == 0 and row.opcode in trusted:
         statuses = tuple(dict.fromkeys(r.status for r in report.statuses(row.opcode)))
     placement = compiled.of(row.subgraph, row.index) if compiled is not None else None
-    if placement is None and compiled is None and len(statuses) == 1:
-        placement = TPU if statuses[0] == MAPPED else CPU
+    if placement is None and compiled is None and statuses:
+        # From the log alone: a type all mapped or all left on the CPU places its operators.
+        if all(s == MAPPED for s in statuses):
+            placement = TPU
+        elif MAPPED not in statuses:
+            placement = CPU
     if placement == TPU:
         return TPU, (MAPPED,)
     if placement == CPU:

@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
-from tpulint.analysis import status
 from tpulint import engine
+from tpulint.analysis import status
 from tpulint.cli import main
 from tpulint.engine import ModelResult, OperatorRow
 from tpulint.verify import pipeline, tools

@@ -276,3 +276,28 @@ def test_rule_pages_and_check_never_runs_them(capsys: pytest.CaptureFixture[str]
 
     for rule in RULES:
         assert f"{rule.code} `{rule.name}`" in docs
+
+
+def test_other_compiler_versions_are_named(workdir: Path, verify: Run,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    recording = json.loads((REPLAY / "recordings" / "hanchanghun-dummy.json").read_text())
+    recording.update(version="15.0.340273435",
+                     compiled=str(REPLAY / recording["compiled"]),
+                     log=str(REPLAY / recording["log"]))
+    (workdir / "v15.json").write_text(json.dumps(recording))
+    monkeypatch.setenv("TPULINT_REPLAY", str(workdir / "v15.json"))
+    model = model_copy(workdir, MODELS / "hanchanghun-dummy.tflite")
+    code, out, _ = verify(str(model), "--no-run", "--format", "json")
+    [entry] = as_json(out)["models"]
+    assert (code, entry["compiler"]["version"]) == (0, "15.0.340273435")
+    assert entry["notes"] == ["tpulint predicts compiler 16; this is 15.0.340273435, so some "
+                              "contradictions are expected"]
+
+
+def test_verify_settings_are_checked(workdir: Path, verify: Run) -> None:
+    model = model_copy(workdir, MODELS / "hanchanghun-dummy.tflite")
+    code, _, err = verify(str(model), "--config", "verify.compilr='x'")
+    assert code == 2
+    assert "unknown setting 'verify.compilr'" in err
+    code, _, err = verify(str(model), "--config", "verify.timeout='long'")
+    assert code == 2 and "'verify.timeout' must be an integer" in err

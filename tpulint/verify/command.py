@@ -85,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
     results = [pipeline.verify(path, request) for path in args.paths]
     for result in results:
         device = result.device
-        if device and device.tpu_skipped and device.tpu_skipped.startswith("no Edge TPU"):
+        if device and device.no_device:
             missing.append(tools.Missing("device", f"Edge TPU run skipped: {device.tpu_skipped}: "
                                                    f"{tools.INSTALL_RUNTIME}"))
     for line in dict.fromkeys(str(m) for m in missing):
@@ -93,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
     for result in results:
         if result.error:
             print(f"tpulint: {result.error}", file=sys.stderr)
-    report.write(results, request, args.verify_format, args.output_file, args.color, missing)
+    report.write(results, args.verify_format, args.output_file, args.color, missing)
     if any(r.error for r in results):
         return EXIT_INPUT
     if missing and not args.allow_missing:

@@ -42,6 +42,7 @@ class DeviceReport:
     tpu: Timing | None = None
     tpu_skipped: str | None = None  # why the Edge TPU run did not happen
     tpu_error: str | None = None  # the Edge TPU run started but failed
+    no_device: bool = False  # skipped because no Edge TPU (or runtime) was found
     device: str | None = None
     outputs: list[OutputComparison] = field(default_factory=list)
     inputs: str = ""  # where the inputs came from
@@ -175,7 +176,7 @@ def run(module: ModuleType, original: Path, compiled: Path | None, data: Path | 
     try:
         found = edgetpu_interpreter(module, compiled, device)
         if isinstance(found, str):
-            report.tpu_skipped = found
+            report.tpu_skipped, report.no_device = found, True
             return report
         interpreter, report.device = found
         actual, report.tpu = invoke(interpreter, inputs, runs)

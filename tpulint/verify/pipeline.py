@@ -19,8 +19,10 @@ from tpulint.reader import ModelReadError, read_model
 from tpulint.verify import device, findings, log
 from tpulint.verify.compiled import CompiledPlacement, match
 from tpulint.verify.compiler import CompileOptions, CompileRun, compile_model
-from tpulint.verify.tools import Compiler
+from tpulint.verify.tools import Compiler, compiler_major
 from tpulint.verify.verdict import Comparison, compare
+
+PREDICTED_COMPILER = 16  # the compiler version tpulint's prediction models
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,10 @@ def _compile(model: Path, scratch: Path, request: Request, result: Verification)
         printed.errors.append(f"Compilation timeout: no result after {request.options.timeout} s "
                               "(tpulint stopped the compiler)")
     printed.compiler_version = printed.compiler_version or request.compiler.version
+    major = compiler_major(printed.compiler_version)
+    if major is not None and major != PREDICTED_COMPILER:
+        result.notes.append(f"tpulint predicts compiler {PREDICTED_COMPILER}; this is "
+                            f"{printed.compiler_version}, so some contradictions are expected")
     result.compiler_output = printed
     result.report = _merge(_report_for(printed, model), _report_for(logged, model))
     return run.compiled if run.exit_code == 0 and not run.timed_out else None

@@ -47,7 +47,7 @@ from tpulint.analysis import status
 from tpulint.fingerprint import fingerprint
 from tpulint.report.full import MIB, SEVERITY_STYLE
 from tpulint.text import printable
-from tpulint.verify.pipeline import Request, Verification
+from tpulint.verify.pipeline import Verification
 from tpulint.verify.tools import Missing
 from tpulint.verify.verdict import CONFIRMED, PLACEMENT_CONTRADICTED, REASON_CONTRADICTED
 
@@ -73,14 +73,14 @@ OUTCOME_STYLE = {CONFIRMED: "green", PLACEMENT_CONTRADICTED: "bold red",
                  REASON_CONTRADICTED: "yellow", "unverified": "dim"}
 
 
-def write(results: list[Verification], request: Request, name: str, path: str | None,
-          color: str, missing: list[Missing]) -> None:
+def write(results: list[Verification], name: str, path: str | None, color: str,
+          missing: list[Missing]) -> None:
     with _output(path) as stream:
         if name == "json":
             json.dump(document(results, missing), stream, indent=2)
             stream.write("\n")
         else:
-            render_full(results, request, stream, color)
+            render_full(results, stream, color)
 
 
 @contextlib.contextmanager
@@ -205,8 +205,7 @@ def _run_entry(result: Verification) -> dict[str, Any] | None:
 # Terminal ------------------------------------------------------------------------------------
 
 
-def render_full(results: list[Verification], request: Request, stream: TextIO,
-                color: str) -> None:
+def render_full(results: list[Verification], stream: TextIO, color: str) -> None:
     from rich.console import Console
 
     console = Console(file=stream, force_terminal=True if color == "always" else None,

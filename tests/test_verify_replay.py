@@ -91,6 +91,10 @@ def test_replayed_compilation_confirms_prediction(workdir: Path, verify: Run) ->
     assert entry["compiled"] == {"edgetpu_operators": 1, "min_runtime_version": 14,
                                  "parameter_bytes": 496128, "unmatched": []}
     assert entry["memory"]["compiler"]["on_chip_used_bytes"] == round(484.5 * 1024)
+    printed = entry["compiler"]["summary"]
+    assert (printed["edgetpu_subgraphs"], printed["total_operations"]) == (1, 10)
+    assert (printed["tpu_operations"], printed["cpu_operations"]) == (8, 2)
+    assert printed["compile_ms"] == 512
     assert sorted(p.name for p in model.parent.iterdir()) == ["kapibara-model.tflite"]
 
 

@@ -8,7 +8,10 @@ JSON (`--format json`), fields are only ever added:
      "models": [{
        "path",
        "compiler": null | {"path", "version", "command", "exit_code", "timed_out", "seconds",
-                           "errors", "timeout_seconds", "search_steps", "from_file"},
+                           "errors", "timeout_seconds", "search_steps", "from_file",
+                           "summary": {"edgetpu_subgraphs", "total_operations",
+                                       "tpu_operations", "cpu_operations", "input_bytes",
+                                       "output_bytes", "compile_ms"}},
        "compiled": null | {"edgetpu_operators", "min_runtime_version", "parameter_bytes",
                            "unmatched"},
        "summary": {"operators", "compared", "confirmed", "placement_contradicted",
@@ -161,7 +164,18 @@ def _compiler_entry(result: Verification) -> dict[str, Any] | None:
         "timeout_seconds": output.timeout_seconds,
         "search_steps": output.search_steps,
         "from_file": run is None,
+        "summary": _printed_summary(result),
     }
+
+
+def _printed_summary(result: Verification) -> dict[str, Any]:
+    """The counts and sizes the compiler printed (None where it did not print them)."""
+    report, output = result.report, result.compiler_output
+    names = ("edgetpu_subgraphs", "total_operations", "tpu_operations", "cpu_operations",
+             "input_bytes", "output_bytes")
+    summary = {name: getattr(report, name) if report else None for name in names}
+    summary["compile_ms"] = output.compile_ms if output else None
+    return summary
 
 
 def _memory(result: Verification) -> dict[str, Any]:

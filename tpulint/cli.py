@@ -28,7 +28,9 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INPUT, EXIT_MISSING = 0, 1, 2, 3, 4
 
 # Commands living in their own packages: each module has HELP, add_arguments(parser) and
 # run(args) -> exit code, and imports what it needs only inside run.
-EXTRA_COMMANDS: dict[str, str] = {}
+EXTRA_COMMANDS: dict[str, str] = {
+    "verify": "tpulint.verify.command",
+}
 
 
 class UsageError(Exception):
@@ -201,6 +203,11 @@ def _rule(args: argparse.Namespace) -> int:
 
     registry = load_registry()
     rule = registry.resolve(args.code)
+    if rule is None:
+        # TPU5xx: verify's rules, which `check` never runs (tpulint/verify/findings.py).
+        from tpulint.verify.findings import resolve
+
+        rule = resolve(args.code)
     if rule is None:
         raise UsageError(f"unknown rule '{args.code}' (see `tpulint rules`)")
     sys.stdout.write(rule_page(rule))

@@ -1,0 +1,112 @@
+"""`tpulint verify MODEL...`: confirm the prediction with the real compiler and Edge TPU.
+
+Exit codes as for every command (see `tpulint.cli`): 1 when TPU5xx findings at or above
+`fail-on` remain (check's own findings are shown as confirmed or contradicted, and decide
+nothing here), 3 for a model or data file that cannot be used, 4 when the compiler, the
+interpreter or the Edge TPU is missing (0 with `--allow-missing`, after doing what it can).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+HELP = "compile with edgetpu_compiler and confirm the prediction, on an Edge TPU if present"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="+", metavar="MODEL", help=".tflite files to verify")
+    tools = parser.add_argument_group("compiler")
+    tools.add_argument("--compiler", metavar="PATH",
+                       help="edgetpu_compiler to run (default: TPULINT_EDGETPU_COMPILER, "
+                            "[tool.tpulint.verify] compiler, then PATH)")
+    tools.add_argument("--compiled", metavar="FILE", type=Path,
+                       help="verify against this compiled model instead of compiling (one MODEL)")
+    tools.add_argument("--log", metavar="FILE", type=Path,
+                       help="that compilation's operation log or stdout (alone: placement per "
+                            "operator type only)")
+    tools.add_argument("-o", "--out-dir", type=Path, metavar="DIR",
+                       help="keep the compiled model and its log here (default: keep nothing)")
+    tools.add_argument("-m", "--min-runtime-version", dest="runtime", type=int,
+                       choices=range(10, 15), metavar="{10..14}",
+                       help="Edge TPU runtime to target (passed to the compiler as -m)")
+    tools.add_argument("-a", "--enable-multiple-subgraphs", action="store_true",
+                       help="pass the compiler's experimental -a")
+    tools.add_argument("-d", "--search-delegate", action="store_true",
+                       help="pass -d: retry with an earlier end of the Edge TPU region")
+    tools.add_argument("-k", "--delegate-search-step", type=int, metavar="N", help="pass -k N")
+    tools.add_argument("-t", "--timeout", type=int, metavar="SECONDS",
+                       help="compile time limit (default 180, or [tool.tpulint.verify] timeout)")
+    run = parser.add_argument_group("device run")
+    run.add_argument("--no-run", action="store_true",
+                     help="compile and compare only: no CPU reference or Edge TPU run")
+    run.add_argument("--device", help="Edge TPU to use: usb, usb:N, pci, pci:N or :N")
+    run.add_argument("--data", type=Path, metavar="FILE",
+                     help=".npy (one input) or .npz (by input name) with the model's inputs")
+    run.add_argument("--seed", type=int, default=0, help="seed of the random inputs (default 0)")
+    run.add_argument("--runs", type=int, default=10, help="timed invokes per model (default 10)")
+    out = parser.add_argument_group("output")
+    out.add_argument("--format", dest="verify_format", choices=["auto", "full", "json"],
+                     default="auto", help="output format (default: auto = full)")
+    out.add_argument("--output-file", help="write the report to this file")
+    out.add_argument("--color", choices=["auto", "always", "never"], default="auto")
+    out.add_argument("--fail-on", choices=["info", "warning", "error", "none"],
+                     help="lowest severity of a TPU5xx finding that fails the run")
+    out.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
+    out.add_argument("--allow-missing", action="store_true",
+                     help="exit 0 when the compiler, interpreter or Edge TPU is missing")
+    out.add_argument("--config", action="append", metavar="FILE|KEY=VALUE",
+                     help="configuration file, or a setting as KEY=VALUE (repeatable)")
+    out.add_argument("--isolated", action="store_true", help="ignore configuration files")
+    out.add_argument("--no-plugins", action="store_true", help="load only the built-in rules")
+
+
+def run(args: argparse.Namespace) -> int:
+    from tpulint.cli import (
+        EXIT_FINDINGS,
+        EXIT_INPUT,
+        EXIT_MISSING,
+        EXIT_OK,
+        UsageError,
+        load_cli_settings,
+    )
+    from tpulint.verify import pipeline, report, tools
+    from tpulint.verify.settings import build_request
+
+    if (args.compiled or args.log) is not None and len(args.paths) != 1:
+        raise UsageError("--compiled and --log verify one MODEL")
+    settings = load_cli_settings(args)
+    request, missing = build_request(args, settings)
+    for given in (args.compiled, args.log):
+        if given is not None and not given.is_file():
+            print(f"tpulint: {given}: no such file", file=sys.stderr)
+            return EXIT_INPUT
+    results = [pipeline.verify(path, request) for path in args.paths]
+    for result in results:
+        device = result.device
+        if device and device.no_device:
+            missing.append(tools.Missing("device", f"Edge TPU run skipped: {device.tpu_skipped}: "
+                                                   f"{tools.INSTALL_RUNTIME}"))
+    for line in dict.fromkeys(str(m) for m in missing):
+        print(f"tpulint: {line}", file=sys.stderr)
+    for result in results:
+        if result.error:
+            print(f"tpulint: {result.error}", file=sys.stderr)
+    report.write(results, args.verify_format, args.output_file, args.color, missing)
+    if any(r.error for r in results):
+        return EXIT_INPUT
+    if missing and not args.allow_missing:
+        return EXIT_MISSING
+    threshold = settings.fail_on
+    failing = [f for r in results for f in r.findings
+               if threshold != "none" and f.severity.rank >= _rank(threshold)]
+    if failing and not args.exit_zero:
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def _rank(level: str) -> int:
+    from tpulint.api import Severity
+
+    return Severity(level).rank

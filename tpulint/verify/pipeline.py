@@ -1,0 +1,166 @@
+"""Verify one model: predict, compile (or read an earlier compilation), compare, run.
+
+Everything the compiler writes goes to a temporary directory that is removed afterwards, unless
+the user asked for a copy (`-o DIR`). What could not be done is recorded, not raised: a missing
+compiler still leaves the prediction and the CPU reference run to report.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+
+from tpulint.api import Finding, Rule
+from tpulint.config import Settings
+from tpulint.engine import ModelResult, Suppressions, check_model
+from tpulint.reader import ModelReadError, read_model
+from tpulint.verify import device, findings, log
+from tpulint.verify.compiled import CompiledPlacement, match
+from tpulint.verify.compiler import CompileOptions, CompileRun, compile_model
+from tpulint.verify.tools import Compiler, compiler_major
+from tpulint.verify.verdict import Comparison, compare
+
+PREDICTED_COMPILER = 16  # the compiler version tpulint's prediction models
+
+
+@dataclass(frozen=True)
+class Request:
+    """What to do for every model of a `verify` run."""
+
+    check_rules: list[Rule]
+    verify_rules: list[Rule]
+    settings: Settings
+    suppressions: Suppressions
+    options: CompileOptions
+    compiler: Compiler | None = None
+    compiled: Path | None = None  # an earlier compilation to verify against
+    log: Path | None = None
+    keep: Path | None = None
+    interpreter: ModuleType | None = None  # None: no run
+    data: Path | None = None
+    seed: int = 0
+    runs: int = 10
+    device: str | None = None
+
+    @property
+    def earlier(self) -> bool:
+        """Verify against an earlier compilation's files instead of running the compiler."""
+        return self.compiled is not None or self.log is not None
+
+
+@dataclass
+class Verification:
+    path: str
+    error: str | None = None  # bad input: the model (or --data) cannot be used
+    check: ModelResult | None = None
+    compile_run: CompileRun | None = None
+    compiler_output: log.CompilerOutput | None = None
+    report: log.CompilerReport | None = None  # the operation table and summary for this model
+    compiled: CompiledPlacement | None = None
+    comparison: Comparison | None = None
+    findings: list[Finding] = field(default_factory=list)  # TPU5xx
+    device: device.DeviceReport | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def compiled_by(self) -> str | None:
+        output = self.compiler_output
+        return output.compiler_version if output else None
+
+
+def verify(path: str, request: Request) -> Verification:
+    result = Verification(path)
+    try:
+        model = read_model(path)
+    except ModelReadError as error:
+        result.error = str(error)
+        return result
+    if model.compiled:
+        result.error = (f"{path}: already compiled for the Edge TPU; verify the model you give "
+                        "to edgetpu_compiler")
+        return result
+    result.check = check_model(model, path, request.check_rules, request.settings)
+    request.suppressions.apply(result.check)
+    with tempfile.TemporaryDirectory(prefix="tpulint-verify-") as scratch:
+        compiled_file = _compile(Path(path), Path(scratch), request, result)
+        if compiled_file is not None:
+            try:
+                result.compiled = match(model, read_model(compiled_file))
+            except ModelReadError as error:
+                result.notes.append(f"cannot read the compiled model: {error}")
+        failed = _failed(result)
+        if result.compile_run is not None or request.earlier:
+            errors = result.compiler_output.errors if result.compiler_output else []
+            result.comparison = compare(result.check, result.compiled, result.report, failed,
+                                        errors)
+            result.findings = findings.emit(request.verify_rules, result.comparison)
+        if request.interpreter is not None:
+            _run(Path(path), compiled_file if not failed else None, request, result)
+    return result
+
+
+def _compile(model: Path, scratch: Path, request: Request, result: Verification) -> Path | None:
+    """The compiled model to compare with (from the compiler or the user), reading its output."""
+    if request.earlier:
+        text = ""
+        if request.log is not None:
+            text = request.log.read_text(encoding="utf-8", errors="replace")
+        result.compiler_output = log.parse(text)
+        result.report = _report_for(result.compiler_output, model)
+        return request.compiled
+    if request.compiler is None:
+        return None
+    run = compile_model(request.compiler.path, model, scratch, request.options, request.keep)
+    result.compile_run = run
+    # Messages name the private copy; show the user's file instead.
+    copy = str(scratch / "in" / model.name)
+    printed = log.parse((run.stderr + "\n" + run.stdout).replace(copy, str(model)))
+    logged = log.parse(run.log_text)
+    if run.timed_out:
+        printed.errors.append(f"Compilation timeout: no result after {request.options.timeout} s "
+                              "(tpulint stopped the compiler)")
+    printed.compiler_version = printed.compiler_version or request.compiler.version
+    major = compiler_major(printed.compiler_version)
+    if major is not None and major != PREDICTED_COMPILER:
+        result.notes.append(f"tpulint predicts compiler {PREDICTED_COMPILER}; this is "
+                            f"{printed.compiler_version}, so some contradictions are expected")
+    result.compiler_output = printed
+    result.report = _merge(_report_for(printed, model), _report_for(logged, model))
+    return run.compiled if run.exit_code == 0 and not run.timed_out else None
+
+
+def _report_for(output: log.CompilerOutput, model: Path) -> log.CompilerReport | None:
+    """The block about `model` (by file name when the text holds several)."""
+    named = [r for r in output.reports if r.input and Path(r.input).name == model.name]
+    return named[0] if named else output.report
+
+
+def _merge(printed: log.CompilerReport | None,
+           logged: log.CompilerReport | None) -> log.CompilerReport | None:
+    """Stdout has the summary; the log file has the table (so does stdout with `-s`)."""
+    if printed is None or logged is None:
+        return printed or logged
+    if logged.rows:
+        printed.rows = logged.rows
+    return printed
+
+
+def _failed(result: Verification) -> bool:
+    run = result.compile_run
+    if run is None:
+        return False
+    return run.timed_out or run.exit_code != 0 or run.compiled is None
+
+
+def _run(model: Path, compiled: Path | None, request: Request, result: Verification) -> None:
+    if request.interpreter is None:
+        return
+    try:
+        result.device = device.run(request.interpreter, model, compiled, request.data,
+                                   request.seed, request.runs, request.device)
+    except device.DataError as error:
+        result.error = str(error)
+    except (RuntimeError, ValueError) as error:
+        result.notes.append(f"the CPU reference run failed: {str(error).splitlines()[0]}")

@@ -14,7 +14,15 @@ FORMATS = {
     "concise": "concise",
     "json": "json_report",
     "json-lines": "json_lines",
+    "sarif": "sarif",
+    "github": "github",
+    "gitlab": "gitlab",
+    "junit": "junit",
+    "markdown": "markdown",
+    "html": "html",
 }
+# Formats meant for people: they may print headers, footers and colour.
+HUMAN = frozenset({"full", "markdown", "html"})
 
 
 class Renderer(Protocol):

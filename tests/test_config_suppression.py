@@ -79,7 +79,7 @@ def test_per_file_ignores_apply_to_matching_files_only(project: Path, cli: Any) 
 def test_ignore_ops_by_operator_or_output_name(project: Path, cli: Any, entry: str) -> None:
     write_config(project, f'[[tool.tpulint.ignore-ops]]\n{entry}\ncodes = ["TPU201"]\n'
                           'reason = "post-processing on the CPU by design"\n')
-    code, found = findings(cli, ".")
+    _, found = findings(cli, ".")
     assert ("models/bad.tflite", "TPU201") not in found
     assert ("models/bad.tflite", "TPU401") in found
     summary = json.loads(cli("check", ".", "--format", "json").out)

@@ -41,7 +41,9 @@ def screenshot(browser: str, page: Path, image: Path, width: int, height: int) -
             browser, "--headless", "--no-sandbox", "--disable-gpu",
             "--disable-background-networking", "--disable-component-update", "--disable-sync",
             "--no-first-run", "--no-default-browser-check", "--hide-scrollbars",
-            "--disable-dev-shm-usage", "--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>",
+            "--disable-dev-shm-usage",
+            # No network: a dead proxy for everything, so nothing can be fetched.
+            "--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>",
             f"--user-data-dir={profile}", f"--window-size={width},{height}",
             f"--screenshot={image.resolve()}", page.resolve().as_uri(),
         ]

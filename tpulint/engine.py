@@ -147,20 +147,14 @@ def is_included(path: Path, settings: Settings, root: Path) -> bool:
 
 
 def relative(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
-
-
-def repo_path(path: str, root: Path) -> str:
-    """The stable name of a file in reports and fingerprints: relative to the configuration's
-    root, else to the working directory, else as given."""
-    resolved = Path(path).resolve()
+    """The stable name of a file, which globs in the configuration match and reports and
+    fingerprints use: relative to the configuration's root, else to the working directory,
+    else as given."""
+    resolved = path.resolve()
     for base in (root.resolve(), Path.cwd()):
         if resolved.is_relative_to(base):
             return resolved.relative_to(base).as_posix()
-    return Path(path).as_posix()
+    return path.as_posix()
 
 
 def is_excluded(path: Path, settings: Settings, root: Path) -> bool:
@@ -279,14 +273,14 @@ def run(paths: Iterable[str], settings: Settings, registry: Registry,
     root = Path(settings.root)
     suppressions = Suppressions(settings, selection.codes_matching)
     for result in results:
-        result.relpath = repo_path(result.path, root)
+        result.relpath = relative(Path(result.path), root)
         if not result.error:
             suppressions.apply(result)
     if use_baseline and settings.baseline:
         from tpulint.baseline import Baseline
 
         Baseline.load(settings).apply(results)
-    checked = {relative(Path(result.path), root) for result in results}
+    checked = {result.relpath for result in results}
     unused = suppressions.unused(checked, lambda: [relative(Path(found), root) for found in
                                                    discover([settings.root], settings)])
     config_findings = _config_findings(selection.enabled, settings, unused)
@@ -296,7 +290,8 @@ def run(paths: Iterable[str], settings: Settings, registry: Registry,
 
 def _config_findings(rules: list[Rule], settings: Settings,
                      unused: tuple[UnusedSuppression, ...]) -> list[Finding]:
-    source = repo_path(settings.source, Path(settings.root)) if settings.source else "--config"
+    source = relative(Path(settings.source), Path(settings.root)) if settings.source else \
+        "--config"
     findings: list[Finding] = []
     for rule in rules:
         if rule.scope == "config":
@@ -318,15 +313,17 @@ class Suppressions:
 
     def __init__(self, settings: Settings, codes_for: Callable[[list[str]], set[str]]) -> None:
         self.settings = settings
-        self.codes_for = codes_for  # selectors -> set of codes
-        self.root = Path(settings.root)
+        # The codes each per-file selector and each ignore-ops entry covers, resolved once.
+        self.file_codes = {(pattern, selector): codes_for([selector])
+                           for pattern, selectors in settings.per_file_ignores.items()
+                           for selector in selectors}
+        self.op_codes = [codes_for(list(entry.codes)) for entry in settings.ignore_ops]
         self.used: set[tuple[str, str] | int] = set()  # (glob, selector) and ignore-ops indexes
 
     def apply(self, result: ModelResult) -> None:
-        rel = relative(Path(result.path), self.root)
-        ignored_here = {pattern: selectors
-                        for pattern, selectors in self.settings.per_file_ignores.items()
-                        if glob_match(rel, pattern)}
+        rel = result.relpath
+        ignored_here = [(pattern, selector) for pattern, selector in self.file_codes
+                        if glob_match(rel, pattern)]
         kept = []
         for finding in result.findings:
             if self._ignored_file(finding, ignored_here) or \
@@ -336,14 +333,10 @@ class Suppressions:
             kept.append(_override(finding, self.settings))
         result.findings = kept
 
-    def _ignored_file(self, finding: Finding, ignored_here: dict[str, list[str]]) -> bool:
-        hit = False
-        for pattern, selectors in ignored_here.items():
-            for selector in selectors:
-                if finding.code in self.codes_for([selector]):
-                    self.used.add((pattern, selector))
-                    hit = True
-        return hit
+    def _ignored_file(self, finding: Finding, ignored_here: list[tuple[str, str]]) -> bool:
+        hits = {entry for entry in ignored_here if finding.code in self.file_codes[entry]}
+        self.used |= hits
+        return bool(hits)
 
     def _ignored_op(self, rel: str, finding: Finding, result: ModelResult) -> bool:
         loc = finding.location
@@ -351,7 +344,7 @@ class Suppressions:
             (r for r in result.operators if r.subgraph == loc.subgraph and r.index == loc.operator),
             None)
         for number, entry in enumerate(self.settings.ignore_ops):
-            if self._matches(entry, rel, finding, row):
+            if finding.code in self.op_codes[number] and self._matches(entry, rel, finding, row):
                 self.used.add(number)
                 return True
         return False
@@ -360,7 +353,7 @@ class Suppressions:
                  row: OperatorRow | None) -> bool:
         """Operator findings match `op` (type or custom code) and `tensor` (a regular expression
         searched in the operator's first output name); tensor findings match `tensor` alone."""
-        if not glob_match(rel, entry.path) or finding.code not in self.codes_for(list(entry.codes)):
+        if not glob_match(rel, entry.path):
             return False
         if row is None:  # a tensor or model finding
             return entry.op is None and entry.tensor is not None and finding.tensor is not None \

@@ -21,8 +21,6 @@ FORMATS = {
     "markdown": "markdown",
     "html": "html",
 }
-# Formats meant for people: they may print headers, footers and colour.
-HUMAN = frozenset({"full", "markdown", "html"})
 
 
 class Renderer(Protocol):

@@ -207,13 +207,17 @@ def _memory(model: ModelResult) -> str:
     on = 100 * memory.on_chip_bytes / scale
     off = 100 * memory.off_chip_bytes / scale
     approx = "" if memory.measured else "≈"
-    streamed = f", <b>{memory.off_chip_bytes / MIB:.2f} MiB</b> streamed from the host at " \
-        "every inference" if memory.off_chip_bytes else ", all cached on chip"
-    return (f"<h3>Parameter memory</h3><p>{approx}{memory.parameter_bytes / MIB:.2f} MiB of "
-            f"parameters, {memory.cache_bytes / MIB:.1f} MiB on-chip cache{streamed}</p>"
+    streamed = f", <b>{_size(memory.off_chip_bytes)}</b> streamed from the host at every " \
+        "inference" if memory.off_chip_bytes else ", all cached on chip"
+    return (f"<h3>Parameter memory</h3><p>{approx}{_size(memory.parameter_bytes)} of "
+            f"parameters, {_size(memory.cache_bytes)} on-chip cache{streamed}</p>"
             f'<div class="memory" title="on chip {memory.on_chip_bytes} B, streamed '
             f'{memory.off_chip_bytes} B"><div class="on" style="width: {on:.2f}%"></div>'
             f'<div class="off" style="width: {off:.2f}%"></div></div>')
+
+
+def _size(count: int) -> str:
+    return f"{count / MIB:.2f} MiB" if count >= MIB // 4 else f"{count / 1024:.1f} KiB"
 
 
 def _table(rows: list[OperatorRow]) -> str:

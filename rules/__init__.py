@@ -10,7 +10,7 @@ import importlib
 from typing import Any
 
 MODULES = (
-    "compiled_model", "multiple_subgraphs",
+    "compiled_model", "multiple_subgraphs", "unused_ignore",
     "float_tensor", "float_model", "float16_quantized", "dynamic_range_quantized", "float_io",
     "int16_activations", "missing_quantization",
     "unsupported_op", "op_version_too_new", "op_constraint_violated", "custom_op", "flex_op",

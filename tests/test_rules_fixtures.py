@@ -18,6 +18,7 @@ CASES = [(path.parent.name, path) for path in sorted(ROOT.glob("fixtures/TPU*/*.
 WITHOUT_FIXTURE = {
     "TPU107": "no converter writes an 8-bit tensor without quantization (test_rules_memory.py)",
     "TPU402": "over 7 MB of weights; the estimate is tested in test_rules_memory.py",
+    "TPU091": "about the configuration, not a model (test_unused_ignore.py)",
 }
 
 

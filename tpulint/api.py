@@ -25,14 +25,15 @@ from tpulint.analysis.support import Violation
 from tpulint.ir import Location, Model, Operator, Subgraph, Tensor
 
 __all__ = [
-    "Finding", "FixPlan", "ModelContext", "OperatorContext", "Rule", "Severity",
-    "SubgraphContext", "TensorContext", "describe_operator", "limits", "recipes", "rule",
-    "status", "support", "versions",
+    "ConfigContext", "Finding", "FixPlan", "ModelContext", "OperatorContext", "Rule", "Severity",
+    "SubgraphContext", "TensorContext", "UnusedSuppression", "describe_operator", "limits",
+    "recipes", "rule", "status", "support", "versions",
 ]
 
 CODE_PATTERN = re.compile(r"^[A-Z]{2,4}\d{3}$")
 NAME_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-SCOPES = ("model", "subgraph", "operator", "tensor")
+# `config` rules (TPU09x) judge the configuration once per run, after every model is checked.
+SCOPES = ("model", "subgraph", "operator", "tensor", "config")
 STATUSES = ("stable", "preview", "deprecated", "removed")
 DOCS_URL = "https://github.com/tpulint/tpulint/blob/main/docs/rules.md#{code}"
 
@@ -274,3 +275,30 @@ class TensorContext(SubgraphContext):
 
     def _tensor_label(self) -> str | None:
         return self.tensor.name
+
+
+@dataclass(frozen=True, slots=True)
+class UnusedSuppression:
+    """A configuration entry that suppressed nothing in a run: `setting` names the table
+    (`per-file-ignores`, `ignore-ops`), `entry` the entry, `detail` what it was compared to."""
+
+    setting: str
+    entry: str
+    detail: str
+
+
+class ConfigContext:
+    """What a `config`-scope rule sees: the configuration file and what in it went unused."""
+
+    def __init__(self, rule: Rule, path: str, unused: tuple[UnusedSuppression, ...]) -> None:
+        self.rule = rule
+        self.path = path
+        self.unused = unused
+
+    @property
+    def location(self) -> Location:
+        return Location(self.path)
+
+    def finding(self, message: str, *, data: Mapping[str, Any] | None = None) -> Finding:
+        return Finding(code=self.rule.code, name=self.rule.name, severity=self.rule.severity,
+                       message=message, location=self.location, data=dict(data or {}))

@@ -17,14 +17,16 @@ import importlib
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from tpulint import __version__
 
 if TYPE_CHECKING:
     from tpulint.config import Settings
+    from tpulint.engine import Progress, RunResult
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INPUT, EXIT_MISSING = 0, 1, 2, 3, 4
+PROGRESS_MIN_MODELS = 8  # fewer models are checked before a bar would be worth drawing
 
 # Commands living in their own packages: each module has HELP, add_arguments(parser) and
 # run(args) -> exit code, and imports what it needs only inside run.
@@ -77,6 +79,13 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--color", choices=["auto", "always", "never"], default="auto")
     check.add_argument("--no-plugins", action="store_true",
                        help="load only the built-in rules")
+    check.add_argument("--jobs", "-j", type=_jobs, default=1, metavar="N",
+                       help="check N models at once (0: one per CPU; default 1)")
+    check.add_argument("--no-cache", action="store_true",
+                       help="check every model again instead of reusing cached results")
+    check.add_argument("--write-baseline", nargs="?", const="", default=None, metavar="FILE",
+                       help="record every current finding as accepted (default file: the "
+                            "configured baseline, else .tpulint-baseline.json)")
 
     rules = commands.add_parser("rules", help="list the rules")
     rules.add_argument("--format", choices=["text", "json"], default="text")
@@ -86,6 +95,16 @@ def build_parser() -> argparse.ArgumentParser:
         module = importlib.import_module(module_name)
         module.add_arguments(commands.add_parser(name, help=module.HELP))
     return parser
+
+
+def _jobs(value: str) -> int:
+    try:
+        jobs = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+    if jobs < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return jobs
 
 
 def _selectors(value: str) -> list[str]:
@@ -132,6 +151,8 @@ def load_cli_settings(args: argparse.Namespace) -> Settings:
     from tpulint.config import load_settings
 
     settings = load_settings(args.config, isolated=args.isolated)
+    if getattr(args, "no_cache", False):
+        settings.cache = False
     for name in ("select", "extend_select", "ignore", "extend_ignore", "fail_on", "preview",
                  "runtime", "output_format"):
         value = getattr(args, name, None)
@@ -146,15 +167,19 @@ def _check(args: argparse.Namespace) -> int:
     from tpulint.report import FORMATS, renderer, resolve_format
 
     settings = load_cli_settings(args)
-    result = run(args.paths, settings, load_registry(plugins=not args.no_plugins),
-                 force_exclude=args.force_exclude)
+    name = settings.output_format
+    if name != "auto" and name not in FORMATS:
+        raise UsageError(f"unknown output format '{name}' (choose from {', '.join(FORMATS)})")
+    with _progress_bar() as progress:
+        result = run(args.paths, settings, load_registry(plugins=not args.no_plugins),
+                     force_exclude=args.force_exclude, jobs=args.jobs, progress=progress,
+                     use_baseline=args.write_baseline is None)
     for model in result.errors:
         print(f"tpulint: {model.error}", file=sys.stderr)
+    if args.write_baseline is not None:
+        _write_baseline(result, args.write_baseline)
     with _output(args.output_file) as stream:
-        name = resolve_format(settings.output_format, stream)
-        if name not in FORMATS:
-            raise UsageError(f"unknown output format '{name}' (choose from {', '.join(FORMATS)})")
-        renderer(name)(result, stream, args.color)
+        renderer(resolve_format(name, stream))(result, stream, args.color)
     if result.errors:
         return EXIT_INPUT
     if not result.models:
@@ -163,6 +188,45 @@ def _check(args: argparse.Namespace) -> int:
     if not args.exit_zero and result.failing(settings.fail_on):
         return EXIT_FINDINGS
     return EXIT_OK
+
+
+def _write_baseline(result: RunResult, target: str) -> None:
+    """Record the findings, then report the run as the baseline will make it look."""
+    from tpulint.baseline import Baseline, configured_path, write
+
+    path = Path(target) if target else configured_path(result.settings)
+    try:
+        count = write(result, path)
+    except OSError as error:
+        raise UsageError(f"cannot write {path}: {error.strerror or error}") from None
+    Baseline.load_file(path).apply(result.models)
+    print(f"tpulint: wrote {count} finding(s) to {path}", file=sys.stderr)
+
+
+@contextlib.contextmanager
+def _progress_bar() -> Iterator[Progress | None]:
+    """A progress bar on stderr, drawn only on a terminal and once several models are queued."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    bar: list[Any] = []
+
+    def advance(done: int, total: int) -> None:
+        if not bar and total >= PROGRESS_MIN_MODELS and done < total:
+            from rich.console import Console
+            from rich.progress import Progress as Bar
+
+            bar.append(Bar(console=Console(stderr=True), transient=True))
+            bar[0].start()
+            bar.append(bar[0].add_task("checking models", total=total))
+        if bar:
+            bar[0].update(bar[1], completed=done, total=total)
+
+    try:
+        yield advance
+    finally:
+        if bar:
+            bar[0].stop()
 
 
 @contextlib.contextmanager

@@ -9,6 +9,7 @@ never silently disables a setting.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -19,6 +20,7 @@ from tpulint.analysis import limits
 
 CONFIG_FILES = ("tpulint.toml", ".tpulint.toml", "pyproject.toml")
 FAIL_LEVELS = ("info", "warning", "error", "none")
+SEVERITIES = ("info", "warning", "error")
 DEFAULT_EXCLUDE = (".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__",
                    ".tox", ".nox", "build", "dist", "site-packages")
 
@@ -159,6 +161,8 @@ def _apply(settings: Settings, table: Mapping[str, Any], origin: str) -> None:
             if key == "per-file-ignores":
                 value = {glob: _string_list(codes, f"per-file-ignores '{glob}'", origin)
                          for glob, codes in value.items()}
+            elif key == "severity":
+                _check_severities(value, origin)
             merged = dict(getattr(settings, attribute))
             merged.update(value)
             value = merged
@@ -177,6 +181,13 @@ def _apply(settings: Settings, table: Mapping[str, Any], origin: str) -> None:
         elif not isinstance(value, str):
             raise ConfigError(f"{origin}: '{key}' must be a string")
         setattr(settings, attribute, value)
+
+
+def _check_severities(table: dict[str, Any], origin: str) -> None:
+    for code, level in table.items():
+        if level not in SEVERITIES:
+            raise ConfigError(f"{origin}: severity of {code} must be one of "
+                              f"{', '.join(SEVERITIES)}, not {level!r}")
 
 
 def _string_list(value: Any, key: str, origin: str) -> list[str]:
@@ -203,6 +214,15 @@ def _ignore_op(entry: dict[str, Any], origin: str) -> IgnoreOp:
         raise ConfigError(f"{origin}: every ignore-ops entry needs a reason")
     if "op" not in entry and "tensor" not in entry:
         raise ConfigError(f"{origin}: an ignore-ops entry needs 'op' or 'tensor'")
+    for key in ("path", "op", "tensor"):
+        if key in entry and not isinstance(entry[key], str):
+            raise ConfigError(f"{origin}: ignore-ops '{key}' must be a string")
+    if "tensor" in entry:
+        try:
+            re.compile(entry["tensor"])
+        except re.error as error:
+            raise ConfigError(f"{origin}: ignore-ops tensor {entry['tensor']!r} is not a "
+                              f"regular expression: {error}") from None
     return IgnoreOp(
         codes=tuple(_string_list(entry.get("codes", []), "codes", origin)) or ("ALL",),
         reason=reason, path=str(entry.get("path", "**")),

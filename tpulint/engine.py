@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
 from pathlib import Path, PurePosixPath
@@ -20,6 +20,7 @@ from tpulint.analysis.memory import MemoryEstimate
 from tpulint.analysis.placement import CPU, Fatal
 from tpulint.analysis.status import MORE_THAN_ONE_SUBGRAPH
 from tpulint.api import (
+    ConfigContext,
     Finding,
     ModelContext,
     OperatorContext,
@@ -27,6 +28,7 @@ from tpulint.api import (
     Severity,
     SubgraphContext,
     TensorContext,
+    UnusedSuppression,
     describe_operator,
 )
 from tpulint.config import IgnoreOp, Settings
@@ -51,11 +53,12 @@ class OperatorRow:
     reason: str
     confidence: str = "high"
     cause: int | None = None
+    output: str = ""  # the first output tensor's name, which `ignore-ops` `tensor` matches
 
 
 @dataclass
 class ModelResult:
-    path: str
+    path: str  # as given or found; `relpath` is the stable one for fingerprints and CI reports
     error: str | None = None
     compiled: bool = False
     subgraphs: int = 0
@@ -66,7 +69,8 @@ class ModelResult:
     recipe: str | None = None
     cpu_segments: int = 0
     groups_with_a: int = 0
-    suppressed: int = 0
+    suppressed: int = 0  # by per-file ignores, operator ignores and the baseline
+    relpath: str = ""
 
     @property
     def summary(self) -> dict[str, int]:
@@ -86,11 +90,21 @@ class RunResult:
     models: list[ModelResult]
     settings: Settings
     rules: dict[str, Rule]
-    unused_ignores: list[str] = field(default_factory=list)
+    # Findings about the configuration rather than a model (TPU09x); their path is the
+    # configuration file's, relative like `ModelResult.relpath`.
+    config_findings: list[Finding] = field(default_factory=list)
 
     @property
     def findings(self) -> list[Finding]:
-        return [f for m in self.models for f in m.findings]
+        return [*(f for m in self.models for f in m.findings), *self.config_findings]
+
+    def located(self) -> Iterator[tuple[str, Finding]]:
+        """Every finding with the stable, root-relative path of the file it is about."""
+        for model in self.models:
+            for finding in model.findings:
+                yield model.relpath, finding
+        for finding in self.config_findings:
+            yield finding.location.path, finding
 
     @property
     def errors(self) -> list[ModelResult]:
@@ -127,16 +141,26 @@ def _walk(directory: Path, settings: Settings, root: Path) -> Iterator[str]:
         dirs[:] = sorted(d for d in dirs if not is_excluded(base / d, settings, root))
         for name in files:
             candidate = base / name
-            if any(fnmatch(name, pattern) for pattern in settings.include) and \
+            if is_included(candidate, settings, root) and \
                     not is_excluded(candidate, settings, root):
                 yield str(candidate)
 
 
+def is_included(path: Path, settings: Settings, root: Path) -> bool:
+    """`include` globs: one without `/` matches the file name, others the root-relative path."""
+    return any(fnmatch(path.name, pattern) if "/" not in pattern
+               else glob_match(relative(path, root), pattern) for pattern in settings.include)
+
+
 def relative(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
+    """The stable name of a file, which globs in the configuration match and reports and
+    fingerprints use: relative to the configuration's root, else to the working directory,
+    else as given."""
+    resolved = path.resolve()
+    for base in (root.resolve(), Path.cwd()):
+        if resolved.is_relative_to(base):
+            return resolved.relative_to(base).as_posix()
+    return path.as_posix()
 
 
 def is_excluded(path: Path, settings: Settings, root: Path) -> bool:
@@ -172,6 +196,8 @@ def check_model(model: Model, path: str, rules: list[Rule], settings: Settings) 
     facts = ModelFacts(model, settings.runtime)
     findings: list[Finding] = []
     for rule in rules:
+        if rule.scope == "config":
+            continue
         options = {**rule.options, **settings.rules.get(rule.code, {})}
         try:
             findings.extend(_run(rule, model, facts, options, path))
@@ -209,9 +235,11 @@ def _operator_rows(model: Model, facts: ModelFacts) -> list[OperatorRow]:
     rows = []
     for sg, prediction in zip(model.subgraphs, facts.predictions, strict=True):
         for op, placed in zip(sg.operators, prediction.operators, strict=True):
+            output = sg.tensor(op.outputs[0]) if op.outputs else None
             rows.append(OperatorRow(sg.index, op.index, op.opcode, describe_operator(sg, op),
                                     op.version, placed.placement, placed.reason,
-                                    placed.confidence, placed.cause))
+                                    placed.confidence, placed.cause,
+                                    output.name if output is not None else ""))
     return rows
 
 
@@ -236,68 +264,133 @@ def _cpu_segments(facts: ModelFacts) -> int:
     return segments
 
 
+Progress = Callable[[int, int], None]  # (models done, models to check)
+
+
 def run(paths: Iterable[str], settings: Settings, registry: Registry,
-        force_exclude: bool = False) -> RunResult:
+        force_exclude: bool = False, *, jobs: int = 1, progress: Progress | None = None,
+        use_baseline: bool = True) -> RunResult:
     """Check every model under `paths` with the selected rules, and filter the findings."""
+    from tpulint.batch import check_files
+
     selection = Selection(registry, settings)
-    for selectors in settings.per_file_ignores.values():
-        for selector in selectors:
-            selection.validate(selector)
+    selection.validate_suppressions()
     found = discover(paths, settings, force_exclude=force_exclude)
-    results = [check_file(path, selection.enabled, settings) for path in found]
+    results = check_files(found, selection.enabled, settings, jobs=jobs, progress=progress)
+    root = Path(settings.root)
     suppressions = Suppressions(settings, selection.codes_matching)
     for result in results:
+        result.relpath = relative(Path(result.path), root)
         if not result.error:
             suppressions.apply(result)
+    if use_baseline and settings.baseline:
+        from tpulint.baseline import Baseline
+
+        Baseline.load(settings).apply(results)
+    checked = {result.relpath for result in results}
+    unused = suppressions.unused(checked, lambda: [relative(Path(found), root) for found in
+                                                   discover([settings.root], settings)])
+    config_findings = _config_findings(selection.enabled, settings, unused)
     return RunResult(sorted(results, key=lambda r: r.path), settings,
-                     {rule.code: rule for rule in registry})
+                     {rule.code: rule for rule in registry}, config_findings)
+
+
+def _config_findings(rules: list[Rule], settings: Settings,
+                     unused: tuple[UnusedSuppression, ...]) -> list[Finding]:
+    source = relative(Path(settings.source), Path(settings.root)) if settings.source else \
+        "--config"
+    findings: list[Finding] = []
+    for rule in rules:
+        if rule.scope == "config":
+            findings.extend(rule.check(ConfigContext(rule, source, unused)))
+    return [_override(finding, settings) for finding in findings]
+
+
+def _override(finding: Finding, settings: Settings) -> Finding:
+    severity = settings.severity.get(finding.code)
+    return finding.with_severity(Severity(severity)) if severity else finding
 
 
 # Filtering -----------------------------------------------------------------------------------
 
 
 class Suppressions:
-    """Per-file ignores, operator ignores and severity overrides; remembers which were used."""
+    """Per-file ignores, operator ignores and severity overrides; remembers which entries
+    suppressed something, for TPU091."""
 
-    def __init__(self, settings: Settings, codes_for: Any) -> None:
+    def __init__(self, settings: Settings, codes_for: Callable[[list[str]], set[str]]) -> None:
         self.settings = settings
-        self.codes_for = codes_for  # selectors -> set of codes
-        self.root = Path(settings.root)
-        self.used: set[str] = set()
+        # The codes each per-file selector and each ignore-ops entry covers, resolved once.
+        self.file_codes = {(pattern, selector): codes_for([selector])
+                           for pattern, selectors in settings.per_file_ignores.items()
+                           for selector in selectors}
+        self.op_codes = [codes_for(list(entry.codes)) for entry in settings.ignore_ops]
+        self.used: set[tuple[str, str] | int] = set()  # (glob, selector) and ignore-ops indexes
 
     def apply(self, result: ModelResult) -> None:
-        rel = relative(Path(result.path), self.root)
-        ignored_here: set[str] = set()
-        for pattern, selectors in self.settings.per_file_ignores.items():
-            if glob_match(rel, pattern):
-                ignored_here |= self.codes_for(selectors)
-                self.used.add(f"per-file-ignores '{pattern}'")
+        rel = result.relpath
+        ignored_here = [(pattern, selector) for pattern, selector in self.file_codes
+                        if glob_match(rel, pattern)]
         kept = []
         for finding in result.findings:
-            if finding.code in ignored_here or self._ignored_op(rel, finding, result):
+            if self._ignored_file(finding, ignored_here) or \
+                    self._ignored_op(rel, finding, result):
                 result.suppressed += 1
                 continue
-            override = self.settings.severity.get(finding.code)
-            kept.append(finding.with_severity(Severity(override)) if override else finding)
+            kept.append(_override(finding, self.settings))
         result.findings = kept
+
+    def _ignored_file(self, finding: Finding, ignored_here: list[tuple[str, str]]) -> bool:
+        hits = {entry for entry in ignored_here if finding.code in self.file_codes[entry]}
+        self.used |= hits
+        return bool(hits)
 
     def _ignored_op(self, rel: str, finding: Finding, result: ModelResult) -> bool:
         loc = finding.location
-        if loc.operator is None:
-            return False
-        row = next((r for r in result.operators
-                    if r.subgraph == loc.subgraph and r.index == loc.operator), None)
+        row = None if loc.operator is None else next(
+            (r for r in result.operators if r.subgraph == loc.subgraph and r.index == loc.operator),
+            None)
         for number, entry in enumerate(self.settings.ignore_ops):
-            if self._matches(entry, rel, finding, row):
-                self.used.add(f"ignore-ops entry {number + 1}")
+            if finding.code in self.op_codes[number] and self._matches(entry, rel, finding, row):
+                self.used.add(number)
                 return True
         return False
 
     def _matches(self, entry: IgnoreOp, rel: str, finding: Finding,
                  row: OperatorRow | None) -> bool:
-        if not glob_match(rel, entry.path) or finding.code not in self.codes_for(entry.codes):
+        """Operator findings match `op` (type or custom code) and `tensor` (a regular expression
+        searched in the operator's first output name); tensor findings match `tensor` alone."""
+        if not glob_match(rel, entry.path):
             return False
-        label = finding.operator or ""
-        if entry.op is not None and (row is None or entry.op not in (row.opcode, label.split()[0])):
+        if row is None:  # a tensor or model finding
+            return entry.op is None and entry.tensor is not None and finding.tensor is not None \
+                and re.search(entry.tensor, finding.tensor) is not None
+        if entry.op is not None and entry.op not in (row.opcode, row.label.split(" '")[0]):
             return False
-        return entry.tensor is None or re.search(entry.tensor, label) is not None
+        return entry.tensor is None or re.search(entry.tensor, row.output) is not None
+
+    def unused(self, checked: set[str],
+               project: Callable[[], list[str]]) -> tuple[UnusedSuppression, ...]:
+        """Entries that suppressed nothing. An entry is judged only when every model of the
+        project its path glob matches was checked (`project` lists them, walked only if needed),
+        so a run on a few files never condemns ignores meant for the others."""
+        candidates: list[tuple[str, str, str]] = [
+            ("per-file-ignores", pattern, f"'{pattern}' = {selector}")
+            for pattern, selectors in self.settings.per_file_ignores.items()
+            for selector in selectors if (pattern, selector) not in self.used]
+        for number, entry in enumerate(self.settings.ignore_ops):
+            if number not in self.used:
+                what = " ".join(f"{key}={value!r}" for key, value in
+                                (("path", entry.path), ("op", entry.op), ("tensor", entry.tensor))
+                                if value is not None)
+                candidates.append(("ignore-ops", entry.path, f"entry {number + 1} ({what})"))
+        models = project() if candidates else []
+        found = []
+        for setting, pattern, entry_text in candidates:
+            matching = {model for model in models if glob_match(model, pattern)}
+            if not matching <= checked:
+                continue
+            detail = f"no finding to suppress in the {len(matching)} model(s) it matches" \
+                if matching else "its path matches no model in the project"
+            found.append(UnusedSuppression(setting, entry_text, detail))
+        return tuple(found)

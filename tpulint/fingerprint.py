@@ -1,7 +1,8 @@
 """Stable identity of a finding across runs, for baselines and code-scanning services.
 
-Built from the rule code, the model's repository path, the subgraph, the operator type and its
-first output's name: it survives re-exports that renumber operators, and changes when the
+Built from the rule code, the model's root-relative path (`ModelResult.relpath`, never an
+absolute one, so a checkout elsewhere gives the same value), the subgraph, the operator type and
+its first output's name: it survives re-exports that renumber operators, and changes when the
 offending operator does.
 """
 
@@ -12,8 +13,9 @@ import hashlib
 from tpulint.api import Finding
 
 
-def fingerprint(finding: Finding) -> str:
+def fingerprint(finding: Finding, path: str | None = None) -> str:
+    """`path` is the finding's file as reports name it; the location's path by default."""
     loc = finding.location
-    parts = [finding.code, loc.path.replace("\\", "/"), str(loc.subgraph),
-             finding.operator or "", finding.tensor or ""]
+    where = (loc.path if path is None else path).replace("\\", "/")
+    parts = [finding.code, where, str(loc.subgraph), finding.operator or "", finding.tensor or ""]
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]

@@ -10,6 +10,7 @@ from tpulint.registry import Registry
 class Selection:
     def __init__(self, registry: Registry, settings: Settings) -> None:
         self.registry = registry
+        self.settings = settings
         selected = [*settings.select, *settings.extend_select]
         ignored = [*settings.ignore, *settings.extend_ignore]
         for selector in [*selected, *ignored]:
@@ -23,6 +24,23 @@ class Selection:
         if key == "ALL" or any(rule.code.startswith(key) for rule in self.registry):
             return key
         raise ConfigError(f"unknown rule selector '{selector}'")
+
+    def validate_suppressions(self) -> None:
+        """Codes in per-file ignores, operator ignores and severity overrides must name rules."""
+        settings = self.settings
+        for selectors in settings.per_file_ignores.values():
+            for selector in selectors:
+                self.validate(selector)
+        for entry in settings.ignore_ops:
+            for selector in entry.codes:
+                self.validate(selector)
+        codes = {}
+        for key, level in settings.severity.items():
+            rule = self.registry.resolve(key)
+            if rule is None:
+                raise ConfigError(f"severity: '{key}' is not a rule code or name")
+            codes[rule.code] = level
+        settings.severity = codes
 
     def _normalise(self, selector: str) -> str:
         rule = self.registry.resolve(selector)

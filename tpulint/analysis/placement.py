@@ -191,7 +191,8 @@ def _compiled(model: Model, subgraph: Subgraph) -> Prediction:
         violations = tuple(check_operator(OperatorView(model, subgraph, op)))
         reason = violations[0].status if violations else status.MORE_THAN_ONE_SUBGRAPH
         placements.append(OperatorPlacement(op.index, CPU, reason, violations))
-    return Prediction(subgraph.index, tuple(placements))
+    edgetpu = sum(1 for op in subgraph.operators if op.is_edgetpu)
+    return Prediction(subgraph.index, tuple(placements), groups_with_a=edgetpu)
 
 
 def fatal_outcomes(model: Model, subgraph: Subgraph) -> list[Fatal]:

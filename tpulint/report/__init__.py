@@ -14,6 +14,12 @@ FORMATS = {
     "concise": "concise",
     "json": "json_report",
     "json-lines": "json_lines",
+    "sarif": "sarif",
+    "github": "github",
+    "gitlab": "gitlab",
+    "junit": "junit",
+    "markdown": "markdown",
+    "html": "html",
 }
 
 

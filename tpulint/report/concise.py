@@ -9,7 +9,6 @@ from tpulint.text import printable
 
 
 def render(run: RunResult, stream: TextIO, color: str) -> None:
-    for model in run.models:
-        for finding in model.findings:
-            stream.write(f"{printable(str(finding.location))}: {finding.code} [{finding.name}] "
-                         f"{printable(finding.message)}\n")
+    for finding in run.findings:
+        stream.write(f"{printable(str(finding.location))}: {finding.code} [{finding.name}] "
+                     f"{printable(finding.message)}\n")

@@ -28,6 +28,8 @@ def render(run: RunResult, stream: TextIO, color: str) -> None:
     for model in run.models:
         if not model.error:
             console.print(_panel(model))
+    if run.config_findings:
+        console.print(_config_panel(run))
     _footer(console, run)
 
 
@@ -48,6 +50,19 @@ def _panel(model: ModelResult) -> RenderableType:
     title = Text(printable(model.path), style="bold")
     border = "red" if any(f.severity.value == "error" for f in model.findings) else "green"
     return Panel(Group(*parts), title=title, title_align="left", border_style=border)
+
+
+def _config_panel(run: RunResult) -> RenderableType:
+    from rich.panel import Panel
+    from rich.text import Text
+
+    lines = Text()
+    for number, finding in enumerate(run.config_findings):
+        lines.append("\n" if number else "")
+        lines.append(finding.code, style=SEVERITY_STYLE[finding.severity.value])
+        lines.append(f"  {printable(finding.message)}")
+    title = Text(printable(run.config_findings[0].location.path), style="bold")
+    return Panel(lines, title=title, title_align="left", border_style="yellow")
 
 
 def _summary(model: ModelResult) -> RenderableType:
@@ -129,7 +144,10 @@ def _footer(console: Console, run: RunResult) -> None:
     parts = [f"{counts[level]} {level}{'s' if counts[level] != 1 else ''}"
              for level in ("error", "warning", "info") if counts[level]]
     summary = ", ".join(parts) if parts else "no findings"
-    console.print(f"{summary} in {checked} model{'s' if checked != 1 else ''}", style="bold")
+    suppressed = sum(m.suppressed for m in run.models)
+    hidden = f" ({suppressed} suppressed)" if suppressed else ""
+    console.print(f"{summary} in {checked} model{'s' if checked != 1 else ''}{hidden}",
+                  style="bold")
     codes = sorted({f.code for f in run.findings})
     if codes:
         console.print(f"Run `tpulint rule {codes[0]}` for what a code means and how to fix it.",

@@ -14,5 +14,8 @@ def render(run: RunResult, stream: TextIO, color: str) -> None:
         if model.error:
             stream.write(json.dumps({"path": model.path, "error": model.error}) + "\n")
         for finding in model.findings:
-            entry = {"path": model.path, **finding_entry(finding, run)}
+            entry = {"path": model.path, **finding_entry(finding, run, model.relpath)}
             stream.write(json.dumps(entry) + "\n")
+    for finding in run.config_findings:
+        path = finding.location.path
+        stream.write(json.dumps({"path": path, **finding_entry(finding, run, path)}) + "\n")

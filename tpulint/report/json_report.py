@@ -1,14 +1,19 @@
 """The JSON report: one document, a stable contract for scripts and CI.
 
     {"version": 1, "tool": {"name", "version"},
-     "models": [{"path", "compiled", "summary": {"operators", "tpu", "cpu", "edgetpu_subgraphs",
+     "models": [{"path", "relpath", "suppressed", "compiled",
+                 "summary": {"operators", "tpu", "cpu", "edgetpu_subgraphs",
                  "cpu_segments"}, "recipe", "fatal": [...], "memory": {...},
                  "operators": [{"subgraph", "index", "opcode", "version", "placement", "reason",
                                 "confidence", "cause"}],
                  "findings": [{"code", "name", "severity", "message", "subgraph", "operator",
                                "tensor", "location", "confidence", "fix", "url",
                                "fingerprint"}]}],
-     "errors": [{"path", "message"}]}
+     "errors": [{"path", "message"}],
+     "config_findings": [...]}   # TPU09x findings about the configuration file, same fields
+
+`relpath` is the model's path relative to the configuration's root (or the working directory);
+fingerprints are computed from it.
 
 Fields are only ever added; `version` changes if one is removed or changes meaning.
 """
@@ -37,6 +42,7 @@ def document(run: RunResult) -> dict[str, Any]:
         "tool": {"name": "tpulint", "version": __version__},
         "models": [model_entry(m, run) for m in run.models if not m.error],
         "errors": [{"path": m.path, "message": m.error} for m in run.errors],
+        "config_findings": [finding_entry(f, run, f.location.path) for f in run.config_findings],
     }
 
 
@@ -44,6 +50,8 @@ def model_entry(model: ModelResult, run: RunResult) -> dict[str, Any]:
     memory = model.memory
     return {
         "path": model.path,
+        "relpath": model.relpath,
+        "suppressed": model.suppressed,
         "compiled": model.compiled,
         "summary": model.summary,
         "recipe": model.recipe,
@@ -56,11 +64,11 @@ def model_entry(model: ModelResult, run: RunResult) -> dict[str, Any]:
                        "version": row.version, "placement": row.placement,
                        "reason": row.reason, "confidence": row.confidence, "cause": row.cause}
                       for row in model.operators],
-        "findings": [finding_entry(f, run) for f in model.findings],
+        "findings": [finding_entry(f, run, model.relpath) for f in model.findings],
     }
 
 
-def finding_entry(finding: Finding, run: RunResult) -> dict[str, Any]:
+def finding_entry(finding: Finding, run: RunResult, relpath: str) -> dict[str, Any]:
     loc = finding.location
     rule = run.rules.get(finding.code)
     fix = finding.fix
@@ -79,6 +87,6 @@ def finding_entry(finding: Finding, run: RunResult) -> dict[str, Any]:
         "fix": None if fix is None else {"settings": dict(fix.settings), "reason": fix.reason,
                                          "safe": fix.safe, "manual": fix.manual},
         "url": rule.url if rule else None,
-        "fingerprint": fingerprint(finding),
+        "fingerprint": fingerprint(finding, relpath),
         "data": dict(finding.data),
     }

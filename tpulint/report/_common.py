@@ -1,0 +1,26 @@
+"""Pieces several output formats share."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+
+from tpulint.api import Finding
+from tpulint.engine import RunResult
+from tpulint.fingerprint import fingerprint
+
+
+def headline(finding: Finding) -> str:
+    """The message with where it points: `sg0/op1 LEAKY_RELU 'act': LEAKY_RELU runs on …`."""
+    where = " ".join(part for part in (finding.location.anchor, finding.operator) if part)
+    return f"{where}: {finding.message}" if where else finding.message
+
+
+def unique_fingerprints(run: RunResult) -> Iterator[tuple[str, Finding, str]]:
+    """(path, finding, fingerprint) for every finding; a fingerprint seen before gets its
+    occurrence number (`…:2`), since consumers keep one issue per fingerprint."""
+    seen: Counter[str] = Counter()
+    for path, finding in run.located():
+        key = fingerprint(finding, path)
+        seen[key] += 1
+        yield path, finding, key if seen[key] == 1 else f"{key}:{seen[key]}"

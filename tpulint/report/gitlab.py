@@ -1,0 +1,39 @@
+"""GitLab Code Quality: a JSON array of Code Climate issues for `artifacts:reports:codequality`.
+
+Severity error → major, warning → minor, info → info; `location.lines.begin` is 1 (a model has
+no lines); the fingerprint is tpulint's own, made unique within the report because GitLab keeps
+one issue per fingerprint.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TextIO
+
+from tpulint.engine import RunResult
+from tpulint.report._common import headline, unique_fingerprints
+
+SEVERITIES = {"error": "major", "warning": "minor", "info": "info"}
+
+
+def render(run: RunResult, stream: TextIO, color: str) -> None:
+    json.dump(issues(run), stream, indent=2, ensure_ascii=False)
+    stream.write("\n")
+
+
+def issues(run: RunResult) -> list[dict[str, Any]]:
+    found = []
+    for path, finding, key in unique_fingerprints(run):
+        rule = run.rules.get(finding.code)
+        found.append({
+            "type": "issue",
+            "check_name": f"{finding.code} {finding.name}",
+            "description": headline(finding),
+            "categories": ["Compatibility"],
+            "severity": SEVERITIES[finding.severity.value],
+            "fingerprint": key,
+            "location": {"path": path, "lines": {"begin": 1}},
+            **({"content": {"body": f"[{finding.code}]({rule.url}): {rule.summary}"}}
+               if rule else {}),
+        })
+    return found

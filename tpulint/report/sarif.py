@@ -1,0 +1,111 @@
+"""SARIF 2.1.0 for GitHub code scanning and other SARIF viewers.
+
+One run; `tool.driver.rules` lists the rules that fired, each with its summary and its full
+documentation. A model is a binary file, so every result points at region 1:1-1:1 of the model
+(uri relative to `%SRCROOT%`, the configuration's root), names the operator or tensor in
+`logicalLocations`, and carries tpulint's own fingerprint as `primaryLocationLineHash`: without it
+the upload action would hash "line 1" of the binary, the same for every finding. Models that
+could not be read are tool execution notifications.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, TextIO
+from urllib.parse import quote
+
+from tpulint import __version__
+from tpulint.api import Finding, Rule
+from tpulint.docs import rule_page
+from tpulint.engine import RunResult
+from tpulint.report._common import headline, unique_fingerprints
+
+SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+INFORMATION_URI = "https://github.com/tpulint/tpulint"
+LEVELS = {"error": "error", "warning": "warning", "info": "note"}
+ROOT = "%SRCROOT%"
+
+
+def render(run: RunResult, stream: TextIO, color: str) -> None:
+    json.dump(document(run), stream, indent=2, ensure_ascii=False)
+    stream.write("\n")
+
+
+def document(run: RunResult) -> dict[str, Any]:
+    located = list(unique_fingerprints(run))
+    fired = sorted({finding.code for _, finding, _ in located if finding.code in run.rules})
+    index = {code: number for number, code in enumerate(fired)}
+    results = [_result(path, finding, key, index) for path, finding, key in located]
+    root = Path(run.settings.root).resolve().as_uri().rstrip("/") + "/"
+    return {
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "tpulint", "version": __version__, "semanticVersion": __version__,
+                "informationUri": INFORMATION_URI,
+                "rules": [_rule(run.rules[code], run) for code in fired],
+            }},
+            "originalUriBaseIds": {ROOT: {"uri": root}},
+            "invocations": [{
+                "executionSuccessful": not run.errors,
+                "toolExecutionNotifications": [
+                    {"level": "error", "message": {"text": model.error or ""},
+                     "locations": [{"physicalLocation": _artifact(model.relpath)}]}
+                    for model in run.errors],
+            }],
+            "results": results,
+        }],
+    }
+
+
+def _rule(rule: Rule, run: RunResult) -> dict[str, Any]:
+    page = rule_page(rule)
+    level = run.settings.severity.get(rule.code, rule.severity.value)
+    return {
+        "id": rule.code,
+        "name": rule.name,
+        "shortDescription": {"text": rule.summary},
+        "fullDescription": {"text": rule.doc or rule.summary},
+        "help": {"text": page, "markdown": page},
+        "helpUri": rule.url,
+        "defaultConfiguration": {"level": LEVELS[level]},
+        "properties": {"tags": [rule.prefix, rule.scope], "precision": "high"},
+    }
+
+
+def _result(path: str, finding: Finding, key: str, index: dict[str, int]) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "ruleId": finding.code,
+        "level": LEVELS[finding.severity.value],
+        "message": {"text": headline(finding)},
+        "locations": [_location(path, finding)],
+        "partialFingerprints": {"primaryLocationLineHash": key},
+    }
+    if finding.code in index:
+        result["ruleIndex"] = index[finding.code]
+    return result
+
+
+def _location(path: str, finding: Finding) -> dict[str, Any]:
+    location: dict[str, Any] = {"physicalLocation": _artifact(path)}
+    anchor = finding.location.anchor
+    if anchor:
+        kind = "function" if finding.location.operator is not None else \
+            "variable" if finding.location.tensor is not None else "module"
+        logical: dict[str, Any] = {"fullyQualifiedName": f"{path}:{anchor}", "kind": kind}
+        name = finding.operator or finding.tensor
+        if name:
+            logical["name"] = name
+        location["logicalLocations"] = [logical]
+    return location
+
+
+def _artifact(path: str) -> dict[str, Any]:
+    if Path(path).is_absolute():  # outside the root and the working directory
+        artifact = {"uri": Path(path).as_uri()}
+    else:
+        artifact = {"uri": quote(path), "uriBaseId": ROOT}
+    return {"artifactLocation": artifact,
+            "region": {"startLine": 1, "startColumn": 1, "endLine": 1, "endColumn": 1}}

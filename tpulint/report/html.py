@@ -23,7 +23,7 @@ from tpulint.engine import ModelResult, OperatorRow, RunResult
 from tpulint.text import printable
 
 MIB = 1024 * 1024
-KINDS = {"tpu": "Edge TPU", "cpu": "CPU: not supported there", "stranded": "CPU: after a CPU op"}
+KINDS = {"tpu": "Edge TPU", "cpu": "CPU: its own reason", "stranded": "CPU: depends on a CPU op"}
 
 CSS = """
 :root { --tpu: #2f9e63; --cpu: #d64545; --stranded: #f0a030; --ink: #1d2430; --muted: #5f6b7a;

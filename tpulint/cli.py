@@ -28,7 +28,7 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INPUT, EXIT_MISSING = 0, 1, 2, 3, 4
 
 # Commands living in their own packages: each module has HELP, add_arguments(parser) and
 # run(args) -> exit code, and imports what it needs only inside run.
-EXTRA_COMMANDS: dict[str, str] = {}
+EXTRA_COMMANDS: dict[str, str] = {"fix": "tpulint.fix.command"}
 
 
 class UsageError(Exception):

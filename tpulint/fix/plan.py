@@ -128,7 +128,8 @@ def describe(plan: MergedPlan, unsafe: bool) -> list[str]:
     for item in plan.manual:
         where = ", ".join(item.where[:3]) + (f" and {len(item.where) - 3} more"
                                              if len(item.where) > 3 else "")
-        lines.append(f"  manual [{item.code}] {item.reason} ({where})")
+        lines.append(f"  manual [{item.code}] {item.reason} ({where}); unless reconversion "
+                     "removes it")
     for text in plan.unknown:
         lines.append(f"  not applicable by tpulint fix: {text}")
     return lines

@@ -75,6 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--color", choices=["auto", "always", "never"], default="auto")
     check.add_argument("--no-plugins", action="store_true",
                        help="load only the built-in rules")
+    from tpulint.fix.check import add_check_options
+
+    add_check_options(check)
 
     rules = commands.add_parser("rules", help="list the rules")
     rules.add_argument("--format", choices=["text", "json"], default="text")
@@ -153,6 +156,10 @@ def _check(args: argparse.Namespace) -> int:
         if name not in FORMATS:
             raise UsageError(f"unknown output format '{name}' (choose from {', '.join(FORMATS)})")
         renderer(name)(result, stream, args.color)
+    if args.fix or args.diff:
+        from tpulint.fix.check import apply_fixes
+
+        return apply_fixes(result, settings, args)
     if result.errors:
         return EXIT_INPUT
     if not result.models:

@@ -7,7 +7,6 @@ parses for compiler 16 and its drift passes the threshold is it renamed onto the
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
 import tempfile
@@ -19,7 +18,7 @@ from tpulint.config import Settings
 from tpulint.engine import ModelResult, Suppressions, check_model
 from tpulint.fix import runner
 from tpulint.fix.data import IMAGES, DataSpec
-from tpulint.fix.drift import OutputDrift
+from tpulint.fix.drift import DEFAULT_MIN_SQNR, OutputDrift
 from tpulint.fix.plan import MergedPlan
 from tpulint.fix.sources import Source
 from tpulint.fix.versions import unknown_versions
@@ -33,7 +32,7 @@ EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_MISSING = 0, 1, 3, 4
 @dataclass(frozen=True)
 class Options:
     io_type: str | None = None
-    min_sqnr: float = 15.0
+    min_sqnr: float = DEFAULT_MIN_SQNR
     input_range: tuple[float, float] = (-1.0, 1.0)
     max_samples: int = 100
     seed: int = 0
@@ -92,8 +91,7 @@ def fix_model(model: str, source: Source, data: DataSpec, plan: MergedPlan, outp
         return _convert_and_check(model, source, data, plan, output, temporary, settings,
                                   registry, options)
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
+        Path(temporary).unlink(missing_ok=True)
 
 
 def _convert_and_check(model: str, source: Source, data: DataSpec, plan: MergedPlan,
@@ -133,18 +131,25 @@ def _convert_and_check(model: str, source: Source, data: DataSpec, plan: MergedP
         outcome.message = (f"accuracy lost: output '{worst.name}' SQNR {db(worst.sqnr_db)} is "
                            f"below --min-sqnr {options.min_sqnr:g} dB; nothing written")
         return outcome
-    os.replace(temporary, output)
+    Path(temporary).replace(output)
     outcome.output = output
-    outcome.remaining = 0 if settings.fail_on == "none" else sum(
-        1 for f in outcome.after.findings if _fails(f.severity.value, settings.fail_on))
+    outcome.remaining = sum(1 for f in outcome.after.findings
+                            if fails(f.severity.value, settings.fail_on))
     if outcome.remaining:
         outcome.code = EXIT_FINDINGS
     return outcome
 
 
-def _fails(severity: str, fail_on: str) -> bool:
+def fails(severity: str, fail_on: str) -> bool:
+    """Whether a finding of `severity` fails a run with `fail-on = fail_on`."""
     order = ("info", "warning", "error")
-    return order.index(severity) >= order.index(fail_on)
+    return fail_on != "none" and order.index(severity) >= order.index(fail_on)
+
+
+def configured_min_sqnr(table: dict[str, Any]) -> float:
+    """`min-sqnr` from the `fix` table of the configuration, else the default."""
+    value = table.get("min-sqnr")
+    return float(value) if isinstance(value, (int, float)) else DEFAULT_MIN_SQNR
 
 
 def db(value: float) -> str:

@@ -106,7 +106,9 @@ def run(args: argparse.Namespace) -> int:
     if data.kind == "random":
         print("warning: calibrating on random data: the fixed model's accuracy is not "
               "preserved; use --data with real samples", file=sys.stderr)
-    options = apply.Options(io_type=args.io_type, min_sqnr=_min_sqnr(args, settings.fix),
+    min_sqnr = apply.configured_min_sqnr(settings.fix) if args.min_sqnr is None \
+        else float(args.min_sqnr)
+    options = apply.Options(io_type=args.io_type, min_sqnr=min_sqnr,
                             input_range=args.input_range, max_samples=max(1, args.max_samples),
                             seed=args.seed, debug=bool(getattr(args, "debug", False)))
     print(f"converting {source.describe()} with {data.describe()} ...", flush=True)
@@ -121,13 +123,6 @@ def run(args: argparse.Namespace) -> int:
     if outcome.code == EXIT_OK and outcome.output and args.exit_non_zero_on_fix:
         return EXIT_FINDINGS
     return outcome.code
-
-
-def _min_sqnr(args: argparse.Namespace, table: dict[str, object]) -> float:
-    if args.min_sqnr is not None:
-        return float(args.min_sqnr)
-    configured = table.get("min-sqnr")
-    return float(configured) if isinstance(configured, (int, float)) else 15.0
 
 
 def _fail(message: str, code: int) -> int:

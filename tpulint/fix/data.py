@@ -131,13 +131,13 @@ def _rows(arrays: list[np.ndarray], inputs: list[InputInfo], origin: str) -> lis
     counts = {len(a) for a in arrays if a.ndim}
     if len(counts) != 1:
         raise DataError(f"{origin}: arrays hold different numbers of samples")
-    for array, info in zip(arrays, inputs):
+    for array, info in zip(arrays, inputs, strict=True):
         if array.ndim != len(info.shape):
             raise DataError(f"{origin}: array of shape {list(array.shape)} for input "
                             f"'{info.name}' {list(info.shape)}: stack samples on the batch axis")
     total = counts.pop()
-    return [[_fit(a[i:i + 1], info, origin) for a, info in zip(arrays, inputs)]
-            for i in range(total)]
+    return [[_fit(array[i:i + 1], info, origin)
+             for array, info in zip(arrays, inputs, strict=True)] for i in range(total)]
 
 
 def _fit(sample: Any, info: InputInfo, origin: str) -> np.ndarray:
@@ -149,7 +149,8 @@ def _fit(sample: Any, info: InputInfo, origin: str) -> np.ndarray:
         array = array[np.newaxis]
     wanted = (1, *info.shape[1:])
     if array.ndim != len(info.shape) or any(
-            want not in (-1, got) for want, got in zip(wanted, array.shape)):
+            want not in (-1, got)
+            for want, got in zip(wanted, array.shape, strict=True)):
         raise DataError(f"{origin}: sample of shape {list(array.shape)} does not fit input "
                         f"'{info.name}' {list(info.shape)}")
     if not np.issubdtype(array.dtype, np.number) and array.dtype != np.bool_:
@@ -219,7 +220,7 @@ def _sample(item: Any, inputs: list[InputInfo], origin: str) -> list[np.ndarray]
         values = [item]
     if len(values) != len(inputs):
         raise DataError(f"{origin}: sample has {len(values)} value(s) for {len(inputs)} inputs")
-    return [_fit(v, info, origin) for v, info in zip(values, inputs)]
+    return [_fit(v, info, origin) for v, info in zip(values, inputs, strict=True)]
 
 
 def _random(inputs: list[InputInfo], limit: int, value_range: tuple[float, float],

@@ -2,7 +2,7 @@
 
 Both models run on `ai_edge_litert`'s interpreter with the same float inputs, each quantized with
 its own input parameters when its inputs are integers; integer outputs are dequantized. Per
-output: SQNR = 10·log10(Σ reference² / Σ (reference − fixed)²) in dB over every sample, and for
+output: SQNR = 10·log10(Σ reference² / Σ (reference - fixed)²) in dB over every sample, and for
 outputs shaped like class scores ([1, classes]) the share of samples whose top-1 class agrees.
 """
 
@@ -44,7 +44,8 @@ def measure(original: bytes, fixed: bytes, samples: list[list[np.ndarray]]) -> l
     noise = [0.0] * len(reference.outputs)
     agree = [0] * len(reference.outputs)
     for sample in samples:
-        for position, (want, got) in enumerate(zip(reference.run(sample), candidate.run(sample))):
+        pairs = zip(reference.run(sample), candidate.run(sample), strict=True)
+        for position, (want, got) in enumerate(pairs):
             signal[position] += float((want.astype("float64") ** 2).sum())
             noise[position] += float(((want.astype("float64") - got) ** 2).sum())
             if _scores(want):
@@ -79,12 +80,12 @@ class _Runner:
 
         shapes = [tuple(value.shape) for value in sample]
         if shapes != self.shapes:
-            for detail, shape in zip(self.inputs, shapes):
+            for detail, shape in zip(self.inputs, shapes, strict=True):
                 if tuple(detail["shape"]) != shape:
                     self.interpreter.resize_tensor_input(detail["index"], list(shape))
             self.interpreter.allocate_tensors()
             self.shapes = shapes
-        for detail, value in zip(self.inputs, sample):
+        for detail, value in zip(self.inputs, sample, strict=True):
             self.interpreter.set_tensor(detail["index"], _quantize(value, detail))
         self.interpreter.invoke()
         self.last = [_dequantize(self.interpreter.get_tensor(d["index"]), d)
@@ -98,15 +99,18 @@ def _quantize(value: np.ndarray, detail: dict[str, Any]) -> np.ndarray:
     dtype = detail["dtype"]
     scale, zero = detail["quantization"]
     if not np.issubdtype(dtype, np.integer) or not scale:
-        return value.astype(dtype)
+        converted: np.ndarray = value.astype(dtype)
+        return converted
     info = np.iinfo(dtype)
-    return np.clip(np.round(value / scale + zero), info.min, info.max).astype(dtype)
+    quantized: np.ndarray = np.clip(np.round(value / scale + zero), info.min, info.max)
+    return quantized.astype(dtype)
 
 
 def _dequantize(value: np.ndarray, detail: dict[str, Any]) -> np.ndarray:
     import numpy as np
 
     scale, zero = detail["quantization"]
+    floats: np.ndarray = value.astype(np.float32)
     if np.issubdtype(value.dtype, np.integer) and scale:
-        return (value.astype(np.float32) - zero) * scale
-    return value.astype(np.float32)
+        floats = (floats - zero) * np.float32(scale)
+    return floats

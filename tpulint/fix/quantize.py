@@ -32,7 +32,8 @@ def quantize(model: bytes, samples: list[list[np.ndarray]], per_channel: bool) -
         raise ValueError("the model has no signature: ai-edge-quantizer calibrates through one")
     key = next(iter(signatures))
     names = list(signatures[key]["inputs"])
-    dataset: dict[str, Any] = {key: [dict(zip(_ordered(model, key, names), sample))
+    ordered = _ordered(model, key, names)
+    dataset: dict[str, Any] = {key: [dict(zip(ordered, sample, strict=True))
                                      for sample in samples]}
     calibration = calibrator.Calibrator(model, num_threads=2,
                                         qsv_update_func=qsv_utils.min_max_update)

@@ -208,7 +208,7 @@ def freeze_shapes(model: Any, shapes: list[tuple[int, ...]]) -> int:
     main = model.subgraphs[0]
     dynamic = sum(1 for t in main.tensors
                   if t.shapeSignature is not None and -1 in list(t.shapeSignature))
-    for index, shape in zip(main.inputs, shapes):
+    for index, shape in zip(main.inputs, shapes, strict=True):
         main.tensors[index].shape = list(shape)
         main.tensors[index].shapeSignature = None
     interpreter = Interpreter(model_content=write(model))

@@ -8,6 +8,7 @@ the result has no dynamic dimension.
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -22,6 +23,7 @@ IO_TYPES = ("int8", "uint8", "float32")
 class Loaded:
     """The source as a `tf.function` taking its inputs positionally."""
 
+    kind: str
     function: Any
     names: list[str]
     specs: list[Any]  # tf.TensorSpec per input, None for unknown sizes
@@ -42,12 +44,12 @@ def load(kind: str, path: str) -> Loaded:
         names = [str(getattr(t, "name", f"input_{i}")).split(":")[0]
                  for i, t in enumerate(model.inputs)]
         specs = [tf.TensorSpec(tuple(t.shape), t.dtype, name=n)
-                 for t, n in zip(model.inputs, names)]
+                 for t, n in zip(model.inputs, names, strict=True)]
 
         def call(*args: Any) -> Any:
             return model(list(args) if len(args) > 1 else args[0], training=False)
 
-        return Loaded(tf.function(call), names, specs, model)
+        return Loaded(kind, tf.function(call), names, specs, model)
     loaded = tf.saved_model.load(path)
     signatures = dict(loaded.signatures)
     if not signatures:
@@ -57,9 +59,9 @@ def load(kind: str, path: str) -> Loaded:
     names = sorted(spec_map)
 
     def serve(*args: Any) -> Any:
-        return signature(**dict(zip(names, args)))
+        return signature(**dict(zip(names, args, strict=True)))
 
-    return Loaded(tf.function(serve), names, [spec_map[n] for n in names], loaded)
+    return Loaded(kind, tf.function(serve), names, [spec_map[n] for n in names], loaded)
 
 
 def convert(source: Loaded, samples: list[list[np.ndarray]], io_type: str,
@@ -68,15 +70,31 @@ def convert(source: Loaded, samples: list[list[np.ndarray]], io_type: str,
     import tensorflow as tf
 
     fixed = [tf.TensorSpec(value.shape, spec.dtype, name=name)
-             for value, spec, name in zip(samples[0], source.specs, source.names)]
-    concrete = source.function.get_concrete_function(*fixed)
-    converter = tf.lite.TFLiteConverter.from_concrete_functions([concrete], source.owner)
+             for value, spec, name in zip(samples[0], source.specs, source.names,
+                                          strict=True)]
+    with tempfile.TemporaryDirectory(prefix="tpulint-keras-") as scratch:
+        if source.kind == "keras":
+            # Keras 3 models convert through a SavedModel export, here with fixed sizes.
+            signature = [fixed] if len(fixed) > 1 else fixed
+            source.owner.export(scratch, input_signature=signature, verbose=False)
+            converter = tf.lite.TFLiteConverter.from_saved_model(scratch)
+        else:
+            concrete = source.function.get_concrete_function(*fixed)
+            converter = tf.lite.TFLiteConverter.from_concrete_functions([concrete],
+                                                                        source.owner)
+        return _full_integer(converter, source, samples, io_type, per_channel)
+
+
+def _full_integer(converter: Any, source: Loaded, samples: list[list[np.ndarray]],
+                  io_type: str, per_channel: bool) -> bytes:
+    import tensorflow as tf
+
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
 
     def representative() -> Iterator[list[Any]]:
         for sample in samples:
             yield [tf.constant(value, dtype=spec.dtype)
-                   for value, spec in zip(sample, source.specs)]
+                   for value, spec in zip(sample, source.specs, strict=True)]
 
     converter.representative_dataset = representative
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]

@@ -13,6 +13,7 @@ import json
 import os
 import sys
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tpulint.fix import data as datasets
@@ -30,8 +31,7 @@ class Unfixable(Exception):
 def main(argv: list[str]) -> int:
     request_path, result_path = argv
     started = time.monotonic()
-    with open(request_path, encoding="utf-8") as stream:
-        request = json.load(stream)
+    request = json.loads(Path(request_path).read_text(encoding="utf-8"))
     try:
         result = run(request)
     except datasets.DataError as error:
@@ -44,8 +44,7 @@ def main(argv: list[str]) -> int:
         first = (str(error).strip().splitlines() or [""])[0]
         result = {"status": "failed", "message": f"{type(error).__name__}: {first}"}
     result["seconds"] = round(time.monotonic() - started, 1)
-    with open(result_path, "w", encoding="utf-8") as stream:
-        json.dump(result, stream)
+    Path(result_path).write_text(json.dumps(result), encoding="utf-8")
     return 0
 
 
@@ -59,8 +58,7 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
     notes: list[str] = []
     per_channel = True
     if kind == "tflite":
-        with open(path, "rb") as stream:
-            source = stream.read()
+        source = Path(path).read_bytes()
         inputs = _tflite_inputs(source)
         samples = datasets.load(spec, inputs, request["limit"], value_range, request["seed"])
         converted, converter = _from_tflite(source, samples, settings, per_channel, notes)
@@ -74,8 +72,8 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
         from tpulint.fix import tfconvert
 
         loaded = tfconvert.load(kind, path)
-        inputs = [datasets.InputInfo(n, s, "float32") for n, s in zip(loaded.names,
-                                                                        loaded.shapes)]
+        inputs = [datasets.InputInfo(name, shape, "float32")
+                  for name, shape in zip(loaded.names, loaded.shapes, strict=True)]
         samples = datasets.load(spec, inputs, request["limit"], value_range, request["seed"])
         io_type = settings.get("io_type", "int8")
         converted = tfconvert.convert(loaded, samples, io_type, per_channel)
@@ -88,10 +86,8 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
         import tensorflow as tf
 
         converter = f"TensorFlow {tf.__version__} converter"
-    with open(request["output"], "wb") as stream:
-        stream.write(converted)
-    with open(request["model"], "rb") as stream:
-        original = stream.read()
+    Path(request["output"]).write_bytes(converted)
+    original = Path(request["model"]).read_bytes()
     measured = drift.measure(original, converted, samples[:DRIFT_SAMPLES])
     return {"status": "ok", "message": "", "notes": notes, "converter": converter,
             "per_channel": per_channel, "samples": len(samples),

@@ -93,6 +93,10 @@ def run(args: argparse.Namespace) -> int:
               else "the model needs no reconversion")
         return EXIT_FINDINGS if failing else EXIT_OK
     configured_source, configured_data = from_settings(args.model, settings.fix, settings.root)
+    if not (args.data or configured_data or args.random_calibration):
+        return _fail("representative data is required: --data FILE|FOLDER|module:callable, "
+                     "representative-data in [tool.tpulint.fix.sources.\"MODEL\"], or "
+                     "--random-calibration (accuracy is not preserved)", EXIT_USAGE)
     try:
         source = detect(args.source or configured_source or args.model)
         data = parse(args.data or configured_data, args.random_calibration)

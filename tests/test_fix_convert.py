@@ -213,3 +213,19 @@ def test_check_unsafe_fixes_use_the_configured_source_and_data(
     assert_maps_fully(work / "float16.fixed.tflite")
     assert main(["check", "--format", "concise", "--fix", "--unsafe-fixes",
                  "--exit-non-zero-on-fix", "float16.tflite"]) == 1
+
+
+def test_quantizer_output_has_the_versions_the_tensorflow_converter_writes(
+        work: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """ai-edge-quantizer keeps the float model's versions; fix sets the int8 ones."""
+    for arguments in (["-o", str(work / "tf.tflite"), "--source", str(work / "net.keras")],
+                      ["-o", str(work / "aeq.tflite")]):
+        code, out, err = fix([str(work / "float32.tflite"), "--data", str(work / "data.npy"),
+                              *arguments], capsys)
+        assert code == 0, out + err
+
+    def versions(path: Path) -> set[tuple[str, int]]:
+        return {(op.opcode, op.version) for op in read_model(str(path)).main.operators}
+
+    assert versions(work / "aeq.tflite") == versions(work / "tf.tflite")
+    assert ("CONV_2D", 3) in versions(work / "aeq.tflite")

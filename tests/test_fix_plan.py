@@ -6,6 +6,7 @@ import hashlib
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -109,12 +110,11 @@ def test_source_detection(tmp_path: Path) -> None:
 
 
 def test_configured_source_and_data_are_relative_to_the_configuration(tmp_path: Path) -> None:
-    table = {"sources": {"models/cls.tflite": {"model": "export/cls",
-                                               "representative-data": "calib/data.npy"}},
-             "min-sqnr": 20}
+    entry = {"model": "export/cls", "representative-data": "calib/data.npy"}
+    table: dict[str, Any] = {"sources": {"models/cls.tflite": entry}, "min-sqnr": 20}
     model, spec = sources.from_settings(str(tmp_path / "models/cls.tflite"), table, str(tmp_path))
     assert model == str(tmp_path / "export/cls") and spec == str(tmp_path / "calib/data.npy")
-    table["sources"]["models/cls.tflite"]["representative-data"] = "train.data:samples"
+    entry["representative-data"] = "train.data:samples"
     assert sources.from_settings(str(tmp_path / "models/cls.tflite"), table,
                                  str(tmp_path))[1] == "train.data:samples"
     assert sources.from_settings(str(tmp_path / "other.tflite"), table, str(tmp_path)) == (
@@ -152,7 +152,7 @@ def test_data_loading_checks_shapes(tmp_path: Path) -> None:
         data.load(data.DataSpec(data.RANDOM), [data.InputInfo("x", (1, -1, 3), "float32")], 2,
                   (0, 1), 0)
     rand = data.load(data.DataSpec(data.RANDOM), inputs, 4, (0.0, 0.5), 3)
-    assert len(rand) == 4 and all(0 <= s[0].min() and s[0].max() <= 0.5 for s in rand)
+    assert len(rand) == 4 and all(s[0].min() >= 0 and s[0].max() <= 0.5 for s in rand)
 
 
 # The command without converting ---------------------------------------------------------------

@@ -6,8 +6,10 @@ a wrong source is a one-line error before any converter starts.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 SAVED_MODEL = "savedmodel"
 KERAS = "keras"
@@ -61,8 +63,8 @@ def _is_tflite(path: Path) -> bool:
     return head[4:8] == b"TFL3"
 
 
-def from_settings(model_path: str, table: dict[str, object], root: str) -> tuple[str | None,
-                                                                             str | None]:
+def from_settings(model_path: str, table: Mapping[str, Any],
+                  root: str) -> tuple[str | None, str | None]:
     """The configured source and representative data for `model_path`, as
     `[tool.tpulint.fix.sources."<model>"] model = ..., representative-data = ...`."""
     sources = table.get("sources", {})

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tpulint.config import Settings
+from tpulint.config import ConfigError, Settings
 from tpulint.engine import ModelResult, Suppressions, check_model
 from tpulint.fix import runner
 from tpulint.fix.data import IMAGES, DataSpec
@@ -112,7 +112,11 @@ def _convert_and_check(model: str, source: Source, data: DataSpec, plan: MergedP
         return Outcome(EXIT_MISSING, f"tpulint fix needs the fix extra (missing: {message}): "
                                      f"{runner.INSTALL_HINT}")
     if status != "ok":
-        return Outcome(EXIT_FINDINGS, f"could not convert {source.path}: {message}")
+        if len(message) > 240:
+            message = message[:239] + "…"
+        hint = "; ".join(f"[{item.code}] {item.reason}" for item in plan.manual)
+        return Outcome(EXIT_FINDINGS, f"could not convert {source.path}: {message}"
+                       + (f" (change the model first: {hint})" if hint else ""))
     outcome = Outcome(
         EXIT_OK, notes=list(result.get("notes", [])), converter=str(result.get("converter")),
         drift=[OutputDrift.from_json(d) for d in result.get("drift", [])],
@@ -148,8 +152,10 @@ def fails(severity: str, fail_on: str) -> bool:
 
 def configured_min_sqnr(table: dict[str, Any]) -> float:
     """`min-sqnr` from the `fix` table of the configuration, else the default."""
-    value = table.get("min-sqnr")
-    return float(value) if isinstance(value, (int, float)) else DEFAULT_MIN_SQNR
+    value = table.get("min-sqnr", DEFAULT_MIN_SQNR)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigError(f"fix.min-sqnr must be a number of dB, not {value!r}")
+    return float(value)
 
 
 def db(value: float) -> str:

@@ -34,7 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="calibrate on seeded random data (does not preserve accuracy)")
     parser.add_argument("--input-range", type=_range, default=(-1.0, 1.0), metavar="LOW,HIGH",
                         help="float range of the model input, for images and random data "
-                             "(default: -1,1)")
+                             "(default: -1,1; write --input-range=-1,1 when LOW is negative)")
     parser.add_argument("--min-sqnr", type=float, metavar="DB",
                         help="fail when an output's SQNR against the original is lower "
                              "(default: 15 dB, or fix.min-sqnr in the configuration)")
@@ -72,6 +72,8 @@ def run(args: argparse.Namespace) -> int:
     from tpulint.registry import load_registry
 
     settings = load_settings(args.config, isolated=args.isolated)
+    min_sqnr = apply.configured_min_sqnr(settings.fix) if args.min_sqnr is None \
+        else float(args.min_sqnr)
     registry = load_registry()
     checked = check_run([args.model], settings, registry)
     if not checked.models or checked.models[0].error:
@@ -110,8 +112,6 @@ def run(args: argparse.Namespace) -> int:
     if data.kind == "random":
         print("warning: calibrating on random data: the fixed model's accuracy is not "
               "preserved; use --data with real samples", file=sys.stderr)
-    min_sqnr = apply.configured_min_sqnr(settings.fix) if args.min_sqnr is None \
-        else float(args.min_sqnr)
     options = apply.Options(io_type=args.io_type, min_sqnr=min_sqnr,
                             input_range=args.input_range, max_samples=max(1, args.max_samples),
                             seed=args.seed, debug=bool(getattr(args, "debug", False)))

@@ -19,7 +19,6 @@ def comparison(before: ModelResult, after: ModelResult) -> list[str]:
             ("model", before.recipe or "?", after.recipe or "?"),
             ("operators on the Edge TPU", _share(before), _share(after)),
             ("CPU segments", str(before.cpu_segments), str(after.cpu_segments)),
-            ("compiler would reject it", _fatal(before), _fatal(after)),
             ("findings", _findings(before), _findings(after))]
     width = [max(len(row[i]) for row in rows) for i in range(3)]
     return ["  " + "  ".join(cell.ljust(width[i]) if i == 0 else cell.rjust(width[i])
@@ -28,12 +27,9 @@ def comparison(before: ModelResult, after: ModelResult) -> list[str]:
 
 def _share(result: ModelResult) -> str:
     summary = result.summary
-    tpu = 0 if result.fatal else summary["tpu"]
-    return f"{tpu} of {summary['operators']}"
-
-
-def _fatal(result: ModelResult) -> str:
-    return "yes" if result.fatal else "no"
+    if result.fatal:
+        return f"0 of {summary['operators']} (rejected)"
+    return f"{summary['tpu']} of {summary['operators']}"
 
 
 def _findings(result: ModelResult) -> str:

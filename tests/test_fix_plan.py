@@ -239,3 +239,23 @@ def test_check_unsafe_fix_without_configured_data_is_skipped(
                  str(model)]) == 1
     assert "no representative data configured" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["f16.tflite"]
+
+
+def test_io_type_alone_is_a_plan() -> None:
+    merged = plan.merge([], io_type="uint8")
+    assert merged.settings == {"io_type": "uint8"}
+    assert merged.steps[0].reasons == ("asked with --io-type",)
+
+
+def test_npz_arrays_are_matched_by_input_name(tmp_path: Path) -> None:
+    import numpy as np
+
+    inputs = [data.InputInfo("a", (1, 2), "float32"), data.InputInfo("b:0", (1, 3), "float32")]
+    np.savez(tmp_path / "d.npz", b=np.ones((4, 3)), a=np.zeros((4, 2)))
+    samples = data.load(data.DataSpec(data.NPZ, str(tmp_path / "d.npz")), inputs, 10, (0, 1), 0)
+    assert len(samples) == 4
+    assert samples[0][0].shape == (1, 2) and samples[0][1].shape == (1, 3)
+    assert samples[0][1].sum() == 3
+    np.savez(tmp_path / "e.npz", a=np.zeros((4, 2)), c=np.ones((4, 3)))
+    with pytest.raises(data.DataError, match="no array for input 'b:0'"):
+        data.load(data.DataSpec(data.NPZ, str(tmp_path / "e.npz")), inputs, 10, (0, 1), 0)

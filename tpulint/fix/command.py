@@ -84,8 +84,6 @@ def run(args: argparse.Namespace) -> int:
         plan = merge(before.findings, io_type=args.io_type)
     except PlanConflict as error:
         return _fail(str(error), EXIT_USAGE)
-    if args.io_type and not plan.steps:
-        plan = merge([], io_type=args.io_type)
     print("\n".join(report.plan_lines(args.model, plan, unsafe=True)))
     failing = checked.failing(settings.fail_on)
     if args.diff:

@@ -102,10 +102,12 @@ def merge(findings: Iterable[Finding], io_type: str | None = None) -> MergedPlan
             if fix.reason not in reasons[setting]:
                 reasons[setting].append(fix.reason)
             safe[setting] = safe.get(setting, True) and fix.safe
-    if "quantization" in values and "io_type" not in values:
+    if "io_type" not in values and (io_type is not None or "quantization" in values):
         values["io_type"] = io_type or "int8"
-        codes["io_type"], reasons["io_type"] = [], ["full-integer models take integer I/O"]
-        safe["io_type"] = safe["quantization"]
+        codes["io_type"] = []
+        reasons["io_type"] = ["asked with --io-type" if io_type else
+                              "full-integer models take integer I/O"]
+        safe["io_type"] = safe.get("quantization", False)
     plan.manual = list(manual.values())
     plan.steps = [Step(name, values[name], tuple(codes[name]), tuple(reasons[name]), safe[name])
                   for name in KNOWN_SETTINGS if name in values]

@@ -21,10 +21,10 @@ IO_TYPES = ("int8", "uint8", "float32")
 
 @dataclass(frozen=True)
 class Loaded:
-    """The source as a `tf.function` taking its inputs positionally."""
+    """The source's inputs, and for a SavedModel a `tf.function` taking them positionally."""
 
     kind: str
-    function: Any
+    function: Any  # None for Keras models, which convert through their own export
     names: list[str]
     specs: list[Any]  # tf.TensorSpec per input, None for unknown sizes
     owner: Any  # what keeps the variables alive: the Keras model or the loaded SavedModel
@@ -45,11 +45,7 @@ def load(kind: str, path: str) -> Loaded:
                  for i, t in enumerate(model.inputs)]
         specs = [tf.TensorSpec(tuple(t.shape), t.dtype, name=n)
                  for t, n in zip(model.inputs, names, strict=True)]
-
-        def call(*args: Any) -> Any:
-            return model(list(args) if len(args) > 1 else args[0], training=False)
-
-        return Loaded(kind, tf.function(call), names, specs, model)
+        return Loaded(kind, None, names, specs, model)
     loaded = tf.saved_model.load(path)
     signatures = dict(loaded.signatures)
     if not signatures:

@@ -8,7 +8,7 @@ errors). Everything is seeded. Writes:
 - `float32.tflite`, `float16.tflite` (`supported_types=[tf.float16]`) and
   `dynamic_range.tflite` (`optimizations=[DEFAULT]`, no dataset): the tutorial recipes;
 - `images/`: four 12x10 PNG images (resized to the input by `fix`);
-- `data.npy`: 32 samples of shape [8, 8, 3] stacked on the batch axis; `bad_data.npy`: the wrong
+- `data.npy`: 32 samples of shape [8, 8, 3] and different ranges, stacked on the batch axis; `bad_data.npy`: the wrong
   size.
 """
 
@@ -48,7 +48,11 @@ def network(batch_size: int | None) -> keras.Model:
 def main(out: Path) -> int:
     out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(SEED)
-    np.save(out / "data.npy", rng.uniform(-1.0, 1.0, (32, *SHAPE)).astype(np.float32))
+    # Samples of different loudness, as real data has: a calibration that averages ranges
+    # instead of keeping min/max (ai-edge-quantizer's default) clips them and fails the drift.
+    loudness = rng.uniform(0.2, 3.0, (32, 1, 1, 1))
+    samples = rng.uniform(-1.0, 1.0, (32, *SHAPE)) * loudness
+    np.save(out / "data.npy", samples.astype(np.float32))
     np.save(out / "bad_data.npy", rng.uniform(-1.0, 1.0, (4, 5, 5, 3)).astype(np.float32))
 
     images = out / "images"

@@ -8,8 +8,8 @@ errors). Everything is seeded. Writes:
 - `float32.tflite`, `float16.tflite` (`supported_types=[tf.float16]`) and
   `dynamic_range.tflite` (`optimizations=[DEFAULT]`, no dataset): the tutorial recipes;
 - `images/`: four 12x10 PNG images (resized to the input by `fix`);
-- `data.npy`: 32 samples of shape [8, 8, 3] and different ranges, stacked on the batch axis; `bad_data.npy`: the wrong
-  size.
+- `data.npy`: 32 samples of shape [8, 8, 3] and different ranges, stacked on the batch axis;
+  `bad_data.npy`: the wrong size.
 """
 
 from __future__ import annotations

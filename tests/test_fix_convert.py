@@ -110,7 +110,8 @@ def test_recipes_come_out_full_integer_and_fully_mapped(
     values = sqnr_values(out)
     assert values and min(values) >= MIN_SQNR, out
     assert re.search(r"top-1 agreement (\d+)%", out)
-    assert re.search(r"operators on the Edge TPU\s+0 of \d+(?: \(rejected\))?\s+(\d+) of \1", out), out
+    mapped = r"operators on the Edge TPU\s+0 of \d+(?: \(rejected\))?\s+(\d+) of \1"
+    assert re.search(mapped, out), out
     assert {p: digest(p) for p in inputs} == before
     assert not list(work.glob(".*.tmp"))
 

@@ -7,8 +7,6 @@ Runs in the conversion worker only (it needs numpy and `ai_edge_litert`'s schema
   values the hybrid kernels compute with. Weight DEQUANTIZE operators fold into constants.
 - `freeze_shapes`: fixed input sizes, every tensor's size propagated by the reference
   interpreter, and no `-1` left in a shape signature.
-- `strip_float_io` / `wrap_io`: integer model inputs and outputs, or uint8 / float32 ones around
-  an int8 model (QUANTIZE / DEQUANTIZE at the edges, as the TensorFlow converter writes them).
 - `normalize_versions`: operator versions for the int8 form of each operator, as the TensorFlow
   Lite converter writes them (the quantizer keeps the float model's versions).
 """
@@ -35,7 +33,8 @@ INT8_VERSIONS = {
 }
 
 
-def _schema() -> Any:
+def schema_bindings() -> Any:
+    """ai_edge_litert's flatbuffer bindings of the TensorFlow Lite schema (object API)."""
     from ai_edge_litert import schema_py_generated
 
     return schema_py_generated
@@ -56,7 +55,7 @@ def write(model: Any) -> bytes:
 def opcode_name(model: Any, index: int) -> str:
     code = model.operatorCodes[index]
     number = max(code.builtinCode, code.deprecatedBuiltinCode)
-    names = {v: k for k, v in vars(_schema().BuiltinOperator).items() if isinstance(v, int)}
+    names = {v: k for k, v in vars(schema_bindings().BuiltinOperator).items() if isinstance(v, int)}
     return str(names.get(number, f"BUILTIN_{number}"))
 
 
@@ -77,7 +76,7 @@ def _constant(model: Any, tensor: Any) -> Any:
 def _set_float(model: Any, tensor: Any, values: Any) -> None:
     import numpy as np
 
-    schema = _schema()
+    schema = schema_bindings()
     buffer = schema.BufferT()
     buffer.data = np.frombuffer(values.astype("<f4").tobytes(), dtype=np.uint8)
     model.buffers.append(buffer)
@@ -191,16 +190,6 @@ def _remap(model: Any, number: int, subgraph: Any, mapping: dict[int, int]) -> N
             entry.tensorIndex = mapping.get(entry.tensorIndex, entry.tensorIndex)
 
 
-def _retarget(model: Any, subgraph: Any, old: int, new: int) -> None:
-    """Model input/output `old` is now tensor `new` (graph and signatures)."""
-    subgraph.inputs = [new if i == old else i for i in subgraph.inputs]
-    subgraph.outputs = [new if i == old else i for i in subgraph.outputs]
-    for signature in model.signatureDefs or []:
-        for entry in [*(signature.inputs or []), *(signature.outputs or [])]:
-            if entry.tensorIndex == old:
-                entry.tensorIndex = new
-
-
 def freeze_shapes(model: Any, shapes: list[tuple[int, ...]]) -> int:
     """Fix the main subgraph's input sizes; returns how many tensors had dynamic sizes."""
     from ai_edge_litert.interpreter import Interpreter
@@ -222,83 +211,6 @@ def freeze_shapes(model: Any, shapes: list[tuple[int, ...]]) -> int:
         if tensor.shapeSignature is not None and -1 in list(tensor.shapeSignature):
             tensor.shapeSignature = None
     return dynamic
-
-
-def strip_float_io(model: Any) -> int:
-    """Remove the QUANTIZE after float inputs and the DEQUANTIZE before float outputs."""
-    main = model.subgraphs[0]
-    removed = []
-    for op in main.operators:
-        name = opcode_name(model, op.opcodeIndex)
-        source, target = main.tensors[op.inputs[0]], main.tensors[op.outputs[0]]
-        if (name == "QUANTIZE" and op.inputs[0] in main.inputs and source.type == FLOAT32
-                and target.type in (INT8, UINT8)
-                and sum(op.inputs[0] in o.inputs for o in main.operators) == 1):
-            _retarget(model, main, op.inputs[0], op.outputs[0])
-            removed.append(op)
-        elif (name == "DEQUANTIZE" and op.outputs[0] in main.outputs
-              and source.type in (INT8, UINT8) and target.type == FLOAT32):
-            _retarget(model, main, op.outputs[0], op.inputs[0])
-            removed.append(op)
-    main.operators = [op for op in main.operators if op not in removed]
-    prune(model)
-    return len(removed)
-
-
-def wrap_io(model: Any, dtype: str) -> int:
-    """Give the int8 inputs and outputs of a model the type `dtype` (uint8 or float32),
-    converted at the edges; returns how many were wrapped."""
-    schema = _schema()
-    main = model.subgraphs[0]
-    new_type = {"uint8": UINT8, "float32": FLOAT32}[dtype]
-    if not any(main.tensors[i].type == INT8 for i in [*main.inputs, *main.outputs]):
-        return 0
-    quantize = _opcode(model, schema.BuiltinOperator.QUANTIZE, 1)
-    back = quantize if new_type == UINT8 else _opcode(model, schema.BuiltinOperator.DEQUANTIZE, 2)
-    head, tail = [], []
-    for index in [i for i in main.inputs if main.tensors[i].type == INT8]:
-        outer = _edge_tensor(main, index, new_type)
-        _retarget(model, main, index, outer)
-        head.append(_op(schema, quantize, outer, index))
-    for index in [i for i in main.outputs if main.tensors[i].type == INT8]:
-        outer = _edge_tensor(main, index, new_type)
-        _retarget(model, main, index, outer)
-        tail.append(_op(schema, back, index, outer))
-    main.operators = [*head, *main.operators, *tail]
-    return len(head) + len(tail)
-
-
-def _edge_tensor(subgraph: Any, inner_index: int, new_type: int) -> int:
-    import copy
-
-    inner = subgraph.tensors[inner_index]
-    outer = copy.deepcopy(inner)
-    outer.type = new_type
-    outer.buffer = 0
-    if new_type == FLOAT32:
-        outer.quantization = None
-    else:
-        outer.quantization.zeroPoint = [int(z) + 128 for z in inner.quantization.zeroPoint]
-    inner.name = f"{inner.name}_int8"
-    subgraph.tensors.append(outer)
-    return len(subgraph.tensors) - 1
-
-
-def _opcode(model: Any, code: int, version: int) -> int:
-    for index, entry in enumerate(model.operatorCodes):
-        if max(entry.builtinCode, entry.deprecatedBuiltinCode) == code:
-            return index
-    entry = _schema().OperatorCodeT()
-    entry.builtinCode, entry.deprecatedBuiltinCode = code, min(code, 127)
-    entry.version = version
-    model.operatorCodes.append(entry)
-    return len(model.operatorCodes) - 1
-
-
-def _op(schema: Any, opcode: int, source: int, target: int) -> Any:
-    op = schema.OperatorT()
-    op.opcodeIndex, op.inputs, op.outputs = opcode, [source], [target]
-    return op
 
 
 def normalize_versions(model: Any) -> list[str]:

@@ -106,7 +106,7 @@ def _tflite_inputs(model: bytes) -> list[datasets.InputInfo]:
 def _from_tflite(source: bytes, samples: list[list[np.ndarray]], settings: dict[str, Any],
                  per_channel: bool, notes: list[str]) -> tuple[bytes, str]:
     from tpulint.analysis import recipe as recipes
-    from tpulint.fix import rewrite
+    from tpulint.fix import interface, rewrite
     from tpulint.reader import read_model_bytes
 
     kind = recipes.classify(read_model_bytes(source)).kind
@@ -140,10 +140,10 @@ def _from_tflite(source: bytes, samples: list[list[np.ndarray]], settings: dict[
         if changed:
             notes.append("operator versions set for int8: " + ", ".join(changed))
     elif io_type in ("int8", "uint8"):
-        stripped = rewrite.strip_float_io(model)
+        stripped = interface.strip_float_io(model)
         if stripped:
             notes.append(f"removed {stripped} float input/output conversion(s)")
-    if io_type in ("uint8", "float32") and rewrite.wrap_io(model, io_type):
+    if io_type in ("uint8", "float32") and interface.wrap_io(model, io_type):
         notes.append(f"{io_type} inputs and outputs around the int8 model")
     return rewrite.write(model), converter
 

@@ -31,6 +31,7 @@ PROGRESS_MIN_MODELS = 8  # fewer models are checked before a bar would be worth 
 # Commands living in their own packages: each module has HELP, add_arguments(parser) and
 # run(args) -> exit code, and imports what it needs only inside run.
 EXTRA_COMMANDS: dict[str, str] = {
+    "fix": "tpulint.fix.command",
     "verify": "tpulint.verify.command",
 }
 
@@ -86,6 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--write-baseline", nargs="?", const="", default=None, metavar="FILE",
                        help="record every current finding as accepted (default file: the "
                             "configured baseline, else .tpulint-baseline.json)")
+    from tpulint.fix.check import add_check_options
+
+    add_check_options(check)
 
     rules = commands.add_parser("rules", help="list the rules")
     rules.add_argument("--format", choices=["text", "json"], default="text")
@@ -180,6 +184,10 @@ def _check(args: argparse.Namespace) -> int:
         _write_baseline(result, args.write_baseline)
     with _output(args.output_file) as stream:
         renderer(resolve_format(name, stream))(result, stream, args.color)
+    if args.fix or args.diff:
+        from tpulint.fix.check import apply_fixes
+
+        return apply_fixes(result, settings, args)
     if result.errors:
         return EXIT_INPUT
     if not result.models:

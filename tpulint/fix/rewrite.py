@@ -1,0 +1,233 @@
+"""Edits of a `.tflite` model that no converter makes, through the flatbuffer object API.
+
+Runs in the conversion worker only (it needs numpy and `ai_edge_litert`'s schema bindings):
+
+- `to_float`: a float16 or dynamic-range model back to the float32 model it was made from. Float16
+  weights widen to float32 exactly; int8 weights dequantize to `scale * (q - zero_point)`, the
+  values the hybrid kernels compute with. Weight DEQUANTIZE operators fold into constants.
+- `freeze_shapes`: fixed input sizes, every tensor's size propagated by the reference
+  interpreter, and no `-1` left in a shape signature.
+- `normalize_versions`: operator versions for the int8 form of each operator, as the TensorFlow
+  Lite converter writes them (the quantizer keeps the float model's versions).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+FLOAT32, FLOAT16, INT32, UINT8, INT8 = 0, 1, 2, 3, 9
+_NUMPY_TYPES = {FLOAT32: "<f4", FLOAT16: "<f2", INT32: "<i4", UINT8: "u1", INT8: "i1"}
+
+# Versions TensorFlow 2.21's converter writes for the int8 form of operators the Edge TPU runs
+# (measured by converting each one with full-integer quantization; `op_version.cc` for RELU,
+# RESIZE_NEAREST_NEIGHBOR, TRANSPOSE, SLICE and PADV2). A feature can raise them further
+# (FULLY_CONNECTED keep_num_dims: 5); the higher of this and the model's version is kept.
+INT8_VERSIONS = {
+    "ADD": 2, "AVERAGE_POOL_2D": 2, "CONCATENATION": 2, "CONV_2D": 3, "DEPTHWISE_CONV_2D": 3,
+    "DEQUANTIZE": 2, "FULLY_CONNECTED": 4, "L2_NORMALIZATION": 2, "LOGISTIC": 2, "MAXIMUM": 2,
+    "MAX_POOL_2D": 2, "MEAN": 2, "MINIMUM": 2, "MUL": 2, "PACK": 2, "PAD": 2, "PADV2": 2,
+    "REDUCE_MAX": 2, "REDUCE_MIN": 2, "RELU": 2, "RELU6": 2, "RESIZE_BILINEAR": 2,
+    "RESIZE_NEAREST_NEIGHBOR": 2, "RSQRT": 2, "SLICE": 2, "SOFTMAX": 2, "SPACE_TO_DEPTH": 2,
+    "SPLIT": 2, "SPLIT_V": 2, "SQUARED_DIFFERENCE": 2, "STRIDED_SLICE": 2, "SUB": 2, "SUM": 2,
+    "TANH": 2, "TILE": 3, "TRANSPOSE": 2, "TRANSPOSE_CONV": 2,
+}
+
+
+def schema_bindings() -> Any:
+    """ai_edge_litert's flatbuffer bindings of the TensorFlow Lite schema (object API)."""
+    from ai_edge_litert import schema_py_generated
+
+    return schema_py_generated
+
+
+def read(data: bytes) -> Any:
+    from ai_edge_litert.tools import flatbuffer_utils
+
+    return flatbuffer_utils.read_model_from_bytearray(bytearray(data))
+
+
+def write(model: Any) -> bytes:
+    from ai_edge_litert.tools import flatbuffer_utils
+
+    return bytes(flatbuffer_utils.convert_object_to_bytearray(model))
+
+
+def opcode_name(model: Any, index: int) -> str:
+    code = model.operatorCodes[index]
+    number = max(code.builtinCode, code.deprecatedBuiltinCode)
+    names = {v: k for k, v in vars(schema_bindings().BuiltinOperator).items() if isinstance(v, int)}
+    return str(names.get(number, f"BUILTIN_{number}"))
+
+
+def _constant(model: Any, tensor: Any) -> Any:
+    """The values of a constant tensor as a numpy array, or None for an activation."""
+    import numpy as np
+
+    buffer = model.buffers[tensor.buffer] if tensor.buffer < len(model.buffers) else None
+    if buffer is None or buffer.data is None or len(buffer.data) == 0:
+        return None
+    kind = _NUMPY_TYPES.get(tensor.type)
+    if kind is None:
+        return None
+    values = np.frombuffer(bytes(np.asarray(buffer.data, dtype=np.uint8)), dtype=kind)
+    return values.reshape(list(tensor.shape) if tensor.shape is not None else [])
+
+
+def _set_float(model: Any, tensor: Any, values: Any) -> None:
+    import numpy as np
+
+    schema = schema_bindings()
+    buffer = schema.BufferT()
+    buffer.data = np.frombuffer(values.astype("<f4").tobytes(), dtype=np.uint8)
+    model.buffers.append(buffer)
+    tensor.buffer = len(model.buffers) - 1
+    tensor.type = FLOAT32
+    tensor.quantization = None
+
+
+def _dequantized(model: Any, tensor: Any) -> Any:
+    import numpy as np
+
+    values = _constant(model, tensor)
+    if values is None:
+        return None
+    if tensor.type == FLOAT16:
+        return values.astype(np.float32)
+    q = tensor.quantization
+    if tensor.type not in (INT8, UINT8) or q is None or q.scale is None or len(q.scale) == 0:
+        return None
+    scale = np.asarray(q.scale, dtype=np.float32)
+    zero = np.asarray(q.zeroPoint if q.zeroPoint is not None else [0], dtype=np.float32)
+    if scale.size > 1:
+        shape = [1] * values.ndim
+        shape[q.quantizedDimension] = scale.size
+        scale, zero = scale.reshape(shape), zero.reshape(shape)
+    return ((values.astype(np.float32) - zero) * scale).astype(np.float32)
+
+
+def to_float(model: Any) -> list[str]:
+    """Turn float16 and dynamic-range weights back into float32; returns what changed."""
+    folded, widened = 0, 0
+    reset: set[int] = set()
+    for subgraph in model.subgraphs:
+        keep = []
+        for op in subgraph.operators:
+            name = opcode_name(model, op.opcodeIndex)
+            inputs = [subgraph.tensors[i] for i in (op.inputs if op.inputs is not None else [])
+                      if i >= 0]
+            if name == "DEQUANTIZE" and inputs and _constant(model, inputs[0]) is not None:
+                values = _dequantized(model, inputs[0])
+                if values is not None:
+                    _set_float(model, subgraph.tensors[op.outputs[0]], values)
+                    folded += 1
+                    continue
+            activations = [t for t in inputs if t.type == FLOAT32 and _constant(model, t) is None]
+            if activations:
+                for tensor in inputs:
+                    if tensor.type in (INT8, UINT8) and _constant(model, tensor) is not None:
+                        values = _dequantized(model, tensor)
+                        if values is not None:
+                            _set_float(model, tensor, values)
+                            widened += 1
+                            reset.add(op.opcodeIndex)
+            keep.append(op)
+        subgraph.operators = keep
+    for index in reset:
+        model.operatorCodes[index].version = 1
+    prune(model)
+    notes = []
+    if folded:
+        notes.append(f"folded {folded} weight DEQUANTIZE operator(s) into float32 constants")
+    if widened:
+        notes.append(f"dequantized the int8 weights of {widened} hybrid operator input(s)")
+    return notes
+
+
+def prune(model: Any) -> None:
+    """Drop tensors no operator or signature uses, and operator codes no operator uses."""
+    for number, subgraph in enumerate(model.subgraphs):
+        used = set(subgraph.inputs) | set(subgraph.outputs)
+        for op in subgraph.operators:
+            used |= {i for i in _indices(op) if i >= 0}
+        mapping = {old: new for new, old in enumerate(sorted(used))}
+        subgraph.tensors = [subgraph.tensors[old] for old in sorted(used)]
+        _remap(model, number, subgraph, mapping)
+    used_codes = sorted({op.opcodeIndex for sg in model.subgraphs for op in sg.operators})
+    code_map = {old: new for new, old in enumerate(used_codes)}
+    model.operatorCodes = [model.operatorCodes[i] for i in used_codes]
+    for subgraph in model.subgraphs:
+        for op in subgraph.operators:
+            op.opcodeIndex = code_map[op.opcodeIndex]
+    referenced = {t.buffer for sg in model.subgraphs for t in sg.tensors}
+    for index, buffer in enumerate(model.buffers):
+        if index and index not in referenced and buffer is not None:
+            buffer.data = None
+
+
+def _indices(op: Any) -> list[int]:
+    found: list[int] = []
+    for field in (op.inputs, op.outputs, op.intermediates):
+        if field is not None:
+            found.extend(int(i) for i in field)
+    return found
+
+
+def _remap(model: Any, number: int, subgraph: Any, mapping: dict[int, int]) -> None:
+    def fix(values: Any) -> list[int] | None:
+        if values is None:
+            return None
+        return [mapping[int(i)] if int(i) >= 0 else -1 for i in values]
+
+    subgraph.inputs = fix(subgraph.inputs)
+    subgraph.outputs = fix(subgraph.outputs)
+    for op in subgraph.operators:
+        op.inputs, op.outputs = fix(op.inputs), fix(op.outputs)
+        op.intermediates = fix(op.intermediates)
+    for signature in model.signatureDefs or []:
+        if signature.subgraphIndex != number:
+            continue
+        for entry in [*(signature.inputs or []), *(signature.outputs or [])]:
+            entry.tensorIndex = mapping.get(entry.tensorIndex, entry.tensorIndex)
+
+
+def freeze_shapes(model: Any, shapes: list[tuple[int, ...]]) -> int:
+    """Fix the main subgraph's input sizes; returns how many tensors had dynamic sizes."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    main = model.subgraphs[0]
+    dynamic = sum(1 for t in main.tensors
+                  if t.shapeSignature is not None and -1 in list(t.shapeSignature))
+    for index, shape in zip(main.inputs, shapes, strict=True):
+        main.tensors[index].shape = list(shape)
+        main.tensors[index].shapeSignature = None
+    interpreter = Interpreter(model_content=write(model))
+    interpreter.allocate_tensors()
+    for detail in interpreter.get_tensor_details():
+        tensor = main.tensors[detail["index"]]
+        if tensor.shapeSignature is not None and -1 in list(tensor.shapeSignature):
+            tensor.shape = [int(d) for d in detail["shape"]]
+            tensor.shapeSignature = None
+    for tensor in main.tensors:
+        if tensor.shapeSignature is not None and -1 in list(tensor.shapeSignature):
+            tensor.shapeSignature = None
+    return dynamic
+
+
+def normalize_versions(model: Any) -> list[str]:
+    """Raise each operator code to the version its int8 form has; returns what changed."""
+    changes = []
+    for index, entry in enumerate(model.operatorCodes):
+        name = opcode_name(model, index)
+        wanted = max(entry.version, INT8_VERSIONS.get(name, entry.version))
+        if name == "FULLY_CONNECTED" and _keeps_dims(model, index):
+            wanted = max(wanted, 5)
+        if wanted != entry.version:
+            changes.append(f"{name} v{entry.version}->v{wanted}")
+            entry.version = wanted
+    return changes
+
+
+def _keeps_dims(model: Any, opcode: int) -> bool:
+    return any(op.opcodeIndex == opcode and op.builtinOptions is not None
+               and getattr(op.builtinOptions, "keepNumDims", False)
+               for sg in model.subgraphs for op in sg.operators)

@@ -90,9 +90,11 @@ def test_a_changed_model_is_checked_again(zoo: Path, cli: Any) -> None:
 def test_cache_location_and_opt_outs(zoo: Path, cli: Any, monkeypatch: pytest.MonkeyPatch,
                                      tmp_path: Path) -> None:
     monkeypatch.delenv("TPULINT_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
     (tmp_path / "tpulint.toml").write_text("")
     cli("check", "zoo/TPU201")
-    cache = tmp_path / ".tpulint_cache"
+    cache = tmp_path / "user-cache" / "tpulint"
+    assert not (tmp_path / ".tpulint_cache").exists()  # nothing in the project
     assert (cache / "CACHEDIR.TAG").is_file()
     assert (cache / ".gitignore").read_text() == "*\n"
     assert not [p for p in zoo.rglob("*") if p.suffix not in (".tflite", "")]  # nothing beside

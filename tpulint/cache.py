@@ -6,9 +6,11 @@ and modification time of the code that computes results (tpulint's own modules a
 rule's module, so an edited rule or an upgraded plugin never reads stale answers). Results are
 stored before suppression, so changing ignores, severities or the baseline needs no new check.
 
-Where: `TPULINT_CACHE_DIR`, else `.tpulint_cache/` in the configuration's root directory (the
-working directory without a configuration file), never beside the models. Entries are JSON
-files, one per key; the directory holds a `CACHEDIR.TAG` and a `.gitignore` of its own.
+Where: `TPULINT_CACHE_DIR`, else the user's cache directory (`$XDG_CACHE_HOME/tpulint`,
+`~/.cache/tpulint`, `~/Library/Caches/tpulint` on macOS, `%LOCALAPPDATA%/tpulint/Cache` on
+Windows): never in the project, so nothing appears beside the models. Keys hash the content, so
+projects share entries safely. Entries are JSON files, one per key; the directory holds a
+`CACHEDIR.TAG` and a `.gitignore` of its own.
 """
 
 from __future__ import annotations
@@ -94,7 +96,16 @@ class Cache:
 
 def cache_directory(settings: Settings) -> Path:
     configured = os.environ.get("TPULINT_CACHE_DIR")
-    return Path(configured) if configured else Path(settings.root) / ".tpulint_cache"
+    return Path(configured) if configured else user_cache_directory()
+
+
+def user_cache_directory() -> Path:
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
+        return Path(base) / "tpulint" / "Cache"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / "tpulint"
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "tpulint"
 
 
 def salt(rules: list[Rule], settings: Settings) -> str:

@@ -135,6 +135,10 @@ def _convert_and_check(model: str, source: Source, data: DataSpec, plan: MergedP
         outcome.message = (f"accuracy lost: output '{worst.name}' SQNR {db(worst.sqnr_db)} is "
                            f"below --min-sqnr {options.min_sqnr:g} dB; nothing written")
         return outcome
+    # mkstemp creates the file readable by its owner only; give it a new file's usual mode.
+    umask = os.umask(0)
+    os.umask(umask)
+    Path(temporary).chmod(0o666 & ~umask)
     Path(temporary).replace(output)
     outcome.output = output
     outcome.remaining = sum(1 for f in outcome.after.findings

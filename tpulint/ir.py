@@ -172,14 +172,16 @@ class Model:
     metadata: Mapping[str, int] = field(default_factory=dict)
     min_runtime_version: str | None = None
     source: ByteSource | None = field(default=None, repr=False, compare=False)
+    # Rules ask for every operator whether the model is compiled: answer it once.
+    compiled: bool = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        compiled = any(op.is_edgetpu for sg in self.subgraphs for op in sg.operators)
+        object.__setattr__(self, "compiled", compiled)
 
     @property
     def main(self) -> Subgraph:
         return self.subgraphs[0]
-
-    @property
-    def compiled(self) -> bool:
-        return any(op.is_edgetpu for sg in self.subgraphs for op in sg.operators)
 
     def data(self, tensor: Tensor) -> memoryview:
         """The constant bytes of `tensor` (empty for activations), read from the file now."""

@@ -55,6 +55,9 @@ def read_model(path: str | os.PathLike[str]) -> Model:
                 data: ByteSource = handle.read()
             else:
                 data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+                if hasattr(mmap, "MADV_RANDOM"):  # not on Windows
+                    # The reader hops between small tables; read-ahead would load weights too.
+                    data.madvise(mmap.MADV_RANDOM)
     except FileNotFoundError:
         raise ModelReadError(name, "open", "no such file") from None
     except IsADirectoryError:
@@ -185,11 +188,11 @@ def _quantization(table: Table | None) -> Quantization | None:
     if table is None:
         return None
     return Quantization(
-        scale=table.get("scale"),
-        zero_point=table.get("zero_point"),
+        scale=table.packed("scale"),
+        zero_point=table.packed("zero_point"),
         axis=table.get("quantized_dimension"),
-        min=table.get("min"),
-        max=table.get("max"),
+        min=table.packed("min"),
+        max=table.packed("max"),
         custom=table.get("details_type") != 0,
     )
 

@@ -162,7 +162,9 @@ def _subgraph(table: Table, index: int, codes: list[tuple[int, int, str | None]]
     with _step(path, f"subgraph {index} operators"):
         operators = tuple(_operator(t, i, codes, len(tensors), wire)
                           for i, t in enumerate(table.get("operators")))
-    return Subgraph(index, table.get("name") or "", tensors, operators, inputs, outputs)
+    with _step(path, f"subgraph {index} name"):
+        name = table.get("name") or ""
+    return Subgraph(index, name, tensors, operators, inputs, outputs)
 
 
 def _tensor(table: Table, index: int, buffers: tuple[BufferSpan, ...]) -> Tensor:

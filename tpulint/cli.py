@@ -142,12 +142,13 @@ def _check(args: argparse.Namespace) -> int:
     from tpulint.engine import run
     from tpulint.registry import load_registry
     from tpulint.report import FORMATS, renderer, resolve_format
+    from tpulint.text import printable
 
     settings = load_cli_settings(args)
     result = run(args.paths, settings, load_registry(plugins=not args.no_plugins),
                  force_exclude=args.force_exclude)
     for model in result.errors:
-        print(f"tpulint: {model.error}", file=sys.stderr)
+        print(f"tpulint: {printable(model.error or '')}", file=sys.stderr)
     with _output(args.output_file) as stream:
         name = resolve_format(settings.output_format, stream)
         if name not in FORMATS:

@@ -169,11 +169,13 @@ def build(blocks: int, channels: int, seed: int = 0) -> bytes:
         added = graph.tensor(f"{prefix}/add", shape, "INT8", [ACTIVATION_SCALE])
         graph.operator("ADD", [x, dw], [added], "AddOptions", fused_activation_function=0)
         x = added
-    return _serialize(writer, graph, model_input, x)
-
-
-def _serialize(writer: ModelWriter, graph: Graph, model_input: int, model_output: int) -> bytes:
     versions = {"CONV_2D": 3, "DEPTHWISE_CONV_2D": 3, "ADD": 2}
+    return serialize(writer, graph, model_input, x, versions)
+
+
+def serialize(writer: ModelWriter, graph: Graph, model_input: int, model_output: int,
+              versions: dict[str, int]) -> bytes:
+    """The model holding `graph` as its one subgraph; `versions` gives each opcode's version."""
     buffers = [writer.table("Buffer", data=writer.data(payload)) if payload
                else writer.table("Buffer") for payload in graph.payloads]
     codes = [writer.table("OperatorCode", deprecated_builtin_code=_CODES[name],

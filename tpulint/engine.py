@@ -276,7 +276,7 @@ class Suppressions:
 
     def _ignored_op(self, rel: str, finding: Finding, result: ModelResult) -> bool:
         loc = finding.location
-        if loc.operator is None:
+        if loc.operator is None or not self.settings.ignore_ops:
             return False
         row = next((r for r in result.operators
                     if r.subgraph == loc.subgraph and r.index == loc.operator), None)

@@ -19,7 +19,8 @@ from tpulint.analysis.placement import partition
 from tpulint.config import load_settings
 from tpulint.engine import check_model
 from tpulint.ir import Model, Subgraph
-from tpulint.reader import read_model, read_model_bytes
+from tpulint.reader import ModelReadError, read_model, read_model_bytes
+from tpulint.reader.tflite import LIMITS
 from tpulint.registry import load_registry
 from tpulint.selection import Selection
 
@@ -41,6 +42,24 @@ def alternating_chain(operators: int) -> bytes:
         x = y
     return make_large_model.serialize(writer, graph, model_input, x,
                                       {"ADD": 2, "LEAKY_RELU": 1})
+
+
+def repeated_operator(operators: int, subgraphs: int = 1) -> bytes:
+    """One LEAKY_RELU table listed `operators` times, in one subgraph listed `subgraphs` times."""
+    writer = make_large_model.ModelWriter(1 << 20)
+    graph = make_large_model.Graph(writer, seed=0)
+    x = graph.tensor("input", [1, 4, 4, 8], "INT8", [0.05])
+    y = graph.tensor("output", [1, 4, 4, 8], "INT8", [0.05])
+    graph.operator("LEAKY_RELU", [x], [y], "LeakyReluOptions", alpha=0.1)
+    graph.operators *= operators
+    code = writer.table("OperatorCode", deprecated_builtin_code=98, builtin_code=98, version=1)
+    subgraph = writer.table("SubGraph", tensors=writer.offsets(graph.tensors),
+                            inputs=writer.vector("i", [x]), outputs=writer.vector("i", [y]),
+                            operators=writer.offsets(graph.operators))
+    root = writer.table("Model", version=3, operator_codes=writer.offsets([code]),
+                        subgraphs=writer.offsets([subgraph] * subgraphs),
+                        buffers=writer.offsets([writer.table("Buffer")]))
+    return writer.finish(root)
 
 
 def reference_partition(subgraph: Subgraph, graph: Graph, eligible: list[bool]
@@ -109,3 +128,21 @@ def test_checking_a_long_alternating_chain_is_fast(operators: int) -> None:
                               "edgetpu_subgraphs": 1, "cpu_segments": 2}
     # Linear work takes about a second here; the quadratic version took minutes.
     assert elapsed < 20, f"{elapsed:.1f} s"
+
+
+@pytest.mark.parametrize(("operators", "subgraphs"), [(1_000_000, 1), (60_000, 2), (1, 20_000)])
+def test_more_operators_or_subgraphs_than_any_real_model_are_refused(operators: int,
+                                                                     subgraphs: int) -> None:
+    data = repeated_operator(operators, subgraphs)
+    started = time.perf_counter()
+    with pytest.raises(ModelReadError) as error:
+        read_model_bytes(data, "crafted.tflite")
+    assert time.perf_counter() - started < 5
+    assert error.value.step == "subgraphs"
+    field = "subgraphs" if subgraphs > LIMITS["subgraphs"] else "operators"
+    assert f"more than the {LIMITS[field]:,} tpulint reads in a model" in str(error.value)
+
+
+def test_a_model_at_the_limit_is_read() -> None:
+    model = read_model_bytes(repeated_operator(LIMITS["operators"] // 2, 2))
+    assert sum(len(sg.operators) for sg in model.subgraphs) == LIMITS["operators"]

@@ -27,6 +27,11 @@ from tpulint.reader.wire import Table, Wire, WireError
 # Files below this size are read whole; larger ones are mapped so weights are never loaded.
 _MAP_THRESHOLD = 1 << 20
 
+# Real models have at most tens of thousands of operators and tensors. A crafted file can list
+# one table a million times at 4 bytes each, and each costs a check about 0.1 ms and 2 KB: larger
+# counts, over all subgraphs, are refused rather than spending minutes and gigabytes on them.
+LIMITS = {"subgraphs": 10_000, "operators": 100_000, "tensors": 250_000}
+
 _LFS_POINTER = b"version https://git-lfs.github.com/spec/"
 # What a file that is not TensorFlow Lite most often is, by its first bytes.
 _OTHER_FORMATS = (
@@ -82,7 +87,7 @@ def read_model_bytes(data: ByteSource, path: str = "<bytes>") -> Model:
     with _step(path, "operator codes"):
         codes = [_operator_code(table) for table in root.get("operator_codes")]
     subgraphs = []
-    for index, table in enumerate(_tables(root, "subgraphs", path)):
+    for index, table in enumerate(_subgraph_tables(root, path)):
         subgraphs.append(_subgraph(table, index, codes, buffers, wire, path))
     if not subgraphs:
         raise ModelReadError(path, "subgraphs", "the model has no subgraph")
@@ -129,10 +134,19 @@ def _identify(data: ByteSource, path: str) -> None:
         raise ModelReadError(path, "file identifier", reason)
 
 
-def _tables(root: Table, field: str, path: str) -> list[Table]:
-    with _step(path, field):
-        tables: list[Table] = root.get(field)
-        return tables
+def _subgraph_tables(root: Table, path: str) -> list[Table]:
+    with _step(path, "subgraphs"):
+        _within_limit(path, "subgraphs", root.length("subgraphs"))
+        subgraphs: list[Table] = root.get("subgraphs")
+        for field in ("operators", "tensors"):
+            _within_limit(path, field, sum(table.length(field) for table in subgraphs))
+        return subgraphs
+
+
+def _within_limit(path: str, field: str, count: int) -> None:
+    if count > LIMITS[field]:
+        raise ModelReadError(path, "subgraphs", f"{count:,} {field}, more than the "
+                                                f"{LIMITS[field]:,} tpulint reads in a model")
 
 
 def _buffer(table: Table, index: int, file_size: int) -> BufferSpan:

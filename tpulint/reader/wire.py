@@ -156,6 +156,13 @@ class Table:
             raise WireError(f"{name} claims {count} elements")
         return PackedNumbers(self.wire.data, start, count, detail)
 
+    def length(self, name: str) -> int:
+        """How many elements a vector field holds (checked against the file), none read."""
+        slot, kind, detail, _default = self.fields[name]
+        pos = self._field_pos(slot)
+        size = _SIZES[detail] if kind == "vector" else 4
+        return self._vector(pos, size)[1] if pos else 0
+
     def span(self, name: str) -> tuple[int, int]:
         """(start, length) of a byte vector, without copying it."""
         pos = self._field_pos(self.fields[name][0])

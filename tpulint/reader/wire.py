@@ -14,13 +14,14 @@ costs more than the rest of `tpulint check` together.)
 from __future__ import annotations
 
 import struct
-from typing import Any
+from typing import Any, cast
 
 from tpulint._schema.tflite import TABLES
 from tpulint.ir import ByteSource, PackedNumbers
 
 # table -> field -> (vtable slot, kind, detail, default), as generated in tpulint._schema
 Schema = dict[str, dict[str, tuple[int, str, str, Any]]]
+TFLITE = cast(Schema, TABLES)
 
 _U16 = struct.Struct("<H")
 _I32 = struct.Struct("<i")
@@ -30,6 +31,15 @@ _SIZES = {fmt: unpack.size for fmt, unpack in _SCALARS.items()}
 # Shapes, operator inputs and quantization scales are short; a longer scalar vector read as a tuple
 # is a corrupt length, not data (weights and custom options are read as spans, never as tuples).
 MAX_SCALAR_VECTOR = 1 << 20
+
+
+def _vtable_entries(fields: dict[str, tuple[int, str, str, Any]]) -> int:
+    """How many 16-bit vtable entries a table's known fields use (its size, then a slot each)."""
+    return max((slot // 2 for slot, *_rest in fields.values()), default=1) + 1
+
+
+# Per TensorFlow Lite table: entries beyond these are fields of a newer schema, never read.
+_TFLITE_ENTRIES = {name: _vtable_entries(fields) for name, fields in TFLITE.items()}
 
 
 class WireError(Exception):
@@ -66,7 +76,7 @@ class Wire:
         value: int = _U32.unpack_from(self.data, pos)[0]  # type: ignore[arg-type]
         return value
 
-    def root(self, table: str, schema: Schema = TABLES) -> Table:
+    def root(self, table: str, schema: Schema = TFLITE) -> Table:
         return Table(self, self.u32(0), table, schema)
 
 
@@ -75,7 +85,7 @@ class Table:
 
     __slots__ = ("fields", "offsets", "pos", "schema", "size", "wire")
 
-    def __init__(self, wire: Wire, pos: int, table: str, schema: Schema = TABLES) -> None:
+    def __init__(self, wire: Wire, pos: int, table: str, schema: Schema = TFLITE) -> None:
         self.wire = wire
         self.pos = pos
         self.schema = schema
@@ -86,8 +96,10 @@ class Table:
             raise WireError(f"{table} at byte {pos} has a malformed vtable")
         wire.check(vtable, vtable_size, "vtable")
         # The vtable's 16-bit entries, read once: its size, the table's size, then one offset
-        # per field, so entry `slot // 2` is the field of vtable slot `slot`.
-        layout = f"<{vtable_size // 2}H"
+        # per field, so entry `slot // 2` is the field of vtable slot `slot`. Only the known
+        # fields' entries: a hostile vtable may claim 32,767 of them for every table.
+        known = _TFLITE_ENTRIES[table] if schema is TFLITE else _vtable_entries(self.fields)
+        layout = f"<{min(vtable_size // 2, known)}H"
         self.offsets: tuple[int, ...] = struct.unpack_from(layout, wire.data, vtable)  # type: ignore[arg-type]
         self.size = self.offsets[1]
         wire.check(pos, self.size, table)
@@ -97,7 +109,7 @@ class Table:
         if index >= len(self.offsets):
             return 0
         offset = self.offsets[index]
-        if offset >= self.size and offset:
+        if offset and offset >= self.size:
             raise WireError(f"field at byte {self.pos + offset} lies outside its table")
         return self.pos + offset if offset else 0
 

@@ -1,14 +1,18 @@
-"""Graphs built to be slow: checking stays linear in the number of operators.
+"""Models built to be slow or to take memory: checking stays linear and bounded.
 
 A 6 MB file can hold 40,000 operators. Alternating unsupported and supported operators in a
 chain makes as many delegate partitions as operators, and every CPU operator strands the rest:
-anything quadratic in there turns a pre-commit hook into minutes.
+anything quadratic in there turns a pre-commit hook into minutes. A file can also list one
+table many times, or give every table the same vtable claiming 32,767 fields.
 """
 
 from __future__ import annotations
 
+import contextlib
 import random
+import struct
 import time
+import tracemalloc
 from pathlib import Path
 
 import make_large_model
@@ -21,6 +25,7 @@ from tpulint.engine import check_model
 from tpulint.ir import Model, Subgraph
 from tpulint.reader import ModelReadError, read_model, read_model_bytes
 from tpulint.reader.tflite import LIMITS
+from tpulint.reader.wire import Wire
 from tpulint.registry import load_registry
 from tpulint.selection import Selection
 
@@ -146,3 +151,25 @@ def test_more_operators_or_subgraphs_than_any_real_model_are_refused(operators: 
 def test_a_model_at_the_limit_is_read() -> None:
     model = read_model_bytes(repeated_operator(LIMITS["operators"] // 2, 2))
     assert sum(len(sg.operators) for sg in model.subgraphs) == LIMITS["operators"]
+
+
+def test_a_vtable_claiming_every_field_costs_no_memory() -> None:
+    # Every tensor of a 1000-tensor model points to one vtable of 0xFFFE bytes laid over weights.
+    data = bytearray(make_large_model.build(blocks=150, channels=128))
+    subgraph = Wire(bytes(data)).root("Model").get("subgraphs")[0]
+    tensors = subgraph.get("tensors")
+    assert len(tensors) > 1000
+    vtable = min(t.pos for t in tensors) - 0x20000  # inside the weights, before every tensor
+    assert vtable > 0
+    struct.pack_into("<HH", data, vtable, 0xFFFE, 64)
+    for tensor in tensors:
+        struct.pack_into("<i", data, tensor.pos, tensor.pos - vtable)
+    tracemalloc.start()
+    try:
+        # The weights make no sensible field offsets: an error is a fine outcome.
+        with contextlib.suppress(ModelReadError):
+            read_model_bytes(bytes(data))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 64 << 20, f"{peak / 1e6:.0f} MB"

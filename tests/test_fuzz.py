@@ -31,7 +31,7 @@ def seeds() -> list[fuzz.Seed]:
 
 @pytest.fixture(scope="module")
 def checker(tmp_path_factory: pytest.TempPathFactory) -> fuzz.Checker:
-    return fuzz.Checker(tmp_path_factory.mktemp("fuzz"), timeout=30.0)
+    return fuzz.Checker(tmp_path_factory.mktemp("fuzz"), timeout=5.0)
 
 
 def test_layout_finds_every_table_of_a_real_model() -> None:

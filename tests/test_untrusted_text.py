@@ -147,3 +147,14 @@ def test_cli_error_line_escapes_the_file_name(tmp_path: Path, capsys: pytest.Cap
     assert main(["check", "--isolated", str(path)]) == 3
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and not CONTROLS.search(err), repr(err)
+
+
+def test_megabyte_names_are_cut_in_human_output() -> None:
+    from tpulint.text import MAX_LENGTH, printable
+
+    message = f"tensor '{'x' * 1_000_000}\x00' is float32: made by CONV_2D"
+    shown = printable(message)
+    assert len(shown) < MAX_LENGTH + 100
+    assert shown.startswith("tensor 'xxx") and shown.endswith("x\\x00' is float32: made by CONV_2D")
+    assert f"…[{len(message) - MAX_LENGTH:,} characters]…" in shown
+    assert printable("a" * MAX_LENGTH) == "a" * MAX_LENGTH

@@ -22,7 +22,7 @@ from tpulint.ir import (
     Tensor,
 )
 from tpulint.reader.errors import ModelReadError
-from tpulint.reader.wire import Table, Wire, WireError
+from tpulint.reader.wire import TFLITE, Table, Wire, WireError
 
 # Files below this size are read whole; larger ones are mapped so weights are never loaded.
 _MAP_THRESHOLD = 1 << 20
@@ -248,7 +248,7 @@ def _operator(table: Table, index: int, codes: list[tuple[int, int, str | None]]
 
 
 def _options(table: Table, options_type: str) -> dict[str, Any]:
-    fields = schema.TABLES.get(options_type)
+    fields = TFLITE.get(options_type)
     options_table = table.union("builtin_options", options_type) if fields else None
     if options_table is None or fields is None:
         return {}

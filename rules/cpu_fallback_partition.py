@@ -25,7 +25,7 @@ edgetpu#461 (the stranded status); compiled corpus models.
 
 from collections.abc import Iterator
 
-from tpulint.api import Finding, OperatorContext, Severity, rule, status
+from tpulint.api import Finding, OperatorContext, Severity, rule
 
 
 @rule(code="TPU401", name="cpu-fallback-partition", severity=Severity.WARNING, scope="operator",
@@ -33,8 +33,7 @@ from tpulint.api import Finding, OperatorContext, Severity, rule, status
 def check(ctx: OperatorContext) -> Iterator[Finding]:
     if ctx.model.compiled or ctx.subgraph.index != 0 or not ctx.violations:
         return
-    stranded = [p.index for p in ctx.prediction.operators
-                if p.reason == status.MORE_THAN_ONE_SUBGRAPH and p.cause == ctx.op.index]
+    stranded = ctx.prediction.stranded.get(ctx.op.index, [])
     if not stranded:
         return
     total = len(ctx.prediction.operators)

@@ -169,6 +169,7 @@ def _check(args: argparse.Namespace) -> int:
     from tpulint.engine import run
     from tpulint.registry import load_registry
     from tpulint.report import FORMATS, renderer, resolve_format
+    from tpulint.text import printable
 
     settings = load_cli_settings(args)
     name = settings.output_format
@@ -179,7 +180,7 @@ def _check(args: argparse.Namespace) -> int:
                      force_exclude=args.force_exclude, jobs=args.jobs, progress=progress,
                      use_baseline=args.write_baseline is None)
     for model in result.errors:
-        print(f"tpulint: {model.error}", file=sys.stderr)
+        print(f"tpulint: {printable(model.error or '')}", file=sys.stderr)
     if args.write_baseline is not None:
         _write_baseline(result, args.write_baseline)
     with _output(args.output_file) as stream:

@@ -347,6 +347,8 @@ class Suppressions:
 
     def _ignored_op(self, rel: str, finding: Finding, result: ModelResult) -> bool:
         loc = finding.location
+        if not self.settings.ignore_ops:
+            return False
         row = None if loc.operator is None else next(
             (r for r in result.operators if r.subgraph == loc.subgraph and r.index == loc.operator),
             None)

@@ -7,9 +7,10 @@ returns a view of a buffer on demand, so checking a model never copies its weigh
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import struct
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, overload
 
 EDGETPU_CUSTOM_CODE = "edgetpu-custom-op"
 INTEGER_8BIT = frozenset({"int8", "uint8"})
@@ -22,13 +23,62 @@ class ByteSource(Protocol):
     def __getitem__(self, index: slice) -> bytes: ...
 
 
+class PackedNumbers(Sequence[Any]):
+    """Little-endian numbers stored in the model file, decoded the first time one is read.
+
+    Per-channel quantization vectors hold a value per output channel of every weight tensor:
+    millions of numbers in a large model, which rules mostly only count.
+    """
+
+    __slots__ = ("_count", "_format", "_source", "_start", "_values")
+
+    def __init__(self, source: ByteSource, start: int, count: int, fmt: str) -> None:
+        self._source = source
+        self._start = start
+        self._count = count
+        self._format = fmt
+        self._values: tuple[Any, ...] | None = None
+
+    @property
+    def values(self) -> tuple[Any, ...]:
+        if self._values is None:
+            layout = f"<{self._count}{self._format}"
+            self._values = struct.unpack_from(layout, self._source, self._start)  # type: ignore[arg-type]
+        return self._values
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, index: int) -> Any: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Any, ...]: ...
+    def __getitem__(self, index: int | slice) -> Any:
+        return self.values[index]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.values)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, PackedNumbers):
+            return self.values == other.values
+        return self.values == other if isinstance(other, tuple) else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.values)
+
+    def __repr__(self) -> str:
+        return repr(self.values)
+
+
 @dataclass(frozen=True, slots=True)
 class Quantization:
-    scale: tuple[float, ...] = ()
-    zero_point: tuple[int, ...] = ()
+    # Tuples, or `PackedNumbers` as read from a file.
+    scale: Sequence[float] = ()
+    zero_point: Sequence[int] = ()
     axis: int = 0
-    min: tuple[float, ...] = ()
-    max: tuple[float, ...] = ()
+    min: Sequence[float] = ()
+    max: Sequence[float] = ()
     custom: bool = False
 
     @property
@@ -172,14 +222,16 @@ class Model:
     metadata: tuple[tuple[str, int], ...] = ()  # (name, buffer); names may repeat
     min_runtime_version: str | None = None
     source: ByteSource | None = field(default=None, repr=False, compare=False)
+    # Rules ask for every operator whether the model is compiled: answer it once.
+    compiled: bool = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        compiled = any(op.is_edgetpu for sg in self.subgraphs for op in sg.operators)
+        object.__setattr__(self, "compiled", compiled)
 
     @property
     def main(self) -> Subgraph:
         return self.subgraphs[0]
-
-    @property
-    def compiled(self) -> bool:
-        return any(op.is_edgetpu for sg in self.subgraphs for op in sg.operators)
 
     def data(self, tensor: Tensor) -> memoryview:
         """The constant bytes of `tensor` (empty for activations), read from the file now."""

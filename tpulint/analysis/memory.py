@@ -45,7 +45,7 @@ def estimate(model: Model, subgraph: Subgraph, tpu_operators: set[int]) -> Memor
             continue
         weights_position = 1
         weights = subgraph.tensor(op.inputs[weights_position]) if len(op.inputs) > 1 else None
-        if weights is None or not weights.constant:
+        if weights is None or not weights.constant or not weights.shape:
             continue
         channels = weights.shape[-1] if op.opcode == "DEPTHWISE_CONV_2D" else weights.shape[0]
         total += model.data_size(weights) + BYTES_PER_OUTPUT_CHANNEL * channels + BYTES_PER_OPERATOR

@@ -18,14 +18,16 @@ dynamic sizes, a model that is not quantized) is a `Fatal` prediction: nothing i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import heapq
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from tpulint.analysis import limits, status
 from tpulint.analysis.graph import Graph
 from tpulint.analysis.recipe import is_hybrid
 from tpulint.analysis.support import OperatorView, Violation, check_operator
 from tpulint.analysis.versions import parse_verdict
-from tpulint.ir import Model, Operator, Subgraph
+from tpulint.ir import Model, Subgraph
 
 TPU = "tpu"
 CPU = "cpu"
@@ -58,10 +60,18 @@ class Prediction:
     fatal: tuple[Fatal, ...] = ()
     # With `edgetpu_compiler -a` every delegated group becomes an Edge TPU subgraph.
     groups_with_a: int = 0
+    # Asked for by rules once per operator: computed once, so checks stay linear.
+    tpu_count: int = field(init=False, repr=False, compare=False)
+    # CPU operator -> the supported operators it strands (their `cause`), in execution order
+    stranded: Mapping[int, list[int]] = field(init=False, repr=False, compare=False)
 
-    @property
-    def tpu_count(self) -> int:
-        return sum(1 for op in self.operators if op.placement == TPU)
+    def __post_init__(self) -> None:
+        stranded: dict[int, list[int]] = {}
+        for op in self.operators:
+            if op.reason == status.MORE_THAN_ONE_SUBGRAPH and op.cause is not None:
+                stranded.setdefault(op.cause, []).append(op.index)
+        object.__setattr__(self, "tpu_count", sum(op.placement == TPU for op in self.operators))
+        object.__setattr__(self, "stranded", stranded)
 
     @property
     def cpu_count(self) -> int:
@@ -117,42 +127,37 @@ def predict_secondary(subgraph: Subgraph) -> Prediction:
         for op in subgraph.operators))
 
 
-def partition(subgraph: Subgraph, graph: Graph,
-              eligible: list[bool]) -> list[tuple[bool, list[int]]]:
-    """Group operators as TensorFlow Lite does for a delegate: (delegated?, operators) in order."""
-    produced = [graph.producer(t) for t in range(len(subgraph.tensors))]
-    done = [False] * len(subgraph.operators)
-    remaining = len(done)
+def partition(subgraph: Subgraph, graph: Graph, eligible: list[bool]
+              ) -> list[tuple[bool, list[int]]]:
+    """Group operators as TensorFlow Lite does for a delegate: (delegated?, operators) in order.
+
+    A group starts with the earliest operator whose inputs are all computed and takes every
+    operator of its kind that is or becomes ready, earliest first, until none is left. Each
+    operator and edge is visited once, so hostile graphs of many alternating operators stay fast.
+    """
+    waiting = [0] * len(subgraph.operators)  # producers not yet grouped, per operator
+    users: list[list[int]] = [[] for _ in subgraph.operators]
+    ready: tuple[list[int], list[int]] = ([], [])  # heaps of ready operators, by kind
+    for op in subgraph.operators:
+        producers = graph.predecessors(op.index)
+        waiting[op.index] = len(producers)
+        for producer in producers:
+            users[producer].append(op.index)
+        if not producers:
+            ready[eligible[op.index]].append(op.index)
     groups: list[tuple[bool, list[int]]] = []
-    while remaining:
-        kind: bool | None = None
-        members: list[int] = []
-        progress = True
-        while progress:
-            progress = False
-            for op in subgraph.operators:
-                if done[op.index] or not _ready(op, produced, done):
-                    continue
-                if kind is None:
-                    kind = eligible[op.index]
-                if eligible[op.index] == kind:
-                    done[op.index] = True
-                    members.append(op.index)
-                    progress = True
-        if not members:  # a cycle: what is left can never become ready
-            break
-        remaining -= len(members)
-        groups.append((bool(kind), members))
-    return groups
-
-
-def _ready(op: Operator, produced: list[int | None], done: list[bool]) -> bool:
-    for tensor in op.inputs:
-        if tensor >= 0:
-            producer = produced[tensor]
-            if producer is not None and not done[producer]:
-                return False
-    return True
+    while ready[False] or ready[True]:
+        kind = eligible[min(heap[0] for heap in ready if heap)]
+        members = []
+        while ready[kind]:
+            member = heapq.heappop(ready[kind])
+            members.append(member)
+            for user in users[member]:
+                waiting[user] -= 1
+                if not waiting[user]:
+                    heapq.heappush(ready[eligible[user]], user)
+        groups.append((kind, members))
+    return groups  # operators in a cycle are never ready and belong to no group
 
 
 def _segment_causes(graph: Graph, subgraph: Subgraph, region: set[int],

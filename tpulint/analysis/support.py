@@ -119,7 +119,7 @@ def _check_data_type(view: OperatorView) -> str | None:
             continue
         if tensor.constant and tensor.dtype in PARAMETER_TYPES:
             continue
-        if view.op.opcode == "QUANTIZE" and tensor.index == view.op.inputs[0]:
+        if view.op.opcode == "QUANTIZE" and view.op.inputs[:1] == (tensor.index,):
             continue  # judged by QUANTIZE's own constraint
         return f"{_describe(tensor)} is not an 8-bit integer tensor"
     return None

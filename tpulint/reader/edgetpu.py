@@ -37,8 +37,11 @@ def read_package(custom_options: bytes) -> CompiledPackage | None:
     """The compiled package's facts, or None when the options hold no readable package."""
     try:
         package = _package_bytes(custom_options)
-        if package is None or package[4:8] != b"DWN1":
-            return None
+    except Exception:  # the flexbuffers runtime fails on corrupt bytes in too many ways to list
+        return None
+    if package is None or package[4:8] != b"DWN1":
+        return None
+    try:
         root = Wire(package).root("Package", PACKAGE_SCHEMA)
         return CompiledPackage(
             compiler_version=root.get("compiler_version"),
@@ -56,13 +59,15 @@ def _package_bytes(custom_options: bytes) -> bytes | None:
     root = flexbuffers.GetRoot(bytearray(custom_options))
     if not root.IsMap:
         return None
-    entries = root.AsMap
-    for key, value in zip(entries.Keys, entries.Values, strict=False):
-        # The compiler stores the package as a FlexBuffer string (older ones as a blob).
-        if key.AsKey == PACKAGE_KEY and value.IsString:
-            return bytes(value.AsStringBytes)
-        if key.AsKey == PACKAGE_KEY and value.IsBlob:
-            return bytes(value.AsBlob)
+    try:
+        value = root.AsMap[PACKAGE_KEY]  # a binary search: map keys are sorted
+    except KeyError:
+        return None
+    # The compiler stores the package as a FlexBuffer string (older ones as a blob).
+    if value.IsString:
+        return bytes(value.AsStringBytes)
+    if value.IsBlob:
+        return bytes(value.AsBlob)
     return None
 
 

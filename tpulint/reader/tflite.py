@@ -23,10 +23,15 @@ from tpulint.ir import (
     Tensor,
 )
 from tpulint.reader.errors import ModelReadError
-from tpulint.reader.wire import Table, Wire, WireError
+from tpulint.reader.wire import TFLITE, Table, Wire, WireError
 
 # Files below this size are read whole; larger ones are mapped so weights are never loaded.
 _MAP_THRESHOLD = 1 << 20
+
+# Real models have at most tens of thousands of operators and tensors. A crafted file can list
+# one table a million times at 4 bytes each, and each costs a check about 0.1 ms and 2 KB: larger
+# counts, over all subgraphs, are refused rather than spending minutes and gigabytes on them.
+LIMITS = {"subgraphs": 10_000, "operators": 100_000, "tensors": 250_000}
 
 _LFS_POINTER = b"version https://git-lfs.github.com/spec/"
 # What a file that is not TensorFlow Lite most often is, by its first bytes.
@@ -56,6 +61,9 @@ def read_model(path: str | os.PathLike[str]) -> Model:
                 data: ByteSource = handle.read()
             else:
                 data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+                if hasattr(mmap, "MADV_RANDOM"):  # not on Windows
+                    # The reader hops between small tables; read-ahead would load weights too.
+                    data.madvise(mmap.MADV_RANDOM)
     except FileNotFoundError:
         raise ModelReadError(name, "open", "no such file") from None
     except IsADirectoryError:
@@ -80,7 +88,7 @@ def read_model_bytes(data: ByteSource, path: str = "<bytes>") -> Model:
     with _step(path, "operator codes"):
         codes = [_operator_code(table) for table in root.get("operator_codes")]
     subgraphs = []
-    for index, table in enumerate(_tables(root, "subgraphs", path)):
+    for index, table in enumerate(_subgraph_tables(root, path)):
         subgraphs.append(_subgraph(table, index, codes, buffers, wire, path))
     if not subgraphs:
         raise ModelReadError(path, "subgraphs", "the model has no subgraph")
@@ -130,10 +138,19 @@ def _identify(data: ByteSource, path: str) -> None:
         raise ModelReadError(path, "file identifier", reason)
 
 
-def _tables(root: Table, field: str, path: str) -> list[Table]:
-    with _step(path, field):
-        tables: list[Table] = root.get(field)
-        return tables
+def _subgraph_tables(root: Table, path: str) -> list[Table]:
+    with _step(path, "subgraphs"):
+        _within_limit(path, "subgraphs", root.length("subgraphs"))
+        subgraphs: list[Table] = root.get("subgraphs")
+        for field in ("operators", "tensors"):
+            _within_limit(path, field, sum(table.length(field) for table in subgraphs))
+        return subgraphs
+
+
+def _within_limit(path: str, field: str, count: int) -> None:
+    if count > LIMITS[field]:
+        raise ModelReadError(path, "subgraphs", f"{count:,} {field}, more than the "
+                                                f"{LIMITS[field]:,} tpulint reads in a model")
 
 
 def _buffer(table: Table, index: int, file_size: int) -> BufferSpan:
@@ -163,7 +180,9 @@ def _subgraph(table: Table, index: int, codes: list[tuple[int, int, str | None]]
     with _step(path, f"subgraph {index} operators"):
         operators = tuple(_operator(t, i, codes, len(tensors), wire)
                           for i, t in enumerate(table.get("operators")))
-    return Subgraph(index, table.get("name") or "", tensors, operators, inputs, outputs)
+    with _step(path, f"subgraph {index} name"):
+        name = table.get("name") or ""
+    return Subgraph(index, name, tensors, operators, inputs, outputs)
 
 
 def _tensor(table: Table, index: int, buffers: tuple[BufferSpan, ...]) -> Tensor:
@@ -189,11 +208,11 @@ def _quantization(table: Table | None) -> Quantization | None:
     if table is None:
         return None
     return Quantization(
-        scale=table.get("scale"),
-        zero_point=table.get("zero_point"),
+        scale=table.packed("scale"),
+        zero_point=table.packed("zero_point"),
         axis=table.get("quantized_dimension"),
-        min=table.get("min"),
-        max=table.get("max"),
+        min=table.packed("min"),
+        max=table.packed("max"),
         custom=table.get("details_type") != 0,
     )
 
@@ -233,7 +252,7 @@ def _operator(table: Table, index: int, codes: list[tuple[int, int, str | None]]
 
 
 def _options(table: Table, options_type: str) -> dict[str, Any]:
-    fields = schema.TABLES.get(options_type)
+    fields = TFLITE.get(options_type)
     options_table = table.union("builtin_options", options_type) if fields else None
     if options_table is None or fields is None:
         return {}

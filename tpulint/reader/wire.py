@@ -17,18 +17,29 @@ import struct
 from typing import Any
 
 from tpulint._schema.tflite import TABLES
-from tpulint.ir import ByteSource
+from tpulint.ir import ByteSource, PackedNumbers
 
 # table -> field -> (vtable slot, kind, detail, default), as generated in tpulint._schema
 Schema = dict[str, dict[str, tuple[int, str, str, Any]]]
+TFLITE: Schema = TABLES
 
 _U16 = struct.Struct("<H")
 _I32 = struct.Struct("<i")
 _U32 = struct.Struct("<I")
-_SIZES = {fmt: struct.calcsize("<" + fmt) for fmt in "?bBhHiIqQfd"}
+_SCALARS = {fmt: struct.Struct("<" + fmt) for fmt in "?bBhHiIqQfd"}
+_SIZES = {fmt: unpack.size for fmt, unpack in _SCALARS.items()}
 # Shapes, operator inputs and quantization scales are short; a longer scalar vector read as a tuple
 # is a corrupt length, not data (weights and custom options are read as spans, never as tuples).
 MAX_SCALAR_VECTOR = 1 << 20
+
+
+def _vtable_entries(fields: dict[str, tuple[int, str, str, Any]]) -> int:
+    """How many 16-bit vtable entries a table's known fields use (its size, then a slot each)."""
+    return max((slot // 2 for slot, *_rest in fields.values()), default=1) + 1
+
+
+# Per TensorFlow Lite table: entries beyond these are fields of a newer schema, never read.
+_TFLITE_ENTRIES = {name: _vtable_entries(fields) for name, fields in TFLITE.items()}
 
 
 class WireError(Exception):
@@ -65,16 +76,16 @@ class Wire:
         value: int = _U32.unpack_from(self.data, pos)[0]  # type: ignore[arg-type]
         return value
 
-    def root(self, table: str, schema: Schema = TABLES) -> Table:
+    def root(self, table: str, schema: Schema = TFLITE) -> Table:
         return Table(self, self.u32(0), table, schema)
 
 
 class Table:
     """One table of a known schema type at a position in the file."""
 
-    __slots__ = ("fields", "pos", "schema", "size", "vtable", "vtable_size", "wire")
+    __slots__ = ("fields", "offsets", "pos", "schema", "size", "wire")
 
-    def __init__(self, wire: Wire, pos: int, table: str, schema: Schema = TABLES) -> None:
+    def __init__(self, wire: Wire, pos: int, table: str, schema: Schema = TFLITE) -> None:
         self.wire = wire
         self.pos = pos
         self.schema = schema
@@ -83,16 +94,21 @@ class Table:
         vtable_size = wire.u16(vtable)
         if vtable_size < 4 or vtable_size % 2:
             raise WireError(f"{table} at byte {pos} has a malformed vtable")
-        wire.check(vtable, vtable_size, f"{table} vtable")
-        self.vtable = vtable
-        self.vtable_size = vtable_size
-        self.size = wire.u16(vtable + 2)
+        wire.check(vtable, vtable_size, "vtable")
+        # The vtable's 16-bit entries, read once: its size, the table's size, then one offset
+        # per field, so entry `slot // 2` is the field of vtable slot `slot`. Only the known
+        # fields' entries: a hostile vtable may claim 32,767 of them for every table.
+        known = _TFLITE_ENTRIES[table] if schema is TFLITE else _vtable_entries(self.fields)
+        layout = f"<{min(vtable_size // 2, known)}H"
+        self.offsets: tuple[int, ...] = struct.unpack_from(layout, wire.data, vtable)  # type: ignore[arg-type]
+        self.size = self.offsets[1]
         wire.check(pos, self.size, table)
 
     def _field_pos(self, slot: int) -> int:
-        if slot >= self.vtable_size:
+        index = slot >> 1
+        if index >= len(self.offsets):
             return 0
-        offset = self.wire.u16(self.vtable + slot)
+        offset = self.offsets[index]
         if offset and offset >= self.size:
             raise WireError(f"field at byte {self.pos + offset} lies outside its table")
         return self.pos + offset if offset else 0
@@ -101,9 +117,12 @@ class Table:
         return pos + self.wire.u32(pos)
 
     def _vector(self, pos: int, element_size: int) -> tuple[int, int]:
-        start = self._target(pos)
-        count = self.wire.u32(start)
-        self.wire.check(start + 4, count * element_size, f"vector of {count} elements")
+        wire = self.wire
+        start = pos + wire.u32(pos)
+        count = wire.u32(start)
+        if start + 4 + count * element_size > wire.size:
+            raise WireError(f"vector of {count} elements at byte {start} lies outside the file "
+                            f"({wire.size} bytes)")
         return start + 4, count
 
     def has(self, name: str) -> bool:
@@ -117,9 +136,10 @@ class Table:
             return () if kind in ("vector", "strings", "tables") else default
         wire = self.wire
         if kind == "scalar" or kind == "enum":
-            fmt = detail[0]
-            wire.check(pos, _SIZES[fmt], name)
-            return struct.unpack_from("<" + fmt, wire.data, pos)[0]  # type: ignore[arg-type]
+            unpack = _SCALARS[detail[0]]
+            if pos + unpack.size > wire.size:
+                raise WireError(f"{name} at byte {pos} lies outside the file ({wire.size} bytes)")
+            return unpack.unpack_from(wire.data, pos)[0]  # type: ignore[arg-type]
         if kind == "string":
             return self._string(pos)
         if kind == "vector":
@@ -136,6 +156,24 @@ class Table:
                 return [self._string(item) for item in items]
             return [Table(wire, self._target(item), detail, self.schema) for item in items]
         raise WireError(f"field {name} of kind {kind} cannot be read directly")
+
+    def packed(self, name: str) -> PackedNumbers | tuple[()]:
+        """A vector of numbers, checked now and decoded when first read."""
+        slot, _kind, detail, _default = self.fields[name]
+        pos = self._field_pos(slot)
+        if not pos:
+            return ()
+        start, count = self._vector(pos, _SIZES[detail])
+        if count > MAX_SCALAR_VECTOR:
+            raise WireError(f"{name} claims {count} elements")
+        return PackedNumbers(self.wire.data, start, count, detail)
+
+    def length(self, name: str) -> int:
+        """How many elements a vector field holds (checked against the file), none read."""
+        slot, kind, detail, _default = self.fields[name]
+        pos = self._field_pos(slot)
+        size = _SIZES[detail] if kind == "vector" else 4
+        return self._vector(pos, size)[1] if pos else 0
 
     def span(self, name: str) -> tuple[int, int]:
         """(start, length) of a byte vector, without copying it."""

@@ -17,7 +17,7 @@ SEVERITIES = {"error": "major", "warning": "minor", "info": "info"}
 
 
 def render(run: RunResult, stream: TextIO, color: str) -> None:
-    json.dump(issues(run), stream, indent=2, ensure_ascii=False)
+    json.dump(issues(run), stream, indent=2)  # ASCII: bidi overrides arrive escaped
     stream.write("\n")
 
 

@@ -28,7 +28,7 @@ ROOT = "%SRCROOT%"
 
 
 def render(run: RunResult, stream: TextIO, color: str) -> None:
-    json.dump(document(run), stream, indent=2, ensure_ascii=False)
+    json.dump(document(run), stream, indent=2)  # ASCII: bidi overrides arrive escaped
     stream.write("\n")
 
 

@@ -79,6 +79,19 @@ def test_cache_follows_content_rules_and_options(zoo: Path) -> None:
     assert cache.key(str(zoo / "missing.tflite")) is None
 
 
+def test_models_too_large_to_hash_are_not_cached(zoo: Path, monkeypatch: pytest.MonkeyPatch
+                                                  ) -> None:
+    # Hashing reads every byte; checking a large model reads only its structure.
+    import tpulint.cache
+
+    settings = Settings()
+    cache = Cache.open(Selection(load_registry(plugins=False), settings).enabled, settings)
+    model = zoo / "TPU201" / "good_int8.tflite"
+    assert cache.key(str(model)) is not None
+    monkeypatch.setattr(tpulint.cache, "MAX_CACHED_BYTES", model.stat().st_size - 1)
+    assert cache.key(str(model)) is None
+
+
 def test_a_changed_model_is_checked_again(zoo: Path, cli: Any) -> None:
     cli("check", "zoo")
     target = zoo / "TPU201" / "good_int8.tflite"

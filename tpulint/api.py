@@ -225,8 +225,10 @@ class SubgraphContext(ModelContext):
 
 
 class OperatorContext(SubgraphContext):
-    def __init__(self, parent: ModelContext, subgraph: int, op: Operator) -> None:
-        super().__init__(parent, subgraph)
+    def __init__(self, parent: SubgraphContext, op: Operator) -> None:
+        # A context per operator and rule: share the subgraph's facts instead of looking them
+        # up again (large models have thousands of operators).
+        self.__dict__.update(parent.__dict__)
         self.op = op
         self.placement: OperatorPlacement = self.prediction.operators[op.index]
 
@@ -248,8 +250,8 @@ class OperatorContext(SubgraphContext):
 
 
 class TensorContext(SubgraphContext):
-    def __init__(self, parent: ModelContext, subgraph: int, tensor: Tensor) -> None:
-        super().__init__(parent, subgraph)
+    def __init__(self, parent: SubgraphContext, tensor: Tensor) -> None:
+        self.__dict__.update(parent.__dict__)  # shared subgraph facts, as for operators
         self.tensor = tensor
 
     @property

@@ -37,6 +37,9 @@ if TYPE_CHECKING:
 
 FORMAT = 1
 CHUNK = 1 << 20
+# Checking a model reads only its structure; hashing reads every byte. Above this size hashing
+# costs more than checking (a 127 MB model checks in 0.3 s without reading its weights).
+MAX_CACHED_BYTES = 32 << 20
 TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# tpulint's cache: safe to delete.\n"
 
 
@@ -50,9 +53,12 @@ class Cache:
         return cls(cache_directory(settings), salt(rules, settings))
 
     def key(self, path: str) -> str | None:
-        """The entry name for the file's current content; None when it cannot be read."""
+        """The entry name for the file's current content; None when it cannot be read or is
+        too large to be worth hashing."""
         digest = hashlib.sha256(self.salt)
         try:
+            if Path(path).stat().st_size > MAX_CACHED_BYTES:
+                return None
             with Path(path).open("rb") as stream:
                 while chunk := stream.read(CHUNK):
                     digest.update(chunk)

@@ -221,14 +221,15 @@ def _run(rule: Rule, model: Model, facts: ModelFacts, options: dict[str, Any],
         yield from rule.check(context)
         return
     for sg in model.subgraphs:
+        scope = SubgraphContext(context, sg.index)
         if rule.scope == "subgraph":
-            yield from rule.check(SubgraphContext(context, sg.index))
+            yield from rule.check(scope)
         elif rule.scope == "operator":
             for op in sg.operators:
-                yield from rule.check(OperatorContext(context, sg.index, op))
+                yield from rule.check(OperatorContext(scope, op))
         else:
             for tensor in sg.tensors:
-                yield from rule.check(TensorContext(context, sg.index, tensor))
+                yield from rule.check(TensorContext(scope, tensor))
 
 
 def _operator_rows(model: Model, facts: ModelFacts) -> list[OperatorRow]:

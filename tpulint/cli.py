@@ -1,13 +1,4 @@
-"""The `tpulint` command: argument parsing, output choice and exit codes.
-
-Exit codes (for every command):
-  0  nothing at or above the failure level
-  1  findings at or above the failure level
-  2  tpulint could not run: bad option or configuration, plugin failure, internal error
-  3  bad input: a missing, unreadable, truncated or non-TensorFlow Lite file
-  4  a required outside piece is missing (the fix extra, the compiler, the device)
-When several apply, the first in the order 2, 3, 4, 1 wins.
-"""
+"""The `tpulint` command: argument parsing, output choice and exit codes (`tpulint.exitcodes`)."""
 
 from __future__ import annotations
 
@@ -20,12 +11,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from tpulint import __version__
+from tpulint.exitcodes import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, EXIT_USAGE
 
 if TYPE_CHECKING:
     from tpulint.config import Settings
     from tpulint.engine import Progress, RunResult
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INPUT, EXIT_MISSING = 0, 1, 2, 3, 4
 PROGRESS_MIN_MODELS = 8  # fewer models are checked before a bar would be worth drawing
 
 # Commands living in their own packages: each module has HELP, add_arguments(parser) and
@@ -183,7 +174,7 @@ def _check(args: argparse.Namespace) -> int:
         print(f"tpulint: {printable(model.error or '')}", file=sys.stderr)
     if args.write_baseline is not None:
         _write_baseline(result, args.write_baseline)
-    with _output(args.output_file) as stream:
+    with output_stream(args.output_file) as stream:
         renderer(resolve_format(name, stream))(result, stream, args.color)
     if args.fix or args.diff:
         from tpulint.fix.check import apply_fixes
@@ -239,7 +230,8 @@ def _progress_bar() -> Iterator[Progress | None]:
 
 
 @contextlib.contextmanager
-def _output(path: str | None) -> Iterator[TextIO]:
+def output_stream(path: str | None) -> Iterator[TextIO]:
+    """Standard output, or the file at `path` (a write failure is a usage error)."""
     if path is None:
         yield sys.stdout
         return

@@ -16,6 +16,7 @@ from typing import Any
 
 from tpulint.config import ConfigError, Settings
 from tpulint.engine import ModelResult, Suppressions, check_model
+from tpulint.exitcodes import EXIT_FINDINGS, EXIT_INPUT, EXIT_MISSING, EXIT_OK
 from tpulint.fix import runner
 from tpulint.fix.data import IMAGES, DataSpec
 from tpulint.fix.drift import DEFAULT_MIN_SQNR, OutputDrift
@@ -25,8 +26,6 @@ from tpulint.fix.versions import unknown_versions
 from tpulint.reader import read_model
 from tpulint.registry import Registry
 from tpulint.selection import Selection
-
-EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_MISSING = 0, 1, 3, 4
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,11 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
+from tpulint.exitcodes import EXIT_FINDINGS, EXIT_INPUT, EXIT_MISSING, EXIT_OK
+
 if TYPE_CHECKING:
     from tpulint.config import Settings
     from tpulint.engine import RunResult
-
-EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_MISSING = 0, 1, 3, 4
 
 
 def add_check_options(parser: argparse.ArgumentParser) -> None:

@@ -12,8 +12,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from tpulint.exitcodes import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, EXIT_USAGE
+
 HELP = "rewrite a model by reconversion until it maps on the Edge TPU"
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INPUT = 0, 1, 2, 3
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

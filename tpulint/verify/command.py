@@ -63,14 +63,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tpulint.cli import (
-        EXIT_FINDINGS,
-        EXIT_INPUT,
-        EXIT_MISSING,
-        EXIT_OK,
-        UsageError,
-        load_cli_settings,
-    )
+    from tpulint.cli import UsageError, load_cli_settings
+    from tpulint.exitcodes import EXIT_FINDINGS, EXIT_INPUT, EXIT_MISSING, EXIT_OK
     from tpulint.verify import pipeline, report, tools
     from tpulint.verify.settings import build_request
 

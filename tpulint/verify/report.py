@@ -36,14 +36,10 @@ A timing is {"runs", "mean_ms", "median_ms", "min_ms"}; an SQNR of identical out
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
-import sys
-from collections.abc import Iterator
 from dataclasses import asdict
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any
 
 from tpulint import __version__
 from tpulint.fingerprint import fingerprint
@@ -58,7 +54,9 @@ SCHEMA_VERSION = 1
 
 def write(results: list[Verification], name: str, path: str | None, color: str,
           missing: list[Missing]) -> None:
-    with _output(path) as stream:
+    from tpulint.cli import output_stream
+
+    with output_stream(path) as stream:
         if name == "json":
             json.dump(document(results, missing), stream, indent=2)
             stream.write("\n")
@@ -66,22 +64,6 @@ def write(results: list[Verification], name: str, path: str | None, color: str,
             from tpulint.verify import terminal
 
             terminal.render(results, stream, color)
-
-
-@contextlib.contextmanager
-def _output(path: str | None) -> Iterator[TextIO]:
-    from tpulint.cli import UsageError
-
-    if path is None:
-        yield sys.stdout
-        return
-    try:
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with target.open("w", encoding="utf-8") as stream:
-            yield stream
-    except OSError as error:
-        raise UsageError(f"cannot write {path}: {error.strerror or error}") from None
 
 
 # JSON ----------------------------------------------------------------------------------------

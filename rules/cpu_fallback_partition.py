@@ -33,6 +33,8 @@ from tpulint.api import Finding, OperatorContext, Severity, rule
 def check(ctx: OperatorContext) -> Iterator[Finding]:
     if ctx.model.compiled or ctx.subgraph.index != 0 or not ctx.violations:
         return
+    if ctx.prediction.fatal:
+        return  # nothing compiles at all: the fatal cause is the finding (TPU202, TPU301, ...)
     stranded = ctx.prediction.stranded.get(ctx.op.index, [])
     if not stranded:
         return

@@ -3,7 +3,8 @@
 Run in a subprocess by the tests (TensorFlow warns at import, and pytest turns warnings into
 errors). Everything is seeded. Writes:
 
-- `net.keras`: a Keras classifier with a dynamic batch (`keras.Input` without `batch_size`);
+- `net.keras`: a Keras classifier with a dynamic batch (`keras.Input` without `batch_size`),
+  and `net.h5`, the same in the legacy HDF5 format;
 - `net_savedmodel/`: the same network exported as a SavedModel (dynamic batch);
 - `float32.tflite`, `float16.tflite` (`supported_types=[tf.float16]`) and
   `dynamic_range.tflite` (`optimizations=[DEFAULT]`, no dataset): the tutorial recipes;
@@ -63,6 +64,7 @@ def main(out: Path) -> int:
 
     dynamic = network(None)
     dynamic.save(out / "net.keras")
+    dynamic.save(out / "net.h5")
     dynamic.export(str(out / "net_savedmodel"), verbose=False)
 
     static = network(1)

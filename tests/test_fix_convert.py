@@ -94,6 +94,7 @@ def assert_maps_fully(path: Path, io_dtype: str = "int8") -> None:
     ("dynamic_range.tflite", None),  # optimizations=[DEFAULT] without data, no source model
     ("float32.tflite", None),
     ("float32.tflite", "net.keras"),
+    ("float32.tflite", "net.h5"),
     ("float32.tflite", "net_savedmodel"),
 ])
 def test_recipes_come_out_full_integer_and_fully_mapped(

@@ -109,7 +109,8 @@ def test_sarif_validates_and_locates_each_finding(zoo: Path, cli: Any) -> None:
         if "/op" in result["message"]["text"].split(" ")[0]:
             (logical,) = location["logicalLocations"]
             assert logical["fullyQualifiedName"].startswith(artifact["uri"] + ":sg")
-            assert logical["fullyQualifiedName"].endswith(result["message"]["text"].split()[0])
+            assert logical["fullyQualifiedName"].endswith(
+                    result["message"]["text"].split(":", 1)[0])
     assert any(r["ruleId"] == "TPU091" and r["locations"][0]["physicalLocation"]
                ["artifactLocation"]["uri"] == "pyproject.toml" for r in results)
     notes = run["invocations"][0]["toolExecutionNotifications"]

@@ -11,8 +11,9 @@ from tpulint.fingerprint import fingerprint
 
 
 def headline(finding: Finding) -> str:
-    """The message with where it points: `sg0/op1 LEAKY_RELU 'act': LEAKY_RELU runs on …`."""
-    where = " ".join(part for part in (finding.location.anchor, finding.operator) if part)
+    """The message with where it points: `sg0/op1: LEAKY_RELU 'act' runs on the CPU: …`
+    (operator findings name their operator in the message)."""
+    where = finding.location.anchor
     return f"{where}: {finding.message}" if where else finding.message
 
 

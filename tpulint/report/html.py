@@ -191,7 +191,7 @@ def _exits(model: ModelResult, rows: list[OperatorRow]) -> str:
 def _findings(findings: list[Finding]) -> str:
     rows = []
     for f in findings:
-        where = " ".join(part for part in (f.location.anchor, f.operator) if part) or "model"
+        where = f.location.anchor or "model"
         rows.append(f'<tr><td class="code {f.severity.value}">{e(f.code)}</td>'
                     f'<td>{e(f.name)}</td><td class="where"><code>{e(where)}</code></td>'
                     f"<td>{e(f.message)}</td></tr>")

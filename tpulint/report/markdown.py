@@ -88,6 +88,6 @@ def _kind(row: OperatorRow) -> str:
 def _findings(findings: list[Finding], stream: TextIO) -> None:
     stream.write("| code | severity | where | message |\n|---|---|---|---|\n")
     for finding in findings:
-        where = " ".join(p for p in (finding.location.anchor, finding.operator or "") if p)
+        where = finding.location.anchor
         stream.write(f"| {finding.code} {md(finding.name)} | {finding.severity.value} | "
                      f"{md(where) or 'model'} | {md(finding.message)} |\n")

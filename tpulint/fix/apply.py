@@ -23,6 +23,7 @@ from tpulint.fix.drift import DEFAULT_MIN_SQNR, OutputDrift
 from tpulint.fix.plan import MergedPlan
 from tpulint.fix.sources import Source
 from tpulint.fix.versions import unknown_versions
+from tpulint.ir import Model
 from tpulint.reader import read_model
 from tpulint.registry import Registry
 from tpulint.selection import Selection
@@ -54,10 +55,10 @@ class Outcome:
     remaining: int = 0  # findings at or above fail-on in the fixed model
 
 
-def lint(path: str, label: str, settings: Settings, registry: Registry) -> ModelResult:
-    """`tpulint check` on one file, its findings labelled with `label`."""
+def lint(model: Model, label: str, settings: Settings, registry: Registry) -> ModelResult:
+    """`tpulint check` on one model, its findings labelled with `label`."""
     selection = Selection(registry, settings)
-    result = check_model(read_model(path), label, selection.enabled, settings)
+    result = check_model(model, label, selection.enabled, settings)
     Suppressions(settings, selection.codes_matching).apply(result)
     return result
 
@@ -120,8 +121,9 @@ def _convert_and_check(model: str, source: Source, data: DataSpec, plan: MergedP
         EXIT_OK, notes=list(result.get("notes", [])), converter=str(result.get("converter")),
         drift=[OutputDrift.from_json(d) for d in result.get("drift", [])],
         samples=int(result.get("drift_samples", 0)), seconds=float(result.get("seconds", 0)))
-    outcome.after = lint(temporary, output, settings, registry)
-    unknown = unknown_versions(read_model(temporary))
+    converted = read_model(temporary)
+    outcome.after = lint(converted, output, settings, registry)
+    unknown = unknown_versions(converted)
     if unknown:
         outcome.code = EXIT_FINDINGS
         outcome.message = (f"the converted model still has operator versions Edge TPU compiler "

@@ -247,22 +247,7 @@ def _operator_rows(model: Model, facts: ModelFacts) -> list[OperatorRow]:
 def _cpu_segments(facts: ModelFacts) -> int:
     """Connected groups of CPU operators in the main subgraph."""
     graph, prediction = facts.graphs[0], facts.prediction
-    cpu = {p.index for p in prediction.operators if p.placement == CPU}
-    seen: set[int] = set()
-    segments = 0
-    for start in sorted(cpu):
-        if start in seen:
-            continue
-        segments += 1
-        stack = [start]
-        seen.add(start)
-        while stack:
-            op = stack.pop()
-            for nxt in (*graph.predecessors(op), *graph.successors(op)):
-                if nxt in cpu and nxt not in seen:
-                    seen.add(nxt)
-                    stack.append(nxt)
-    return segments
+    return graph.connected_groups({p.index for p in prediction.operators if p.placement == CPU})
 
 
 Progress = Callable[[int, int], None]  # (models done, models to check)

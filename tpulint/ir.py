@@ -218,7 +218,7 @@ class Model:
     description: str
     subgraphs: tuple[Subgraph, ...]
     buffers: tuple[BufferSpan, ...]
-    signatures: tuple[Signature, ...] = ()
+    signatures: Sequence[Signature] = ()  # decoded on access by the reader
     metadata: tuple[tuple[str, int], ...] = ()  # (name, buffer); names may repeat
     min_runtime_version: str | None = None
     source: ByteSource | None = field(default=None, repr=False, compare=False)

@@ -20,10 +20,15 @@ MAX_LENGTH = 2000
 def printable(text: str) -> str:
     """`text` with control and bidirectional-override characters shown as \\xNN or \\uNNNN,
     and the middle of text longer than `MAX_LENGTH` replaced by how much was left out."""
-    if len(text) > MAX_LENGTH:
-        keep = MAX_LENGTH // 2
-        text = f"{text[:keep]}…[{len(text) - 2 * keep:,} characters]…{text[-keep:]}"
-    return _CONTROL.sub(_escape, text)
+    return _CONTROL.sub(_escape, shorten(text, MAX_LENGTH))
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text`, or its first and last `limit // 2` characters around how much was left out."""
+    if len(text) <= limit:
+        return text
+    keep = limit // 2
+    return f"{text[:keep]}…[{len(text) - 2 * keep:,} characters]…{text[-keep:]}"
 
 
 def _escape(match: re.Match[str]) -> str:

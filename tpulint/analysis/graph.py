@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from tpulint.ir import Subgraph
 
@@ -47,19 +47,51 @@ class Graph:
         return sorted(found)
 
     def descendants(self, ops: Iterable[int]) -> set[int]:
-        """Every operator that depends, directly or not, on any of `ops` (not `ops` themselves)."""
-        return self._walk(ops, self.successors)
+        """Every operator that depends, directly or not, on any of `ops` (not `ops` themselves).
+
+        Walks tensors, each once, so the work is linear in operators plus tensor uses even when
+        one tensor has thousands of readers."""
+        operators = self.subgraph.operators
+        seen: set[int] = set()
+        done: set[int] = set()
+        stack = list(ops)
+        while stack:
+            for tensor in operators[stack.pop()].outputs:
+                if tensor < 0 or tensor in done:
+                    continue
+                done.add(tensor)
+                for nxt in self._consumers[tensor]:
+                    if nxt not in seen:
+                        seen.add(nxt)
+                        stack.append(nxt)
+        return seen
 
     def ancestors(self, ops: Iterable[int]) -> set[int]:
-        return self._walk(ops, self.predecessors)
-
-    @staticmethod
-    def _walk(start: Iterable[int], step: Callable[[int], list[int]]) -> set[int]:
         seen: set[int] = set()
-        stack = list(start)
+        stack = list(ops)
         while stack:
-            for nxt in step(stack.pop()):
+            for nxt in self.predecessors(stack.pop()):
                 if nxt not in seen:
                     seen.add(nxt)
                     stack.append(nxt)
         return seen
+
+    def connected_groups(self, members: set[int]) -> int:
+        """How many groups `members` form when a writer and a reader of one tensor, both
+        members, are joined. Linear in tensor uses (union-find over each tensor's users)."""
+        parent = {op: op for op in members}
+
+        def root(op: int) -> int:
+            while parent[op] != op:
+                parent[op] = parent[parent[op]]
+                op = parent[op]
+            return op
+
+        for tensor, readers in enumerate(self._consumers):
+            writer = self._producer[tensor]
+            if writer not in parent:
+                continue
+            for reader in readers:
+                if reader in parent:
+                    parent[root(reader)] = root(writer)
+        return sum(1 for op in members if root(op) == op)

@@ -36,11 +36,13 @@ def classify(model: Model, subgraph: Subgraph | None = None) -> Recipe:
     sg = subgraph or model.main
     if model.compiled:
         return Recipe(COMPILED)
-    edges_in = tuple(i for i in sg.inputs if _feeds_quantize(sg, i))
-    edges_out = tuple(o for o in sg.outputs if _made_by_dequantize(sg, o))
+    users = _users(sg)
+    dequantized = {t for op in sg.operators if op.opcode == "DEQUANTIZE" for t in op.outputs}
+    edges_in = tuple(i for i in sg.inputs if _feeds_quantize(sg, i, users.get(i, [])))
+    edges_out = tuple(o for o in sg.outputs if _made_by_dequantize(sg, o, dequantized))
     hybrid = tuple(op.index for op in sg.operators if is_hybrid(sg, op))
     float16 = sum(1 for t in sg.tensors if t.constant and t.dtype == "float16")
-    edge_ops = _edge_ops(sg, edges_in, edges_out)
+    edge_ops = _edge_ops(sg, edges_in, edges_out, users)
     float_ops = tuple(op.index for op in sg.operators
                       if op.index not in edge_ops and _computes_in_float(sg, op))
     has_int8 = any(t.is_8bit and t.quantized and not t.constant for t in sg.tensors)
@@ -68,27 +70,33 @@ def is_hybrid(subgraph: Subgraph, op: Operator) -> bool:
     return float_activation and int_weights
 
 
-def _consumers(subgraph: Subgraph, tensor: int) -> list[Operator]:
-    return [op for op in subgraph.operators if tensor in op.inputs]
+def _users(subgraph: Subgraph) -> dict[int, list[Operator]]:
+    """The operators reading each tensor, built in one pass (a lookup per tensor would make
+    the recipe quadratic in a model with many inputs)."""
+    users: dict[int, list[Operator]] = {}
+    for op in subgraph.operators:
+        for tensor in dict.fromkeys(op.inputs):
+            users.setdefault(tensor, []).append(op)
+    return users
 
 
-def _feeds_quantize(subgraph: Subgraph, tensor: int) -> bool:
+def _feeds_quantize(subgraph: Subgraph, tensor: int, users: list[Operator]) -> bool:
     t = subgraph.tensor(tensor)
-    users = _consumers(subgraph, tensor)
     return (t is not None and t.dtype in FLOAT_TYPES and bool(users)
             and all(op.opcode == "QUANTIZE" for op in users))
 
 
-def _made_by_dequantize(subgraph: Subgraph, tensor: int) -> bool:
+def _made_by_dequantize(subgraph: Subgraph, tensor: int, dequantized: set[int]) -> bool:
     t = subgraph.tensor(tensor)
-    return t is not None and t.dtype in FLOAT_TYPES and any(
-        op.opcode == "DEQUANTIZE" and tensor in op.outputs for op in subgraph.operators)
+    return t is not None and t.dtype in FLOAT_TYPES and tensor in dequantized
 
 
-def _edge_ops(subgraph: Subgraph, inputs: tuple[int, ...], outputs: tuple[int, ...]) -> set[int]:
-    edge = {op.index for i in inputs for op in _consumers(subgraph, i)}
+def _edge_ops(subgraph: Subgraph, inputs: tuple[int, ...], outputs: tuple[int, ...],
+              users: dict[int, list[Operator]]) -> set[int]:
+    edge = {op.index for i in inputs for op in users.get(i, [])}
+    wanted = set(outputs)
     edge |= {op.index for op in subgraph.operators
-             if op.opcode == "DEQUANTIZE" and any(o in outputs for o in op.outputs)}
+             if op.opcode == "DEQUANTIZE" and any(o in wanted for o in op.outputs)}
     return edge
 
 

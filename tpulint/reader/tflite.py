@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import mmap
 import os
 import struct
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 from tpulint._schema import tflite as schema
@@ -18,20 +16,24 @@ from tpulint.ir import (
     Model,
     Operator,
     Quantization,
-    Signature,
     Subgraph,
     Tensor,
 )
 from tpulint.reader.errors import ModelReadError
-from tpulint.reader.wire import TFLITE, Table, Wire, WireError
+from tpulint.reader.order import check_order
+from tpulint.reader.signatures import LazySignatures
+from tpulint.reader.wire import TFLITE, Refused, Table, Wire, WireError
+from tpulint.safeio import read_regular
 
-# Files below this size are read whole; larger ones are mapped so weights are never loaded.
-_MAP_THRESHOLD = 1 << 20
+# The largest model file read: TensorFlow Lite keeps models over 2 GB as a flatbuffer followed by
+# their buffers, and the converter's own limit for those is far below this.
+MAX_FILE_BYTES = 8 << 30
 
 # Real models have at most tens of thousands of operators and tensors. A crafted file can list
 # one table a million times at 4 bytes each, and each costs a check about 0.1 ms and 2 KB: larger
 # counts, over all subgraphs, are refused rather than spending minutes and gigabytes on them.
-LIMITS = {"subgraphs": 10_000, "operators": 100_000, "tensors": 250_000}
+LIMITS = {"subgraphs": 10_000, "operators": 100_000, "tensors": 250_000,
+          "operator inputs and outputs": 2_000_000}
 
 _LFS_POINTER = b"version https://git-lfs.github.com/spec/"
 # What a file that is not TensorFlow Lite most often is, by its first bytes.
@@ -52,18 +54,23 @@ _ENUM_NAMES: dict[str, dict[int, str]] = {
 
 
 def read_model(path: str | os.PathLike[str]) -> Model:
-    """Read the model at `path`; large files are memory-mapped, never read whole."""
+    """Read the model at `path` (a regular file, read once: see `read_file`)."""
+    name = os.fspath(path)
+    return read_model_bytes(read_file(name), name)
+
+
+def read_file(path: str | os.PathLike[str]) -> bytes:
+    """The bytes of the model file at `path`, read in one pass.
+
+    Only a regular file is read (a FIFO, a device or `/dev/zero` is refused on the open
+    descriptor), at most `MAX_FILE_BYTES`. The file is read rather than memory-mapped: a mapped
+    file truncated by another process while it is checked kills the process with SIGBUS, which
+    no handler can turn into a message; reading costs one copy of the file in memory and makes
+    the bytes that are hashed for the cache the bytes that are parsed.
+    """
     name = os.fspath(path)
     try:
-        with Path(name).open("rb") as handle:
-            size = os.fstat(handle.fileno()).st_size
-            if size < _MAP_THRESHOLD:
-                data: ByteSource = handle.read()
-            else:
-                data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-                if hasattr(mmap, "MADV_RANDOM"):  # not on Windows
-                    # The reader hops between small tables; read-ahead would load weights too.
-                    data.madvise(mmap.MADV_RANDOM)
+        return read_regular(name, MAX_FILE_BYTES)
     except FileNotFoundError:
         raise ModelReadError(name, "open", "no such file") from None
     except IsADirectoryError:
@@ -72,7 +79,8 @@ def read_model(path: str | os.PathLike[str]) -> Model:
         raise ModelReadError(name, "open", "permission denied") from None
     except OSError as error:
         raise ModelReadError(name, "open", error.strerror or str(error)) from None
-    return read_model_bytes(data, name)
+    except (ValueError, MemoryError) as error:  # a NUL in the name; no memory for the file
+        raise ModelReadError(name, "open", str(error) or "not enough memory") from None
 
 
 def read_model_bytes(data: ByteSource, path: str = "<bytes>") -> Model:
@@ -92,13 +100,17 @@ def read_model_bytes(data: ByteSource, path: str = "<bytes>") -> Model:
         subgraphs.append(_subgraph(table, index, codes, buffers, wire, path))
     if not subgraphs:
         raise ModelReadError(path, "subgraphs", "the model has no subgraph")
+    # One operator may be listed many times and read a million tensors: what the analyses walk
+    # is the uses, so they have a budget too.
+    _within_limit(path, "operator inputs and outputs", sum(len(op.inputs) + len(op.outputs)
+                                           for sg in subgraphs for op in sg.operators))
     with _step(path, "metadata"):
         metadata = tuple((entry.get("name") or "", entry.get("buffer"))
                          for entry in root.get("metadata"))
         min_runtime = next((text for name, buffer in metadata if name == "min_runtime_version"
                             for text in [_metadata_text(buffer, buffers, data)] if text), None)
     with _step(path, "signature defs"):
-        signatures = tuple(_signature(table) for table in root.get("signature_defs"))
+        signatures = LazySignatures(root)
     return Model(
         path=path,
         file_size=wire.size,
@@ -117,6 +129,8 @@ def read_model_bytes(data: ByteSource, path: str = "<bytes>") -> Model:
 def _step(path: str, step: str) -> Iterator[None]:
     try:
         yield
+    except Refused as error:
+        raise ModelReadError(path, step, str(error)) from None
     except (WireError, struct.error, UnicodeDecodeError, IndexError, KeyError) as error:
         raise ModelReadError(path, step, f"{error} (truncated or corrupt file)") from None
 
@@ -180,6 +194,8 @@ def _subgraph(table: Table, index: int, codes: list[tuple[int, int, str | None]]
     with _step(path, f"subgraph {index} operators"):
         operators = tuple(_operator(t, i, codes, len(tensors), wire)
                           for i, t in enumerate(table.get("operators")))
+    with _step(path, f"subgraph {index} graph"):
+        check_order(operators, len(tensors))
     with _step(path, f"subgraph {index} name"):
         name = table.get("name") or ""
     return Subgraph(index, name, tensors, operators, inputs, outputs)
@@ -192,7 +208,7 @@ def _tensor(table: Table, index: int, buffers: tuple[BufferSpan, ...]) -> Tensor
     return Tensor(
         index=index,
         name=table.get("name") or "",
-        dtype=schema.TENSOR_TYPE.get(dtype_code, f"type{dtype_code}").lower(),
+        dtype=_dtype(dtype_code, index),
         shape=table.get("shape"),
         shape_signature=signature,
         quantization=_quantization(table.get("quantization")),
@@ -202,6 +218,14 @@ def _tensor(table: Table, index: int, buffers: tuple[BufferSpan, ...]) -> Tensor
         is_variable=table.get("is_variable"),
         sparse=table.has("sparsity"),
     )
+
+
+def _dtype(code: int, tensor: int) -> str:
+    name = schema.TENSOR_TYPE.get(code)
+    if name is None:
+        # No analysis can say what an unknown type does on the Edge TPU: refuse, never guess.
+        raise Refused(f"tensor {tensor} has type {code}, which TensorFlow Lite does not define")
+    return name.lower()
 
 
 def _quantization(table: Table | None) -> Quantization | None:
@@ -271,9 +295,9 @@ def _options(table: Table, options_type: str) -> dict[str, Any]:
 
 
 def _check_indices(indices: tuple[int, ...], count: int, owner: str) -> None:
-    for index in indices:
-        if index < -1 or index >= count:
-            raise WireError(f"{owner} refers to tensor {index} of {count}")
+    if indices and (min(indices) < -1 or max(indices) >= count):
+        index = next(i for i in indices if i < -1 or i >= count)
+        raise WireError(f"{owner} refers to tensor {index} of {count}")
 
 
 def _metadata_text(buffer: int, buffers: tuple[BufferSpan, ...], data: ByteSource) -> str | None:
@@ -283,14 +307,3 @@ def _metadata_text(buffer: int, buffers: tuple[BufferSpan, ...], data: ByteSourc
     raw = bytes(data[span.offset : span.offset + min(span.size, 64)])
     return raw.split(b"\0", 1)[0].decode("ascii", "replace") or None
 
-
-def _signature(table: Table) -> Signature:
-    def tensor_map(field: str) -> tuple[tuple[str, int], ...]:
-        return tuple((t.get("name") or "", t.get("tensor_index")) for t in table.get(field))
-
-    return Signature(
-        key=table.get("signature_key") or "",
-        subgraph=table.get("subgraph_index"),
-        inputs=tensor_map("inputs"),
-        outputs=tensor_map("outputs"),
-    )

@@ -18,6 +18,7 @@ from typing import Any
 
 from tpulint._schema.tflite import TABLES
 from tpulint.ir import ByteSource, PackedNumbers
+from tpulint.text import shorten
 
 # table -> field -> (vtable slot, kind, detail, default), as generated in tpulint._schema
 Schema = dict[str, dict[str, tuple[int, str, str, Any]]]
@@ -31,6 +32,8 @@ _SIZES = {fmt: unpack.size for fmt, unpack in _SCALARS.items()}
 # Shapes, operator inputs and quantization scales are short; a longer scalar vector read as a tuple
 # is a corrupt length, not data (weights and custom options are read as spans, never as tuples).
 MAX_SCALAR_VECTOR = 1 << 20
+# Characters of a string kept: real tensor names, even fused ones, are far shorter.
+MAX_STRING = 1024
 
 
 def _vtable_entries(fields: dict[str, tuple[int, str, str, Any]]) -> int:
@@ -46,14 +49,21 @@ class WireError(Exception):
     """The bytes do not form the table the schema describes."""
 
 
+class Refused(WireError):
+    """Well-formed tables that describe no model tpulint can analyse (not a corrupt file)."""
+
+
 class Wire:
     """A model's bytes with checked primitive reads."""
 
-    __slots__ = ("data", "size")
+    __slots__ = ("data", "decoded", "size")
 
     def __init__(self, data: ByteSource) -> None:
         self.data = data
         self.size = len(data)
+        # Strings and scalar vectors by position: many tables may point at one (a crafted file
+        # names a thousand tensors with one 2 MiB string), and each is decoded only once.
+        self.decoded: dict[tuple[int, str], Any] = {}
 
     def check(self, pos: int, length: int, what: str) -> None:
         if pos < 0 or length < 0 or pos + length > self.size:
@@ -146,7 +156,11 @@ class Table:
             start, count = self._vector(pos, _SIZES[detail])
             if count > MAX_SCALAR_VECTOR:
                 raise WireError(f"{name} claims {count} elements")
-            return struct.unpack_from(f"<{count}{detail}", wire.data, start)  # type: ignore[arg-type]
+            known = wire.decoded.get((start, detail))
+            if known is None:
+                known = struct.unpack_from(f"<{count}{detail}", wire.data, start)  # type: ignore[arg-type]
+                wire.decoded[start, detail] = known
+            return known
         if kind == "table":
             return Table(wire, self._target(pos), detail, self.schema)
         if kind == "tables" or kind == "strings":
@@ -175,6 +189,15 @@ class Table:
         size = _SIZES[detail] if kind == "vector" else 4
         return self._vector(pos, size)[1] if pos else 0
 
+    def element(self, name: str, index: int) -> Table:
+        """Element `index` of a vector of tables, read alone (`length` gives how many)."""
+        pos = self._field_pos(self.fields[name][0])
+        start, count = self._vector(pos, 4) if pos else (0, 0)
+        if not 0 <= index < count:
+            raise IndexError(index)
+        return Table(self.wire, self._target(start + 4 * index), self.fields[name][2],
+                     self.schema)
+
     def span(self, name: str) -> tuple[int, int]:
         """(start, length) of a byte vector, without copying it."""
         pos = self._field_pos(self.fields[name][0])
@@ -194,4 +217,20 @@ class Table:
 
     def _string(self, pos: int) -> str:
         start, length = self._vector(pos, 1)
-        return bytes(self.wire.data[start : start + length]).decode("utf-8", "replace")
+        known: str | None = self.wire.decoded.get((start, ""))
+        if known is None:
+            known = self._text(start, length)
+            self.wire.decoded[start, ""] = known
+        return known
+
+    def _text(self, start: int, length: int) -> str:
+        # Names are evidence in messages and reports, repeated per finding: a name of megabytes
+        # would be too, so the middle of a long one is left out (decoding only its ends).
+        data = self.wire.data
+        if length <= 4 * MAX_STRING:
+            return shorten(bytes(data[start : start + length]).decode("utf-8", "replace"),
+                           MAX_STRING)
+        keep = MAX_STRING // 2
+        head = bytes(data[start : start + 4 * keep]).decode("utf-8", "replace")[:keep]
+        tail = bytes(data[start + length - 4 * keep : start + length]).decode("utf-8", "replace")
+        return f"{head}…[{length:,} bytes in all]…{tail[-keep:]}"

@@ -1,0 +1,122 @@
+"""Reads and writes that a hostile repository cannot turn against tpulint.
+
+Reads open the file without blocking (a FIFO must not hang the open), check on the open
+descriptor that it is a regular file (a path can be swapped between a check and the open), and
+read at most a stated number of bytes in one pass, so `/dev/zero`, a FIFO or a file growing while
+it is read ends in one line instead of a hang or gigabytes of memory. The bytes returned are the
+only copy tpulint looks at: whatever hashes them parses them too.
+
+Writes go to a new private temporary file beside the target and are renamed over it, so a reader
+never sees half a file and a link planted at the target is replaced, never followed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import stat
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_BINARY = getattr(os, "O_BINARY", 0)  # Windows
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+
+
+class UnsafeInput(OSError):
+    """A file that is not read: not a regular file, too large, changed while read."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.strerror = reason
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a named pipe"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def read_regular(path: str | os.PathLike[str], limit: int, *, follow: bool = True) -> bytes:
+    """The bytes of the regular file at `path`, at most `limit` of them.
+
+    Raises `UnsafeInput` (an `OSError`) for anything else; other `OSError`s as the system gives
+    them. `follow=False` refuses a symbolic link at `path` itself.
+    """
+    flags = os.O_RDONLY | _NONBLOCK | _BINARY | _CLOEXEC | (0 if follow else _NOFOLLOW)
+    try:
+        descriptor = os.open(path, flags)
+    except OSError as error:
+        if not follow and error.errno == errno.ELOOP:
+            raise UnsafeInput("is a symbolic link") from None
+        raise
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            raise UnsafeInput(f"is {_kind(info.st_mode)}, not a regular file")
+        if info.st_size > limit:
+            raise UnsafeInput(f"{info.st_size:,} bytes, more than the {limit:,} tpulint reads")
+        pieces = [os.read(descriptor, info.st_size)] if info.st_size else []
+        done = len(pieces[0]) if pieces else 0
+        while done < info.st_size:  # a short read: Linux reads at most 2 GB at once
+            piece = os.read(descriptor, info.st_size - done)
+            if not piece:
+                raise UnsafeInput("changed size while it was read")
+            pieces.append(piece)
+            done += len(piece)
+        if os.read(descriptor, 1):
+            raise UnsafeInput("changed size while it was read")
+        # One read of the exact size is the usual case and costs no copy.
+        return pieces[0] if len(pieces) == 1 else b"".join(pieces)
+    finally:
+        os.close(descriptor)
+
+
+def read_text(path: str | os.PathLike[str], limit: int, *, follow: bool = True) -> str:
+    """`read_regular` decoded as UTF-8 (a `UnicodeDecodeError` is the caller's to word)."""
+    return read_regular(path, limit, follow=follow).decode("utf-8")
+
+
+@contextlib.contextmanager
+def atomic_writer(path: str | os.PathLike[str], *, private: bool = False,
+                  binary: bool = False) -> Iterator[IO[str] | IO[bytes]]:
+    """A stream whose content replaces `path` only once it is complete.
+
+    The temporary file is created beside the target (same file system, so the rename is
+    atomic) with `O_EXCL`, which never follows a link; `private` keeps it readable by the owner
+    only. On any error the temporary file is removed and the target left as it was.
+    """
+    target = Path(path)
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name[:40]}.",
+                                         suffix=".tmp")
+    try:
+        if not private:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(temporary, 0o666 & ~umask)
+        mode = "wb" if binary else "w"
+        with os.fdopen(handle, mode, **({} if binary else {"encoding": "utf-8",
+                                                           "newline": ""})) as stream:
+            yield stream
+            stream.flush()
+        Path(temporary).replace(target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            Path(temporary).unlink()
+        raise
+
+
+def is_regular_file_or_missing(path: Path) -> bool:
+    """False for a device, FIFO, directory or link at `path` (which a write must not replace)."""
+    try:
+        info = path.lstat()
+    except FileNotFoundError:
+        return True
+    return stat.S_ISREG(info.st_mode)

@@ -55,7 +55,7 @@ def test_cached_results_are_the_computed_ones(zoo: Path, cli: Any, fmt: str,
     def no_checking(*args: object) -> None:
         raise AssertionError("a cached model was checked again")
 
-    monkeypatch.setattr(tpulint.batch, "check_file", no_checking)
+    monkeypatch.setattr(tpulint.batch, "check_model", no_checking)
     cached = cli("check", "zoo", "--format", fmt, "--color", "never")
     assert (cached.code, cached.out) == (fresh.code, fresh.out)
 

@@ -1,6 +1,6 @@
 """Check many models: answers from the cache first, the rest in worker processes with `--jobs`.
 
-`check_file` is the unit of work and `ModelResult` plain data, so a result computed in another
+`check_path` is the unit of work and `ModelResult` plain data, so a result computed in another
 process, or read back from the cache, is the one the sequential run computes. Results come back
 in the order of the paths given, whatever order the workers finish in.
 """
@@ -10,12 +10,13 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from tpulint.engine import ModelResult, Progress, check_file
+from tpulint.engine import ModelResult, Progress, check_model
+from tpulint.reader import ModelReadError, read_file, read_model_bytes
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from concurrent.futures import ProcessPoolExecutor
 
     from tpulint.api import Rule
@@ -27,29 +28,42 @@ def check_files(paths: list[str], rules: list[Rule], settings: Settings, *, jobs
                 progress: Progress | None = None) -> list[ModelResult]:
     cache = _open_cache(rules, settings)
     results: dict[int, ModelResult] = {}
-    keys: dict[int, str] = {}
-    for number, path in enumerate(paths):
-        key = cache.key(path) if cache else None
-        cached = cache.get(key, path) if cache and key else None
-        if cached is not None:
-            results[number] = cached
-        elif key:
-            keys[number] = key
-    todo = [number for number in range(len(paths)) if number not in results]
-    workers = min(jobs if jobs > 0 else (os.cpu_count() or 1), len(todo))
+    workers = min(jobs if jobs > 0 else (os.cpu_count() or 1), len(paths))
     with contextlib.ExitStack() as stack:
         # Workers start before the progress bar's thread does: see _pool.
-        fresh = _parallel(stack, paths, todo, rules, settings, workers) if workers > 1 else \
-            ((number, check_file(paths[number], rules, settings)) for number in todo)
+        fresh = _parallel(stack, paths, rules, settings, cache, workers) if workers > 1 else \
+            ((number, check_path(paths[number], rules, settings, cache))
+             for number in range(len(paths)))
         if progress:
-            progress(len(results), len(paths))
-        for number, result in fresh:
+            progress(0, len(paths))
+        for number, (key, result) in fresh:
             results[number] = result
-            if cache and number in keys and not result.error:
-                cache.put(keys[number], result)
+            if cache and key and not result.error:
+                cache.put(key, result)
             if progress:
                 progress(len(results), len(paths))
     return [results[number] for number in range(len(paths))]
+
+
+def check_path(path: str, rules: list[Rule], settings: Settings, cache: Cache | None
+               ) -> tuple[str | None, ModelResult]:
+    """The model's result, from the cache when it holds it, and the key to store a fresh
+    result under (None for a cached one). The file is read once: the bytes hashed for the key
+    are the bytes checked, so a file changed meanwhile never stores one content's result under
+    another's key."""
+    try:
+        data = read_file(path)
+    except ModelReadError as error:
+        return None, ModelResult(path=path, error=str(error))
+    key = cache.key_of(data) if cache else None
+    cached = cache.get(key, path) if cache and key else None
+    if cached is not None:
+        return None, cached
+    try:
+        model = read_model_bytes(data, path)
+    except ModelReadError as error:
+        return key, ModelResult(path=path, error=str(error))
+    return key, check_model(model, path, rules, settings)
 
 
 def _open_cache(rules: list[Rule], settings: Settings) -> Cache | None:
@@ -60,15 +74,28 @@ def _open_cache(rules: list[Rule], settings: Settings) -> Cache | None:
     return Cache.open(rules, settings)
 
 
-def _parallel(stack: contextlib.ExitStack, paths: list[str], todo: list[int], rules: list[Rule],
-              settings: Settings, workers: int) -> Iterator[tuple[int, ModelResult]]:
+def _parallel(stack: contextlib.ExitStack, paths: list[str], rules: list[Rule],
+              settings: Settings, cache: Cache | None, workers: int
+              ) -> Iterator[tuple[int, tuple[str | None, ModelResult]]]:
+    """Results as workers finish. A worker that dies (killed, out of memory) breaks the pool;
+    the models whose results were not back yet are then checked here, one by one."""
     from concurrent.futures import as_completed
+    from concurrent.futures.process import BrokenProcessPool
 
     pool = _pool(workers, rules)
     stack.callback(pool.shutdown, wait=True, cancel_futures=True)
-    futures = {pool.submit(check_file, paths[number], rules, settings): number
-               for number in todo}
-    return ((futures[future], future.result()) for future in as_completed(futures))
+    futures = {pool.submit(check_path, paths[number], rules, settings, cache): number
+               for number in range(len(paths))}
+    left = set(futures.values())
+    try:
+        for future in as_completed(futures):
+            number = futures[future]
+            outcome = future.result()
+            left.discard(number)
+            yield number, outcome
+    except BrokenProcessPool:
+        for number in sorted(left):
+            yield number, check_path(paths[number], rules, settings, cache)
 
 
 def _pool(workers: int, rules: list[Rule]) -> ProcessPoolExecutor:

@@ -11,15 +11,23 @@ Where: `TPULINT_CACHE_DIR`, else the user's cache directory (`$XDG_CACHE_HOME/tp
 Windows): never in the project, so nothing appears beside the models. Keys hash the content, so
 projects share entries safely. Entries are JSON files, one per key; the directory holds a
 `CACHEDIR.TAG` and a `.gitignore` of its own.
+
+The folder is trusted only as far as it is private: entries are written to private temporary
+files and renamed into place (never through a link), read only when they are regular files this
+user owns and no one else may write, and checked against the tool version, their key and the
+types of every field; anything else is a miss. Entries have a size cap, and the folder is pruned
+by age and total size once a day.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import stat
 import sys
-import tempfile
+import time
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,20 +38,30 @@ from tpulint.analysis.placement import Fatal
 from tpulint.api import Finding, FixPlan, Severity
 from tpulint.engine import ModelResult, OperatorRow
 from tpulint.ir import Location
+from tpulint.safeio import UnsafeInput, atomic_writer, owned_privately, read_regular
+from tpulint.typed import well_typed
 
 if TYPE_CHECKING:
     from tpulint.api import Rule
     from tpulint.config import Settings
 
-FORMAT = 1
-CHUNK = 1 << 20
+FORMAT = 2
 # Checking a model reads only its structure; hashing reads every byte. Above this size hashing
 # costs more than checking (a 127 MB model checks in 0.3 s without reading its weights).
 MAX_CACHED_BYTES = 32 << 20
+# An entry is findings and placements, a few kilobytes for a real model; a larger one is not
+# written, and a larger file in the folder is not read.
+MAX_ENTRY_BYTES = 8 << 20
+# Pruning: entries not used for this long go, then the oldest until the folder is this small.
+MAX_AGE_SECONDS = 30 * 24 * 3600
+MAX_TOTAL_BYTES = 512 << 20
+PRUNE_EVERY_SECONDS = 24 * 3600
 TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# tpulint's cache: safe to delete.\n"
 
 
 class Cache:
+    """Entries in a folder only this user can write; anything else found there is a miss."""
+
     def __init__(self, directory: Path, salt: str) -> None:
         self.directory = directory
         self.salt = salt.encode("utf-8")
@@ -52,56 +70,125 @@ class Cache:
     def open(cls, rules: list[Rule], settings: Settings) -> Cache:
         return cls(cache_directory(settings), salt(rules, settings))
 
+    def key_of(self, data: bytes) -> str | None:
+        """The entry name for a model's bytes (the very bytes that are then parsed); None for
+        a file too large to be worth hashing."""
+        if len(data) > MAX_CACHED_BYTES:
+            return None
+        return hashlib.sha256(self.salt + data).hexdigest()
+
     def key(self, path: str) -> str | None:
-        """The entry name for the file's current content; None when it cannot be read or is
-        too large to be worth hashing."""
-        digest = hashlib.sha256(self.salt)
+        """The entry name for the file's current content; None when it cannot be read."""
         try:
-            if Path(path).stat().st_size > MAX_CACHED_BYTES:
-                return None
-            with Path(path).open("rb") as stream:
-                while chunk := stream.read(CHUNK):
-                    digest.update(chunk)
+            return self.key_of(read_regular(path, MAX_CACHED_BYTES))
         except OSError:
             return None
-        return digest.hexdigest()
 
     def _entry(self, key: str) -> Path:
         return self.directory / key[:2] / f"{key}.json"
 
     def get(self, key: str, path: str) -> ModelResult | None:
-        try:
-            data = json.loads(self._entry(key).read_text(encoding="utf-8"))
-            return load(data, path)
-        except (OSError, ValueError, KeyError, TypeError):
-            return None  # missing, unreadable or from another format: check again
-
-    def put(self, key: str, result: ModelResult) -> None:
+        """The stored result, or None when missing, unreadable, foreign, tampered with or of
+        another tpulint: every doubt is a miss, which only costs a check."""
         entry = self._entry(key)
         try:
-            text = json.dumps(dump(result), separators=(",", ":"))
+            data = json.loads(read_regular(entry, MAX_ENTRY_BYTES, follow=False, private=True))
+            if not isinstance(data, dict) or data.get("tool") != ["tpulint", __version__,
+                                                                  FORMAT, key]:
+                return None
+            result = load(data, path)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+            return None
+        if not well_typed(result):
+            return None
+        with contextlib.suppress(OSError):
+            os.utime(entry)  # pruning goes by last use
+        return result
+
+    def put(self, key: str, result: ModelResult) -> None:
+        try:
+            text = json.dumps({"tool": ["tpulint", __version__, FORMAT, key], **dump(result)},
+                              separators=(",", ":"))
         except (TypeError, ValueError):
             return  # a plugin's finding data JSON cannot hold: not cached
+        if len(text) > MAX_ENTRY_BYTES:
+            return
         try:
             self._prepare()
-            entry.parent.mkdir(exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=entry.parent, suffix=".tmp")
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            entry = self._entry(key)
+            _private_directory(entry.parent)
+            with atomic_writer(entry, private=True) as stream:
                 stream.write(text)
-            Path(temporary).replace(entry)
+            self._prune_now_and_then()
         except OSError:
             pass  # a read-only or full disk costs speed, never a result
 
     def _prepare(self) -> None:
-        if (self.directory / "CACHEDIR.TAG").exists():
-            return
-        self.directory.mkdir(parents=True, exist_ok=True)
-        (self.directory / ".gitignore").write_text("*\n", encoding="utf-8")
-        (self.directory / "CACHEDIR.TAG").write_text(TAG, encoding="utf-8")
+        """Create the folder; `UnsafeInput` when it is not ours alone (shared or planted)."""
+        _private_directory(self.directory)
+        for name, text in ((".gitignore", "*\n"), ("CACHEDIR.TAG", TAG)):
+            marker = self.directory / name
+            # lstat: a planted link is replaced by the rename below, never written through.
+            if not (marker.is_symlink() or not marker.exists()):
+                continue
+            with atomic_writer(marker, private=True) as stream:
+                stream.write(text)
+
+    def _prune_now_and_then(self) -> None:
+        stamp = self.directory / "last-pruned"
+        try:
+            if time.time() - stamp.lstat().st_mtime < PRUNE_EVERY_SECONDS:
+                return
+        except FileNotFoundError:
+            pass
+        with atomic_writer(stamp, private=True) as stream:
+            stream.write("")
+        prune(self.directory)
+
+
+def _private_directory(directory: Path) -> None:
+    """Make `directory` (mode 0700) or check an existing one is a real folder of ours alone."""
+    with contextlib.suppress(FileExistsError):
+        directory.mkdir(mode=0o700, parents=True)
+    info = directory.lstat()
+    if not stat.S_ISDIR(info.st_mode) or not owned_privately(info):
+        raise UnsafeInput(f"{directory} is not a private folder of this user")
+
+
+def prune(directory: Path, now: float | None = None) -> int:
+    """Remove entries unused for `MAX_AGE_SECONDS`, then the least recently used until the
+    entries take at most `MAX_TOTAL_BYTES`; the number removed."""
+    now = time.time() if now is None else now
+    entries = []
+    for sub in directory.iterdir():
+        if sub.is_symlink() or not sub.is_dir() or len(sub.name) != 2:
+            continue
+        for entry in sub.iterdir():
+            with contextlib.suppress(OSError):
+                info = entry.lstat()
+                if stat.S_ISREG(info.st_mode):
+                    entries.append((info.st_mtime, info.st_size, entry))
+    entries.sort()
+    total = sum(size for _mtime, size, _entry in entries)
+    removed = 0
+    for mtime, size, entry in entries:
+        if now - mtime < MAX_AGE_SECONDS and total <= MAX_TOTAL_BYTES:
+            break
+        with contextlib.suppress(OSError):
+            entry.unlink()
+            removed += 1
+        total -= size
+    return removed
 
 
 def cache_directory(settings: Settings) -> Path:
+    """`TPULINT_CACHE_DIR` (which must be absolute: a relative one would put a cache in
+    whatever folder tpulint runs from), else the user's cache directory."""
     configured = os.environ.get("TPULINT_CACHE_DIR")
+    if configured and not Path(configured).is_absolute():
+        from tpulint.config import ConfigError
+
+        raise ConfigError(f"TPULINT_CACHE_DIR must be an absolute path, not {configured!r}")
     return Path(configured) if configured else user_cache_directory()
 
 

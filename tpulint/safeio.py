@@ -19,7 +19,7 @@ import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import TextIO
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
@@ -44,11 +44,13 @@ def _kind(mode: int) -> str:
     return "not a regular file"
 
 
-def read_regular(path: str | os.PathLike[str], limit: int, *, follow: bool = True) -> bytes:
+def read_regular(path: str | os.PathLike[str], limit: int, *, follow: bool = True,
+                 private: bool = False) -> bytes:
     """The bytes of the regular file at `path`, at most `limit` of them.
 
     Raises `UnsafeInput` (an `OSError`) for anything else; other `OSError`s as the system gives
-    them. `follow=False` refuses a symbolic link at `path` itself.
+    them. `follow=False` refuses a symbolic link at `path` itself; `private` a file another
+    user owns or may write.
     """
     flags = os.O_RDONLY | _NONBLOCK | _BINARY | _CLOEXEC | (0 if follow else _NOFOLLOW)
     try:
@@ -61,6 +63,8 @@ def read_regular(path: str | os.PathLike[str], limit: int, *, follow: bool = Tru
         info = os.fstat(descriptor)
         if not stat.S_ISREG(info.st_mode):
             raise UnsafeInput(f"is {_kind(info.st_mode)}, not a regular file")
+        if private and not owned_privately(info):
+            raise UnsafeInput("is owned or writable by another user")
         if info.st_size > limit:
             raise UnsafeInput(f"{info.st_size:,} bytes, more than the {limit:,} tpulint reads")
         pieces = [os.read(descriptor, info.st_size)] if info.st_size else []
@@ -79,15 +83,21 @@ def read_regular(path: str | os.PathLike[str], limit: int, *, follow: bool = Tru
         os.close(descriptor)
 
 
+def owned_privately(info: os.stat_result) -> bool:
+    """Owned by this user and writable by no one else (always true where there are no uids)."""
+    if not hasattr(os, "geteuid"):
+        return True
+    return info.st_uid == os.geteuid() and not info.st_mode & 0o022
+
+
 def read_text(path: str | os.PathLike[str], limit: int, *, follow: bool = True) -> str:
     """`read_regular` decoded as UTF-8 (a `UnicodeDecodeError` is the caller's to word)."""
     return read_regular(path, limit, follow=follow).decode("utf-8")
 
 
 @contextlib.contextmanager
-def atomic_writer(path: str | os.PathLike[str], *, private: bool = False,
-                  binary: bool = False) -> Iterator[IO[str] | IO[bytes]]:
-    """A stream whose content replaces `path` only once it is complete.
+def atomic_writer(path: str | os.PathLike[str], *, private: bool = False) -> Iterator[TextIO]:
+    """A text stream whose content replaces `path` only once it is complete.
 
     The temporary file is created beside the target (same file system, so the rename is
     atomic) with `O_EXCL`, which never follows a link; `private` keeps it readable by the owner
@@ -100,10 +110,8 @@ def atomic_writer(path: str | os.PathLike[str], *, private: bool = False,
         if not private:
             umask = os.umask(0)
             os.umask(umask)
-            os.chmod(temporary, 0o666 & ~umask)
-        mode = "wb" if binary else "w"
-        with os.fdopen(handle, mode, **({} if binary else {"encoding": "utf-8",
-                                                           "newline": ""})) as stream:
+            Path(temporary).chmod(0o666 & ~umask)
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
             yield stream
             stream.flush()
         Path(temporary).replace(target)

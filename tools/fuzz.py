@@ -295,10 +295,19 @@ def grow(data: bytearray, seed: Seed, rng: random.Random,
     return data + bytes(extra), f"append {extra} zero bytes"
 
 
+def hostile_model(data: bytearray, seed: Seed, rng: random.Random,
+                  others: list[Seed]) -> tuple[bytearray, str]:
+    """A valid flatbuffer built to hurt (tools/hostile_models.py), instead of the seed."""
+    import hostile_models
+
+    name, built = hostile_models.random_model(rng)
+    return bytearray(built), f"hostile model {name}"
+
+
 MUTATIONS: list[tuple[Mutation, int]] = [
     (flip_bits, 6), (flip_structure, 8), (truncate, 6), (vector_length, 6), (bad_offset, 10),
     (bad_vtable, 8), (scalar_value, 10), (vector_bytes, 6), (identifier, 1), (lfs_pointer, 1),
-    (splice, 3), (insert_delete, 3), (grow, 1),
+    (splice, 3), (insert_delete, 3), (grow, 1), (hostile_model, 2),
 ]
 
 

@@ -21,12 +21,14 @@ from typing import TYPE_CHECKING
 
 from tpulint.config import ConfigError
 from tpulint.fingerprint import fingerprint
+from tpulint.safeio import read_text
 
 if TYPE_CHECKING:
     from tpulint.config import Settings
     from tpulint.engine import ModelResult, RunResult
 
 DEFAULT_FILE = ".tpulint-baseline.json"
+MAX_BASELINE_BYTES = 64 << 20  # a few hundred bytes a finding
 VERSION = 1
 
 
@@ -41,7 +43,7 @@ class Baseline:
     @classmethod
     def load_file(cls, path: Path) -> Baseline:
         try:
-            document = json.loads(path.read_text(encoding="utf-8"))
+            document = json.loads(read_text(path, MAX_BASELINE_BYTES))
             entries = document["findings"]
             return cls(Counter(str(entry["fingerprint"]) for entry in entries))
         except FileNotFoundError:
@@ -49,7 +51,7 @@ class Baseline:
                               "`tpulint check --write-baseline`)") from None
         except OSError as error:
             raise ConfigError(f"baseline {path}: cannot read: {error.strerror}") from None
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, RecursionError):
             raise ConfigError(f"baseline {path} is not a tpulint baseline file") from None
 
     def apply(self, results: list[ModelResult]) -> None:

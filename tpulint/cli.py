@@ -126,7 +126,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
-        return EXIT_OK
+        # The reader went away: the report was not delivered, which is not a success.
+        _silence_stdout()
+        print("tpulint: error: the output was closed before the report was written",
+              file=sys.stderr)
+        return EXIT_USAGE
     except Exception as error:
         from tpulint.config import ConfigError
         from tpulint.engine import RuleFailure
@@ -139,6 +143,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         hint = "" if isinstance(error, known) else " (run with --debug for the traceback)"
         print(f"tpulint: {kind}: {error}{hint}", file=sys.stderr)
         return EXIT_USAGE
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so flushing it at exit raises no second broken pipe."""
+    import os
+
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def load_cli_settings(args: argparse.Namespace) -> Settings:
@@ -232,14 +244,21 @@ def _progress_bar() -> Iterator[Progress | None]:
 @contextlib.contextmanager
 def output_stream(path: str | None) -> Iterator[TextIO]:
     """Standard output, or the file at `path` (a write failure is a usage error)."""
+    from tpulint.safeio import atomic_writer, is_regular_file_or_missing
+
     if path is None:
         yield sys.stdout
         return
     try:
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
-        with target.open("w", encoding="utf-8") as stream:
-            yield stream
+        if is_regular_file_or_missing(target):
+            # A report is complete or absent: a run that fails half-way leaves the old file.
+            with atomic_writer(target) as stream:
+                yield stream
+        else:  # a device, a pipe or a link: written through, never replaced
+            with target.open("w", encoding="utf-8") as stream:
+                yield stream
     except OSError as error:
         raise UsageError(f"cannot write {path}: {error.strerror or error}") from None
 

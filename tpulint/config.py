@@ -17,7 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from tpulint.analysis import limits
+from tpulint.safeio import read_text
 
+# A configuration file is a few kilobytes; a larger one (or `/dev/zero`) is refused, not read.
+MAX_CONFIG_BYTES = 1 << 20
 CONFIG_FILES = ("tpulint.toml", ".tpulint.toml", "pyproject.toml")
 FAIL_LEVELS = ("info", "warning", "error", "none")
 SEVERITIES = ("info", "warning", "error")
@@ -120,9 +123,11 @@ def _apply_file(settings: Settings, path: Path, seen: set[Path]) -> None:
         raise ConfigError(f"{path}: `extend` loops back to this file")
     seen.add(resolved)
     try:
-        text = resolved.read_text(encoding="utf-8")
+        text = read_text(resolved, MAX_CONFIG_BYTES)
     except OSError as error:
         raise ConfigError(f"{path}: cannot read: {error.strerror or error}") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {error.start})") from None
     document = _parse_toml(text, str(path))
     table = document.get("tool", {}).get("tpulint", {}) if path.name == "pyproject.toml" \
         else document
@@ -145,6 +150,8 @@ def _parse_toml(text: str, origin: str) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{origin}: invalid TOML: {error}") from None
+    except RecursionError:
+        raise ConfigError(f"{origin}: invalid TOML: nested too deeply") from None
 
 
 def _apply(settings: Settings, table: Mapping[str, Any], origin: str) -> None:

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from tpulint import __version__
 from tpulint.analysis.memory import MemoryEstimate
+from tpulint.analysis.latency import dump_latency, load_latency
 from tpulint.analysis.placement import Fatal
 from tpulint.api import Finding, FixPlan, Severity
 from tpulint.engine import ModelResult, OperatorRow
@@ -117,7 +118,8 @@ def user_cache_directory() -> Path:
 def salt(rules: list[Rule], settings: Settings) -> str:
     enabled = [(rule.code, {**rule.options, **settings.rules.get(rule.code, {})})
                for rule in rules]
-    return json.dumps([__version__, FORMAT, settings.runtime, enabled, _code_stamp(rules)],
+    return json.dumps([__version__, FORMAT, settings.runtime, settings.board, settings.host,
+                       enabled, _code_stamp(rules)],
                       sort_keys=True, default=str)
 
 
@@ -147,6 +149,7 @@ def dump(result: ModelResult) -> dict[str, Any]:
         "findings": [_dump_finding(f, result.path) for f in result.findings],
         "fatal": [asdict(f) for f in result.fatal],
         "memory": None if result.memory is None else asdict(result.memory),
+        "latency": None if result.latency is None else dump_latency(result.latency),
         "recipe": result.recipe, "cpu_segments": result.cpu_segments,
         "groups_with_a": result.groups_with_a,
     }
@@ -160,6 +163,7 @@ def load(data: dict[str, Any], path: str) -> ModelResult:
         findings=[_load_finding(f, path) for f in data["findings"]],
         fatal=[Fatal(**f) for f in data["fatal"]],
         memory=None if memory is None else MemoryEstimate(**memory),
+        latency=None if data["latency"] is None else load_latency(data["latency"]),
         recipe=data["recipe"], cpu_segments=data["cpu_segments"],
         groups_with_a=data["groups_with_a"],
     )

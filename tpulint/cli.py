@@ -63,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="also run preview rules")
     check.add_argument("--runtime", type=int, choices=range(10, 15), metavar="{10..14}",
                        help="Edge TPU runtime the compiler targets (edgetpu_compiler -m)")
+    add_board_options(check)
     check.add_argument("--config", action="append", metavar="FILE|KEY=VALUE",
                        help="configuration file, or a setting as KEY=VALUE (repeatable)")
     check.add_argument("--isolated", action="store_true", help="ignore configuration files")
@@ -141,6 +142,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
 
 
+def add_board_options(parser: argparse.ArgumentParser) -> None:
+    from tpulint.analysis.boards import BOARDS, HOSTS
+
+    parser.add_argument("--board", choices=list(BOARDS),
+                        help="board for the latency estimate (default: usb3)")
+    parser.add_argument("--host", choices=list(HOSTS),
+                        help="host CPU class for CPU operators (default: the board's)")
+
+
 def load_cli_settings(args: argparse.Namespace) -> Settings:
     """Configuration files, then the command line's options."""
     from tpulint.config import load_settings
@@ -149,7 +159,7 @@ def load_cli_settings(args: argparse.Namespace) -> Settings:
     if getattr(args, "no_cache", False):
         settings.cache = False
     for name in ("select", "extend_select", "ignore", "extend_ignore", "fail_on", "preview",
-                 "runtime", "output_format"):
+                 "runtime", "output_format", "board", "host"):
         value = getattr(args, name, None)
         if value is not None:
             setattr(settings, name, value)

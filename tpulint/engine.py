@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from tpulint.analysis.facts import ModelFacts
+from tpulint.analysis.latency import LatencyEstimate
 from tpulint.analysis.memory import MemoryEstimate
 from tpulint.analysis.placement import CPU, Fatal
 from tpulint.analysis.status import MORE_THAN_ONE_SUBGRAPH
@@ -66,6 +67,7 @@ class ModelResult:
     findings: list[Finding] = field(default_factory=list)
     fatal: list[Fatal] = field(default_factory=list)
     memory: MemoryEstimate | None = None
+    latency: LatencyEstimate | None = None
     recipe: str | None = None
     cpu_segments: int = 0
     groups_with_a: int = 0
@@ -193,7 +195,7 @@ def check_file(path: str, rules: list[Rule], settings: Settings) -> ModelResult:
 
 
 def check_model(model: Model, path: str, rules: list[Rule], settings: Settings) -> ModelResult:
-    facts = ModelFacts(model, settings.runtime)
+    facts = ModelFacts(model, settings.runtime, settings.board, settings.host)
     findings: list[Finding] = []
     for rule in rules:
         if rule.scope == "config":
@@ -207,7 +209,8 @@ def check_model(model: Model, path: str, rules: list[Rule], settings: Settings) 
     result = ModelResult(
         path=path, compiled=model.compiled, subgraphs=len(model.subgraphs),
         operators=_operator_rows(model, facts), fatal=list(facts.prediction.fatal),
-        memory=facts.memory, recipe=facts.recipe.kind, cpu_segments=_cpu_segments(facts),
+        memory=facts.memory, latency=facts.latency, recipe=facts.recipe.kind,
+        cpu_segments=_cpu_segments(facts),
         groups_with_a=facts.prediction.groups_with_a,
     )
     result.findings = sorted(findings, key=lambda f: f.sort_key)

@@ -4,6 +4,10 @@
      "models": [{"path", "relpath", "suppressed", "compiled",
                  "summary": {"operators", "tpu", "cpu", "edgetpu_subgraphs",
                  "cpu_segments"}, "recipe", "fatal": [...], "memory": {...},
+                 "latency": {"board", "board_name", "host", "host_name", "estimate",
+                             "total_ms", "low_ms", "high_ms", "expected_error",
+                             "breakdown_ms": {...}, "stranded_cpu_ms": [...], "basis"}
+                            (or "estimate": false and "reason"),
                  "operators": [{"subgraph", "index", "opcode", "version", "placement", "reason",
                                 "confidence", "cause"}],
                  "findings": [{"code", "name", "severity", "message", "subgraph", "operator",
@@ -24,6 +28,7 @@ import json
 from typing import Any, TextIO
 
 from tpulint import __version__
+from tpulint.analysis.latency import describe
 from tpulint.api import Finding
 from tpulint.engine import ModelResult, RunResult
 from tpulint.fingerprint import fingerprint
@@ -60,6 +65,7 @@ def model_entry(model: ModelResult, run: RunResult) -> dict[str, Any]:
         "memory": None if memory is None else {
             "parameter_bytes": memory.parameter_bytes, "on_chip_bytes": memory.on_chip_bytes,
             "off_chip_bytes": memory.off_chip_bytes, "measured": memory.measured},
+        "latency": None if model.latency is None else describe(model.latency),
         "operators": [{"subgraph": row.subgraph, "index": row.index, "opcode": row.opcode,
                        "version": row.version, "placement": row.placement,
                        "reason": row.reason, "confidence": row.confidence, "cause": row.cause}

@@ -39,10 +39,14 @@ def check(ctx: OperatorContext) -> Iterator[Finding]:
     if not stranded:
         return
     total = len(ctx.prediction.operators)
+    latency = ctx.facts.latency
+    cost_ms = latency.stranded_cost_ms(ctx.op.index) or 0.0
     yield ctx.finding(
         f"{ctx.describe(ctx.op.index)} ends the Edge TPU region ({ctx.violations[0].status}): "
-        f"{len(stranded)} supported operator(s) after it run on the CPU too; "
-        f"{ctx.prediction.tpu_count} of {total} stay on the Edge TPU",
+        f"{len(stranded)} supported operator(s) after it run on the CPU too, costing about "
+        f"{cost_ms:.2g} ms of CPU time per inference (estimate on {latency.host.key}, "
+        f"±{latency.host.error:.0%}); {ctx.prediction.tpu_count} of {total} stay on the Edge TPU",
         related=tuple(ctx.operator_location(i) for i in stranded[:10]),
-        data={"stranded": stranded, "status": ctx.violations[0].status},
+        data={"stranded": stranded, "status": ctx.violations[0].status,
+              "stranded_cpu_ms": round(cost_ms, 3), "host": latency.host.key},
     )

@@ -46,6 +46,10 @@ class LatencyEstimate:
             return max(self.board.error, self.host.error if self.cpu_ms else 0.0)
         return self.host.error
 
+    def stranded_cost_ms(self, cause: int) -> float | None:
+        """CPU time of the operators that `cause` strands, or None if it strands none."""
+        return dict(self.stranded_ms).get(cause)
+
     @property
     def low_ms(self) -> float:
         return self.total_ms / (1 + self.error)
@@ -74,16 +78,20 @@ def tpu_time_ms(workload: Workload, board: Board) -> tuple[float, float, float]:
 
 
 def estimate(workload: Workload, board: Board, host: str | None = None) -> LatencyEstimate:
-    """The estimate on `board`, its CPU operators on `host` (default: the board's host class)."""
+    """The estimate on `board`, its CPU operators on `host` (default: the board's host class).
+
+    The CPU time of stranded operators needs only the host, so a board without an estimate
+    still has it.
+    """
     cpu_host = HOSTS.get(host or board.host, HOSTS["x86"])
-    if not board.supported:
-        return LatencyEstimate(board, cpu_host, no_estimate=board.basis)
-    compute, streaming, transfer = tpu_time_ms(workload, board)
-    cpu = tuple((where, cpu_time_ms(workload.cpu[where], cpu_host))
-                for where in (BEFORE, BETWEEN, AFTER) if workload.cpu[where].operators)
     stranded = tuple(sorted(((cause, cpu_time_ms(work, cpu_host))
                              for cause, work in workload.stranded.items()),
                             key=lambda item: -item[1]))
+    if not board.supported:
+        return LatencyEstimate(board, cpu_host, stranded_ms=stranded, no_estimate=board.basis)
+    compute, streaming, transfer = tpu_time_ms(workload, board)
+    cpu = tuple((where, cpu_time_ms(workload.cpu[where], cpu_host))
+                for where in (BEFORE, BETWEEN, AFTER) if workload.cpu[where].operators)
     return LatencyEstimate(board, cpu_host, compute, streaming, transfer, cpu, stranded)
 
 

@@ -30,6 +30,17 @@ def no_edge_tpu(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(tools, "pycoral_edgetpu", lambda: None)
 
 
+def replay_compiler(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fake edgetpu_compiler replaying kapibara-model's real recorded compilation."""
+    wrapper = tmp_path / "edgetpu_compiler"
+    wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" '
+                       f'"{REPLAY / "fake_edgetpu_compiler.py"}" "$@"\n')
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("TPULINT_REPLAY", str(REPLAY / "recordings" / "kapibara-model.json"))
+    monkeypatch.chdir(tmp_path)
+    return wrapper
+
+
 def test_seeded_inputs_cover_the_type_range() -> None:
     details = litert.Interpreter(model_path=str(GOOD_INT8)).get_input_details()
     first = device.load_data(None, details, seed=7)
@@ -101,12 +112,7 @@ def test_edge_tpu_absent_or_refusing(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_verify_without_edge_tpu(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                  capsys: pytest.CaptureFixture[str]) -> None:
-    wrapper = tmp_path / "edgetpu_compiler"
-    wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" '
-                       f'"{REPLAY / "fake_edgetpu_compiler.py"}" "$@"\n')
-    wrapper.chmod(0o755)
-    monkeypatch.setenv("TPULINT_REPLAY", str(REPLAY / "recordings" / "kapibara-model.json"))
-    monkeypatch.chdir(tmp_path)
+    wrapper = replay_compiler(tmp_path, monkeypatch)
     args = ["verify", "--isolated", "--compiler", str(wrapper), str(KAPIBARA), "--runs", "2"]
     assert main([*args, "--color", "never"]) == 4
     out, err = capsys.readouterr()
@@ -126,12 +132,7 @@ def test_measured_latency_beside_the_estimate(tmp_path: Path, monkeypatch: pytes
                                                capsys: pytest.CaptureFixture[str]) -> None:
     """STAND-IN for the Edge TPU: the device run is the original model on LiteRT's CPU
     interpreter (a real run, timed for real), handed back as if a delegate had loaded it."""
-    wrapper = tmp_path / "edgetpu_compiler"
-    wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" '
-                       f'"{REPLAY / "fake_edgetpu_compiler.py"}" "$@"\n')
-    wrapper.chmod(0o755)
-    monkeypatch.setenv("TPULINT_REPLAY", str(REPLAY / "recordings" / "kapibara-model.json"))
-    monkeypatch.chdir(tmp_path)
+    wrapper = replay_compiler(tmp_path, monkeypatch)
 
     def stand_in(module: Any, compiled: Path, device_name: str | None) -> tuple[Any, str]:
         return litert.Interpreter(model_path=str(KAPIBARA)), "stand-in (CPU interpreter)"
@@ -155,12 +156,7 @@ def test_measured_latency_beside_the_estimate(tmp_path: Path, monkeypatch: pytes
 
 def test_estimate_unverified_without_edge_tpu(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                               capsys: pytest.CaptureFixture[str]) -> None:
-    wrapper = tmp_path / "edgetpu_compiler"
-    wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" '
-                       f'"{REPLAY / "fake_edgetpu_compiler.py"}" "$@"\n')
-    wrapper.chmod(0o755)
-    monkeypatch.setenv("TPULINT_REPLAY", str(REPLAY / "recordings" / "kapibara-model.json"))
-    monkeypatch.chdir(tmp_path)
+    wrapper = replay_compiler(tmp_path, monkeypatch)
     monkeypatch.setenv("COLUMNS", "200")
     main(["verify", "--isolated", "--compiler", str(wrapper), str(KAPIBARA), "--runs", "1",
           "--color", "never"])

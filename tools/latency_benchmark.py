@@ -25,7 +25,7 @@ from typing import Any
 from tpulint.analysis.boards import BOARDS, HOSTS, Board, Host
 from tpulint.analysis.facts import ModelFacts
 from tpulint.analysis.latency import MIB, cpu_time_ms, tpu_time_ms
-from tpulint.analysis.workload import Work, Workload
+from tpulint.analysis.workload import Workload
 from tpulint.reader import read_model
 
 DEFAULT_MODELS = Path("/tmp/tpulint-latency")

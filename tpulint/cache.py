@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tpulint import __version__
-from tpulint.analysis.memory import MemoryEstimate
 from tpulint.analysis.latency import dump_latency, load_latency
+from tpulint.analysis.memory import MemoryEstimate
 from tpulint.analysis.placement import Fatal
 from tpulint.api import Finding, FixPlan, Severity
 from tpulint.engine import ModelResult, OperatorRow

@@ -142,7 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
 
 
-def add_board_options(parser: argparse.ArgumentParser) -> None:
+def add_board_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
     from tpulint.analysis.boards import BOARDS, HOSTS
 
     parser.add_argument("--board", choices=list(BOARDS),

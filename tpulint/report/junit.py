@@ -71,7 +71,8 @@ def _latency_properties(suite: ET.Element, estimate: LatencyEstimate) -> None:
 def _count(root: ET.Element) -> None:
     totals = {"tests": 0, "failures": 0, "errors": 0}
     for suite in root:
-        counts = {"tests": len(suite.findall("testcase")), "failures": len(suite.findall("testcase/failure")),
+        counts = {"tests": len(suite.findall("testcase")),
+                  "failures": len(suite.findall("testcase/failure")),
                   "errors": len(suite.findall("testcase/error"))}
         for key, value in counts.items():
             suite.set(key, str(value))

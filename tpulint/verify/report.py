@@ -45,8 +45,8 @@ from typing import TYPE_CHECKING, Any
 
 from tpulint import __version__
 from tpulint.fingerprint import fingerprint
-from tpulint.verify.pipeline import Verification
 from tpulint.verify.latency import entry as latency_entry
+from tpulint.verify.pipeline import Verification
 from tpulint.verify.tools import Missing
 
 if TYPE_CHECKING:

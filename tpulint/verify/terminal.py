@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 from tpulint.analysis import status
 from tpulint.report.full import MIB, SEVERITY_STYLE
 from tpulint.text import printable
-from tpulint.verify.pipeline import Verification
 from tpulint.verify.latency import line as latency_line
+from tpulint.verify.pipeline import Verification
 from tpulint.verify.verdict import CONFIRMED, PLACEMENT_CONTRADICTED, REASON_CONTRADICTED
 
 if TYPE_CHECKING:

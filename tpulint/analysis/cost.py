@@ -21,8 +21,13 @@ class OperatorCost:
     elements: int  # values written by the operator
 
 
-def _elements(tensors: list[Tensor]) -> int:
-    return sum(t.elements for t in tensors)
+def _elements(subgraph: Subgraph, indices: tuple[int, ...]) -> int:
+    tensors = subgraph.tensors
+    total = 0
+    for index in indices:
+        if 0 <= index < len(tensors):
+            total += tensors[index].elements
+    return total
 
 
 def _weights(subgraph: Subgraph, op: Operator) -> Tensor | None:
@@ -30,7 +35,7 @@ def _weights(subgraph: Subgraph, op: Operator) -> Tensor | None:
 
 
 def operator_cost(subgraph: Subgraph, op: Operator) -> OperatorCost:
-    out = _elements(subgraph.op_outputs(op))
+    out = _elements(subgraph, op.outputs)
     weights = _weights(subgraph, op)
     shape = weights.shape if weights is not None else ()
     macs = 0
@@ -48,5 +53,5 @@ def operator_cost(subgraph: Subgraph, op: Operator) -> OperatorCost:
         window = op.options.get("filter_width", 1) * op.options.get("filter_height", 1)
         macs = out * max(int(window), 1)
     elif op.opcode in ("MEAN", "SUM"):
-        macs = _elements(subgraph.op_inputs(op)[:1])
+        macs = _elements(subgraph, op.inputs[:1])
     return OperatorCost(macs, out)

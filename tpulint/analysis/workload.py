@@ -15,7 +15,7 @@ from tpulint.analysis.cost import OperatorCost, operator_cost
 from tpulint.analysis.graph import Graph
 from tpulint.analysis.memory import MemoryEstimate
 from tpulint.analysis.placement import TPU, Prediction
-from tpulint.ir import Model, Subgraph
+from tpulint.ir import Model, Subgraph, Tensor
 
 BEFORE, BETWEEN, AFTER = "before", "between", "after"
 
@@ -53,10 +53,9 @@ def measure(model: Model, subgraph: Subgraph, graph: Graph, prediction: Predicti
             memory: MemoryEstimate) -> Workload:
     costs = [operator_cost(subgraph, op) for op in subgraph.operators]
     on_tpu = [p.placement == TPU for p in prediction.operators]
-    tpu = Work()
-    for index, cost in enumerate(costs):
-        if on_tpu[index]:
-            tpu += _work(cost)
+    tpu_costs = [cost for cost, mapped in zip(costs, on_tpu, strict=True) if mapped]
+    tpu = Work(sum(c.macs for c in tpu_costs), sum(c.elements for c in tpu_costs),
+               len(tpu_costs))
     cpu = {BEFORE: Work(), BETWEEN: Work(), AFTER: Work()}
     for index, where in _cpu_positions(graph, subgraph, on_tpu).items():
         cpu[where] += _work(costs[index])
@@ -73,13 +72,20 @@ def measure(model: Model, subgraph: Subgraph, graph: Graph, prediction: Predicti
 
 def _cpu_positions(graph: Graph, subgraph: Subgraph, on_tpu: list[bool]) -> dict[int, str]:
     """Each CPU operator's place relative to the Edge TPU region, in two linear passes."""
+    if all(on_tpu):
+        return {}
     count = len(subgraph.operators)
     after_tpu = [False] * count  # depends on an Edge TPU operator
     for op in subgraph.operators:
-        after_tpu[op.index] = any(on_tpu[p] or after_tpu[p] for p in graph.predecessors(op.index))
+        for tensor in op.inputs:
+            producer = graph.producer(tensor)
+            if producer is not None and (on_tpu[producer] or after_tpu[producer]):
+                after_tpu[op.index] = True
+                break
     feeds_tpu = [False] * count  # an Edge TPU operator depends on it
     for op in reversed(subgraph.operators):
-        feeds_tpu[op.index] = any(on_tpu[s] or feeds_tpu[s] for s in graph.successors(op.index))
+        feeds_tpu[op.index] = any(on_tpu[c] or feeds_tpu[c]
+                                  for tensor in op.outputs for c in graph.consumers(tensor))
     positions = {}
     for index in range(count):
         if on_tpu[index]:
@@ -93,6 +99,9 @@ def _cpu_positions(graph: Graph, subgraph: Subgraph, on_tpu: list[bool]) -> dict
 
 def _transfer_bytes(model: Model, subgraph: Subgraph, graph: Graph, on_tpu: list[bool]) -> int:
     """Bytes of the activations entering or leaving Edge TPU operators from outside them."""
+    if all(on_tpu):  # one region: the model's inputs and outputs cross, nothing else
+        ends = {*subgraph.inputs, *subgraph.outputs}
+        return sum(_bytes(t) for t in map(subgraph.tensor, ends) if t is not None)
     outputs = set(subgraph.outputs)
     crossing = 0
     for tensor in subgraph.tensors:
@@ -107,7 +116,7 @@ def _transfer_bytes(model: Model, subgraph: Subgraph, graph: Graph, on_tpu: list
         else:
             leaves = read_on_tpu
         if leaves:
-            crossing += tensor.elements * _itemsize(tensor.dtype)
+            crossing += _bytes(tensor)
     return crossing
 
 
@@ -115,5 +124,5 @@ _SIZES = {"int8": 1, "uint8": 1, "bool": 1, "int16": 2, "float16": 2, "int32": 4
           "int64": 8, "float64": 8}
 
 
-def _itemsize(dtype: str) -> int:
-    return _SIZES.get(dtype, 4)
+def _bytes(tensor: Tensor) -> int:
+    return tensor.elements * _SIZES.get(tensor.dtype, 4)

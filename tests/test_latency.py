@@ -84,7 +84,11 @@ def test_boards_without_evidence_give_no_figure() -> None:
     assert entry["estimate"] is False and "no estimate" in entry["reason"]
     assert "total_ms" not in entry
     assert "no estimate" in latency_line(facts.latency)
-    assert facts.latency.stranded_ms  # the CPU cost needs only the host
+    assert not facts.latency.stranded_ms  # nor a CPU figure for its Cortex-M7
+    usb2 = ModelFacts(read_model(STRANDING), board="usb2").latency
+    assert usb2.no_estimate and usb2.stranded_ms  # the CPU cost needs only the host
+    on_m7 = ModelFacts(read_model(STRANDING), host="cortex-m7").latency
+    assert on_m7.no_estimate.startswith("CPU operators: no estimate")
 
 
 def test_every_board_states_its_basis() -> None:

@@ -22,6 +22,7 @@ class Host:
     error: float
     worst: float
     basis: str
+    supported: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +52,10 @@ HOSTS = {
         ms_per_gmac=199.0, ms_per_melement=15.7, error=0.16, worst=0.50,
         basis="fitted on 7 rows of the 'Embedded CPU' column",
     ),
+    "cortex-m7": Host(
+        "cortex-m7", "Cortex-M7 microcontroller (Dev Board Micro)", 0.0, 0.0, 0.0, 0.0, 0.0,
+        "no estimate: no published CPU timings for it", supported=False,
+    ),
 }
 
 BOARDS = {
@@ -79,3 +84,29 @@ BOARDS = {
     ),
 }
 DEFAULT_BOARD = "usb3"
+
+
+def constants_table() -> str:
+    """The latency model's constants as `tpulint rule TPU401` prints them (docs/latency.md)."""
+    rows = ["", "### Latency estimate (docs/latency.md)", "",
+            "Edge TPU time = fixed + GMACs x ms/GMAC + million values written x ms/M + MiB "
+            "streamed or transferred x ms/MiB; CPU operators = GMACs x ms/GMAC + million "
+            "values x ms/M, on the host class. Error: median / worst leave-one-out relative "
+            "error on Coral's benchmark table.", "",
+            "| board or host | ms/GMAC | ms/M values | ms/MiB | error | basis |",
+            "|---|---:|---:|---:|---|---|"]
+    for board in BOARDS.values():
+        if not board.supported:
+            rows.append(f"| `{board.key}` {board.title} | | | | | {board.basis} |")
+            continue
+        rows.append(f"| `{board.key}` {board.title} | {board.ms_per_gmac:g} | "
+                    f"{board.ms_per_melement:g} | {board.ms_per_streamed_mib:g} | "
+                    f"{board.error:.0%} / {board.worst:.0%} | {board.basis} |")
+    for host in HOSTS.values():
+        if not host.supported:
+            rows.append(f"| `{host.key}` {host.title} | | | | | {host.basis} |")
+            continue
+        rows.append(f"| `{host.key}` {host.title} | {host.ms_per_gmac:g} | "
+                    f"{host.ms_per_melement:g} | | {host.error:.0%} / {host.worst:.0%} | "
+                    f"{host.basis} |")
+    return "\n".join(rows)

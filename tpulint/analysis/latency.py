@@ -83,31 +83,19 @@ def estimate(workload: Workload, board: Board, host: str | None = None) -> Laten
     The CPU time of stranded operators needs only the host, so a board without an estimate
     still has it.
     """
-    cpu_host = HOSTS.get(host or board.host, HOSTS["x86"])
+    cpu_host = HOSTS[host or board.host]
     stranded = tuple(sorted(((cause, cpu_time_ms(work, cpu_host))
                              for cause, work in workload.stranded.items()),
-                            key=lambda item: -item[1]))
+                            key=lambda item: -item[1])) if cpu_host.supported else ()
     if not board.supported:
         return LatencyEstimate(board, cpu_host, stranded_ms=stranded, no_estimate=board.basis)
+    on_cpu = any(work.operators for work in workload.cpu.values())
+    if on_cpu and not cpu_host.supported:
+        return LatencyEstimate(board, cpu_host, no_estimate=f"CPU operators: {cpu_host.basis}")
     compute, streaming, transfer = tpu_time_ms(workload, board)
     cpu = tuple((where, cpu_time_ms(workload.cpu[where], cpu_host))
                 for where in (BEFORE, BETWEEN, AFTER) if workload.cpu[where].operators)
     return LatencyEstimate(board, cpu_host, compute, streaming, transfer, cpu, stranded)
-
-
-def board_named(name: str) -> Board:
-    """The board for a `--board` value; KeyError lists the known names."""
-    try:
-        return BOARDS[name]
-    except KeyError:
-        raise KeyError(f"unknown board '{name}' (known: {', '.join(BOARDS)})") from None
-
-
-def host_named(name: str) -> Host:
-    try:
-        return HOSTS[name]
-    except KeyError:
-        raise KeyError(f"unknown host '{name}' (known: {', '.join(HOSTS)})") from None
 
 
 def dump_latency(estimate: LatencyEstimate) -> dict[str, Any]:

@@ -148,3 +148,14 @@ def test_other_formats_carry_it(fmt: str, capsys: pytest.CaptureFixture[str]) ->
         assert 'name="latency.total_ms"' in out
     else:
         assert "ms per inference on USB Accelerator on USB 3" in " ".join(out.split())
+
+
+def test_cached_estimate_is_the_computed_one_per_board(capsys: pytest.CaptureFixture[str]) -> None:
+    def latency(*extra: str) -> object:
+        main(["check", "--isolated", "--format", "json", *extra, str(STRANDING)])
+        return json.loads(capsys.readouterr().out)["models"][0]["latency"]
+
+    fresh = latency("--no-cache")
+    assert latency() == fresh and latency() == fresh  # computed, then read from the cache
+    on_devboard = latency("--board", "devboard")
+    assert on_devboard != fresh and latency("--board", "devboard") == on_devboard

@@ -39,6 +39,7 @@ class Board:
     worst: float = 0.0
     basis: str = ""
     supported: bool = True
+    fitted_ms: tuple[float, float] = (0.0, 0.0)  # fastest and slowest row fitted on
 
 
 HOSTS = {
@@ -62,13 +63,14 @@ BOARDS = {
     "usb3": Board(
         "usb3", "USB Accelerator on USB 3", "x86", fixed_ms=0.0, ms_per_gmac=0.5,
         ms_per_melement=0.395, ms_per_streamed_mib=1.92, ms_per_transfer_mib=1.92,
-        error=0.14, worst=0.52,
+        error=0.14, worst=0.52, fitted_ms=(2.1, 296.0),
         basis="fitted on 6 rows of the 'Desktop CPU + USB Accelerator (USB 3.0)' column",
     ),
     "devboard": Board(
         "devboard", "Dev Board", "cortex-a53", fixed_ms=0.0, ms_per_gmac=0.5,
         ms_per_melement=0.384, ms_per_streamed_mib=2.35, ms_per_transfer_mib=2.35,
-        error=0.12, worst=0.55, basis="fitted on 6 rows of the 'Dev Board' column",
+        error=0.12, worst=0.55, fitted_ms=(2.0, 343.0),
+        basis="fitted on 6 rows of the 'Dev Board' column",
     ),
     "usb2": Board(
         "usb2", "USB Accelerator on USB 2", "x86", supported=False,

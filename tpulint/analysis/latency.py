@@ -51,6 +51,12 @@ class LatencyEstimate:
         return dict(self.stranded_ms).get(cause)
 
     @property
+    def extrapolated(self) -> bool:
+        """Outside the times of the benchmark rows the board's constants were fitted on."""
+        low, high = self.board.fitted_ms
+        return not low <= self.total_ms <= high
+
+    @property
     def low_ms(self) -> float:
         return self.total_ms / (1 + self.error)
 
@@ -127,6 +133,7 @@ def describe(estimate: LatencyEstimate) -> dict[str, Any]:
     entry.update({
         "total_ms": _ms(estimate.total_ms), "low_ms": _ms(estimate.low_ms),
         "high_ms": _ms(estimate.high_ms), "expected_error": round(estimate.error, 2),
+        "extrapolated": estimate.extrapolated,
         "breakdown_ms": {
             "edgetpu_compute": _ms(estimate.tpu_ms), "parameter_streaming": _ms(
                 estimate.streaming_ms), "input_output_transfer": _ms(estimate.transfer_ms),
@@ -154,8 +161,12 @@ def latency_line(estimate: LatencyEstimate) -> str:
     if estimate.transfer_ms:
         parts.append(f"transfers {_ms(estimate.transfer_ms):g}")
     parts += [f"CPU {where} {_ms(ms):g}" for where, ms in estimate.cpu_ms]
+    low, high = estimate.board.fitted_ms
+    outside = f"; outside the {low:g}-{high:g} ms it was fitted on" if estimate.extrapolated \
+        else ""
     return (f"latency ≈ {_ms(estimate.total_ms):g} ms per inference on {board}, CPU operators "
-            f"on {estimate.host.key} (estimate ±{estimate.error:.0%}: {', '.join(parts)} ms)")
+            f"on {estimate.host.key} (estimate ±{estimate.error:.0%}{outside}: "
+            f"{', '.join(parts)} ms)")
 
 
 def flat_latency(estimate: LatencyEstimate) -> dict[str, str | float]:

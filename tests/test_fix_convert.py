@@ -18,12 +18,12 @@ from pathlib import Path
 import pytest
 
 from tpulint.cli import main
-from tpulint.config import load_settings
-from tpulint.engine import check_file
+from tpulint.engine.check import check_file
+from tpulint.engine.config import load_settings
+from tpulint.engine.registry import load_registry
+from tpulint.engine.selection import Selection
 from tpulint.fix.versions import unknown_versions
 from tpulint.reader import read_model
-from tpulint.registry import load_registry
-from tpulint.selection import Selection
 
 pytestmark = pytest.mark.convert
 

@@ -18,10 +18,10 @@ from junitparser import Error, Failure, JUnitXml
 from markdown_it import MarkdownIt
 
 from tpulint.api import Finding, Severity
-from tpulint.config import Settings
-from tpulint.engine import ModelResult, OperatorRow, RunResult
+from tpulint.engine.check import ModelResult, OperatorRow, RunResult
+from tpulint.engine.config import Settings
+from tpulint.engine.registry import load_registry
 from tpulint.ir import Location
-from tpulint.registry import load_registry
 from tpulint.report import FORMATS, renderer
 from tpulint.text import printable
 

@@ -19,14 +19,14 @@ import pytest
 
 from tpulint.analysis.graph import Graph
 from tpulint.analysis.placement import partition
-from tpulint.config import load_settings
-from tpulint.engine import check_model
+from tpulint.engine.check import check_model
+from tpulint.engine.config import load_settings
+from tpulint.engine.registry import load_registry
+from tpulint.engine.selection import Selection
 from tpulint.ir import Model, Subgraph
 from tpulint.reader import ModelReadError, read_model, read_model_bytes
 from tpulint.reader.tflite import LIMITS
 from tpulint.reader.wire import Wire
-from tpulint.registry import load_registry
-from tpulint.selection import Selection
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus" / "models"

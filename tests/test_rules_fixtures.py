@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from tpulint.config import Settings
-from tpulint.engine import check_file
-from tpulint.registry import load_registry
+from tpulint.engine.check import check_file
+from tpulint.engine.config import Settings
+from tpulint.engine.registry import load_registry
 
 ROOT = Path(__file__).resolve().parent.parent
 REGISTRY = load_registry(plugins=False)

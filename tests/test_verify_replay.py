@@ -21,7 +21,7 @@ import pytest
 from tpulint import engine
 from tpulint.analysis import status
 from tpulint.cli import main
-from tpulint.engine import ModelResult, OperatorRow
+from tpulint.engine.check import ModelResult, OperatorRow
 from tpulint.verify import pipeline, tools
 
 TESTS = Path(__file__).parent
@@ -268,7 +268,7 @@ def test_ignored_codes_do_not_fail(workdir: Path, verify: Run) -> None:
 
 
 def test_rule_pages_and_check_never_runs_them(capsys: pytest.CaptureFixture[str]) -> None:
-    from tpulint.registry import load_registry
+    from tpulint.engine.registry import load_registry
 
     for key in ("TPU501", "compile-failed", "TPU503", "TPU504"):
         assert main(["rule", key]) == 0

@@ -12,9 +12,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tpulint.config import Settings
-from tpulint.engine import check_file
-from tpulint.registry import load_registry
+from tpulint.engine.check import check_file
+from tpulint.engine.config import Settings
+from tpulint.engine.registry import load_registry
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden"

@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tpulint.config import ConfigError, Settings
-from tpulint.engine import ModelResult, Suppressions, check_model
+from tpulint.engine.check import ModelResult, Suppressions, check_model
+from tpulint.engine.config import ConfigError, Settings
+from tpulint.engine.registry import Registry
+from tpulint.engine.selection import Selection
 from tpulint.exitcodes import EXIT_FINDINGS, EXIT_INPUT, EXIT_MISSING, EXIT_OK
 from tpulint.fix import runner
 from tpulint.fix.data import IMAGES, DataSpec
@@ -25,8 +27,6 @@ from tpulint.fix.sources import Source
 from tpulint.fix.versions import unknown_versions
 from tpulint.ir import Model
 from tpulint.reader import read_model
-from tpulint.registry import Registry
-from tpulint.selection import Selection
 
 
 @dataclass(frozen=True)

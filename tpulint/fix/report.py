@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tpulint.engine import ModelResult
+from tpulint.engine.check import ModelResult
 from tpulint.fix.apply import Outcome, db
 from tpulint.fix.plan import MergedPlan, describe
 

@@ -10,7 +10,7 @@ from collections import Counter
 from typing import TYPE_CHECKING, TextIO
 
 from tpulint.analysis.status import MORE_THAN_ONE_SUBGRAPH
-from tpulint.engine import ModelResult, RunResult
+from tpulint.engine.check import ModelResult, RunResult
 from tpulint.text import printable
 
 if TYPE_CHECKING:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TextIO
 
 from tpulint.api import Finding
-from tpulint.engine import ModelResult, RunResult
+from tpulint.engine.check import ModelResult, RunResult
 from tpulint.report._common import headline
 from tpulint.text import printable
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any, TextIO
 
-from tpulint.engine import RunResult
+from tpulint.engine.check import RunResult
 from tpulint.report._common import headline, unique_fingerprints
 
 SEVERITIES = {"error": "major", "warning": "minor", "info": "info"}

@@ -19,7 +19,7 @@ from typing import TextIO
 from tpulint import __version__
 from tpulint.analysis.status import MORE_THAN_ONE_SUBGRAPH
 from tpulint.api import Finding
-from tpulint.engine import ModelResult, OperatorRow, RunResult
+from tpulint.engine.check import ModelResult, OperatorRow, RunResult
 from tpulint.text import printable
 
 MIB = 1024 * 1024

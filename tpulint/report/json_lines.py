@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import TextIO
 
-from tpulint.engine import RunResult
+from tpulint.engine.check import RunResult
 from tpulint.report.json_report import finding_entry
 
 

@@ -25,8 +25,8 @@ from typing import Any, TextIO
 
 from tpulint import __version__
 from tpulint.api import Finding
-from tpulint.engine import ModelResult, RunResult
-from tpulint.fingerprint import fingerprint
+from tpulint.engine.check import ModelResult, RunResult
+from tpulint.engine.fingerprint import fingerprint
 
 SCHEMA_VERSION = 1
 

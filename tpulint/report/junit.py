@@ -12,7 +12,7 @@ from typing import TextIO
 from xml.etree import ElementTree as ET
 
 from tpulint.api import Finding
-from tpulint.engine import RunResult
+from tpulint.engine.check import RunResult
 from tpulint.report._common import headline
 from tpulint.text import printable
 

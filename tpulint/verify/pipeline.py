@@ -13,8 +13,8 @@ from pathlib import Path
 from types import ModuleType
 
 from tpulint.api import Finding, Rule
-from tpulint.config import Settings
-from tpulint.engine import ModelResult, Suppressions, check_model
+from tpulint.engine.check import ModelResult, Suppressions, check_model
+from tpulint.engine.config import Settings
 from tpulint.reader import ModelReadError, read_model
 from tpulint.verify import device, findings, log
 from tpulint.verify.compiled import CompiledPlacement, match

@@ -42,7 +42,7 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from tpulint import __version__
-from tpulint.fingerprint import fingerprint
+from tpulint.engine.fingerprint import fingerprint
 from tpulint.verify.pipeline import Verification
 from tpulint.verify.tools import Missing
 

@@ -31,11 +31,11 @@ from tpulint.api import (
     UnusedSuppression,
     describe_operator,
 )
-from tpulint.config import IgnoreOp, Settings
+from tpulint.engine.config import IgnoreOp, Settings
+from tpulint.engine.registry import Registry
+from tpulint.engine.selection import Selection
 from tpulint.ir import Model
 from tpulint.reader import ModelReadError, read_model
-from tpulint.registry import Registry
-from tpulint.selection import Selection
 
 
 class RuleFailure(Exception):
@@ -272,7 +272,7 @@ def run(paths: Iterable[str], settings: Settings, registry: Registry,
         force_exclude: bool = False, *, jobs: int = 1, progress: Progress | None = None,
         use_baseline: bool = True) -> RunResult:
     """Check every model under `paths` with the selected rules, and filter the findings."""
-    from tpulint.batch import check_files
+    from tpulint.engine.batch import check_files
 
     selection = Selection(registry, settings)
     selection.validate_suppressions()
@@ -285,7 +285,7 @@ def run(paths: Iterable[str], settings: Settings, registry: Registry,
         if not result.error:
             suppressions.apply(result)
     if use_baseline and settings.baseline:
-        from tpulint.baseline import Baseline
+        from tpulint.engine.baseline import Baseline
 
         Baseline.load(settings).apply(results)
     checked = {result.relpath for result in results}

@@ -16,8 +16,8 @@ import tpulint.engine.batch
 from tpulint.cli import main
 from tpulint.engine.batch import check_files
 from tpulint.engine.cache import Cache, cache_directory
-from tpulint.engine.check import discover
 from tpulint.engine.config import Settings
+from tpulint.engine.discover import discover
 from tpulint.engine.registry import load_registry
 from tpulint.engine.selection import Selection
 

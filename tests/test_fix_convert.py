@@ -85,7 +85,7 @@ def assert_maps_fully(path: Path, io_dtype: str = "int8") -> None:
     settings = load_settings(isolated=True)
     result = check_file(str(path), Selection(load_registry(), settings).enabled, settings)
     assert not result.fatal
-    assert result.summary["tpu"] == result.summary["operators"] > 0
+    assert result.summary.tpu == result.summary.operators > 0
     assert result.findings == [], [f.message for f in result.findings]
 
 

@@ -12,9 +12,9 @@ import pytest
 
 from tpulint.api import Finding, FixPlan, Plans, Severity
 from tpulint.cli import main
-from tpulint.engine.check import run
 from tpulint.engine.config import load_settings
 from tpulint.engine.registry import load_registry
+from tpulint.engine.run import run
 from tpulint.fix import data, plan, sources
 from tpulint.ir import Location
 

@@ -128,11 +128,11 @@ def test_a_long_alternating_chain_is_checked(operators: int) -> None:
     settings = load_settings(None, isolated=True)
     rules = Selection(load_registry(plugins=False), settings).enabled
     summary = check_model(model, "chain.tflite", rules, settings).summary
-    assert {k: summary[k] for k in ("operators", "tpu", "cpu", "edgetpu_subgraphs",
-                                    "cpu_segments")} == {
+    assert {k: getattr(summary, k) for k in ("operators", "tpu", "cpu", "edgetpu_subgraphs",
+                                             "cpu_segments")} == {
         "operators": operators, "tpu": 1, "cpu": operators - 1, "edgetpu_subgraphs": 1,
         "cpu_segments": 2}
-    assert summary["edgetpu_subgraphs_with_a"] == operators // 2
+    assert summary.edgetpu_subgraphs_with_a == operators // 2
 
 
 @pytest.mark.parametrize(("operators", "subgraphs"), [(1_000_000, 1), (60_000, 2), (1, 20_000)])

@@ -378,9 +378,10 @@ class Checker:
             signal.setitimer(signal.ITIMER_REAL, 0)
 
     def _run(self, data: bytes) -> str:
-        from tpulint.engine.check import ModelResult, RunResult, check_model
+        from tpulint.engine.check import check_model
         from tpulint.reader import ModelReadError, read_model
         from tpulint.report import FORMATS, renderer
+        from tpulint.results import ModelResult, RunResult
 
         path = self.workdir / "case.tflite"
         path.write_bytes(data)

@@ -14,8 +14,9 @@ from tpulint import __version__
 from tpulint.exitcodes import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, EXIT_USAGE
 
 if TYPE_CHECKING:
-    from tpulint.engine.check import Progress, RunResult
+    from tpulint.engine.batch import Progress
     from tpulint.engine.config import Settings
+    from tpulint.results import RunResult
 
 PROGRESS_MIN_MODELS = 8  # fewer models are checked before a bar would be worth drawing
 
@@ -157,8 +158,8 @@ def load_cli_settings(args: argparse.Namespace) -> Settings:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from tpulint.engine.check import run
     from tpulint.engine.registry import load_registry
+    from tpulint.engine.run import run
     from tpulint.report import FORMATS, renderer, resolve_format
     from tpulint.text import printable
 

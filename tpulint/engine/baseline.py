@@ -23,8 +23,8 @@ from tpulint.engine.config import ConfigError
 from tpulint.engine.fingerprint import fingerprint
 
 if TYPE_CHECKING:
-    from tpulint.engine.check import ModelResult, RunResult
     from tpulint.engine.config import Settings
+    from tpulint.results import ModelResult, RunResult
 
 DEFAULT_FILE = ".tpulint-baseline.json"
 VERSION = 1

@@ -10,9 +10,13 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from tpulint.engine.check import ModelResult, Progress, check_file
+from tpulint.engine.check import check_file
+from tpulint.results import ModelResult
+
+Progress = Callable[[int, int], None]  # (models done, models to check)
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

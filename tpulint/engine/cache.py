@@ -28,8 +28,8 @@ from tpulint import __version__
 from tpulint.analysis.memory import MemoryEstimate
 from tpulint.analysis.placement import Fatal
 from tpulint.api import Finding, FixPlan, Severity
-from tpulint.engine.check import ModelResult, OperatorRow
 from tpulint.ir import Location
+from tpulint.results import ModelResult, OperatorRow
 
 if TYPE_CHECKING:
     from tpulint.api import Rule

@@ -64,9 +64,9 @@ def _range(value: str) -> tuple[float, float]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tpulint.engine.check import run as check_run
     from tpulint.engine.config import load_settings
     from tpulint.engine.registry import load_registry
+    from tpulint.engine.run import run as check_run
     from tpulint.fix import apply, report
     from tpulint.fix.data import DataError, parse
     from tpulint.fix.plan import PlanConflict, merge

@@ -6,8 +6,8 @@ from collections import Counter
 from collections.abc import Iterator
 
 from tpulint.api import Finding
-from tpulint.engine.check import RunResult
 from tpulint.engine.fingerprint import fingerprint
+from tpulint.results import RunResult
 
 
 def headline(finding: Finding) -> str:

@@ -13,8 +13,8 @@ from xml.etree import ElementTree as ET
 
 from tpulint.analysis.latency import LatencyEstimate, flat_latency
 from tpulint.api import Finding
-from tpulint.engine import RunResult
 from tpulint.report._common import headline
+from tpulint.results import RunResult
 from tpulint.text import printable
 
 PASSED = "Edge TPU compatibility"

@@ -19,8 +19,8 @@ from tpulint import __version__
 from tpulint.analysis.latency import describe
 from tpulint.api import Finding, Rule
 from tpulint.docs import rule_page
-from tpulint.engine import ModelResult, RunResult
 from tpulint.report._common import headline, unique_fingerprints
+from tpulint.results import ModelResult, RunResult
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://github.com/tpulint/tpulint"

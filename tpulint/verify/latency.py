@@ -50,8 +50,9 @@ def line(result: Verification) -> str | None:
     if found["estimate_ms"] is None:
         guess = f"no estimate for {board}"
     else:
+        outside = ", extrapolated" if estimate.extrapolated else ""
         guess = (f"estimate ≈ {found['estimate_ms']:.3g} ms on {board} "
-                 f"(±{found['expected_error']:.0%})")
+                 f"(±{found['expected_error']:.0%}{outside})")
     measured = found["measured_median_ms"]
     if measured is None:
         return f"latency: {guess}, unverified (no Edge TPU run)"

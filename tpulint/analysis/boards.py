@@ -97,18 +97,13 @@ def constants_table() -> str:
             "error on Coral's benchmark table.", "",
             "| board or host | ms/GMAC | ms/M values | ms/MiB | error | basis |",
             "|---|---:|---:|---:|---|---|"]
-    for board in BOARDS.values():
-        if not board.supported:
-            rows.append(f"| `{board.key}` {board.title} | | | | | {board.basis} |")
-            continue
-        rows.append(f"| `{board.key}` {board.title} | {board.ms_per_gmac:g} | "
-                    f"{board.ms_per_melement:g} | {board.ms_per_streamed_mib:g} | "
-                    f"{board.error:.0%} / {board.worst:.0%} | {board.basis} |")
-    for host in HOSTS.values():
-        if not host.supported:
-            rows.append(f"| `{host.key}` {host.title} | | | | | {host.basis} |")
-            continue
-        rows.append(f"| `{host.key}` {host.title} | {host.ms_per_gmac:g} | "
-                    f"{host.ms_per_melement:g} | | {host.error:.0%} / {host.worst:.0%} | "
-                    f"{host.basis} |")
+    entries: list[Board | Host] = [*BOARDS.values(), *HOSTS.values()]
+    for entry in entries:
+        cells = ["", "", "", ""]
+        if entry.supported:
+            bus = entry.ms_per_streamed_mib if isinstance(entry, Board) else None
+            cells = [f"{entry.ms_per_gmac:g}", f"{entry.ms_per_melement:g}",
+                     "" if bus is None else f"{bus:g}",
+                     f"{entry.error:.0%} / {entry.worst:.0%}"]
+        rows.append(f"| `{entry.key}` {entry.title} | {' | '.join(cells)} | {entry.basis} |")
     return "\n".join(rows)

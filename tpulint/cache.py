@@ -117,7 +117,8 @@ def user_cache_directory() -> Path:
 def salt(rules: list[Rule], settings: Settings) -> str:
     enabled = [(rule.code, {**rule.options, **settings.rules.get(rule.code, {})})
                for rule in rules]
-    return json.dumps([__version__, FORMAT, settings.runtime, enabled, _code_stamp(rules)],
+    compiler = settings.compiler_options.as_dict()
+    return json.dumps([__version__, FORMAT, compiler, enabled, _code_stamp(rules)],
                       sort_keys=True, default=str)
 
 

@@ -61,8 +61,6 @@ def build_parser() -> argparse.ArgumentParser:
                        help="exit 0 even with findings (bad input still exits 3)")
     check.add_argument("--preview", action="store_true", default=None,
                        help="also run preview rules")
-    check.add_argument("--runtime", type=int, choices=range(10, 15), metavar="{10..14}",
-                       help="Edge TPU runtime the compiler targets (edgetpu_compiler -m)")
     check.add_argument("--config", action="append", metavar="FILE|KEY=VALUE",
                        help="configuration file, or a setting as KEY=VALUE (repeatable)")
     check.add_argument("--isolated", action="store_true", help="ignore configuration files")
@@ -78,8 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--write-baseline", nargs="?", const="", default=None, metavar="FILE",
                        help="record every current finding as accepted (default file: the "
                             "configured baseline, else .tpulint-baseline.json)")
+    from tpulint.compiler_flags import add_compiler_arguments
     from tpulint.fix.check import add_check_options
 
+    add_compiler_arguments(check)
     add_check_options(check)
 
     rules = commands.add_parser("rules", help="list the rules")
@@ -143,9 +143,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def load_cli_settings(args: argparse.Namespace) -> Settings:
     """Configuration files, then the command line's options."""
+    from tpulint.compiler_flags import apply_compiler_arguments
     from tpulint.config import load_settings
 
     settings = load_settings(args.config, isolated=args.isolated)
+    apply_compiler_arguments(settings, args)
     if getattr(args, "no_cache", False):
         settings.cache = False
     for name in ("select", "extend_select", "ignore", "extend_ignore", "fail_on", "preview",

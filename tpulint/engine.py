@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from tpulint.analysis.facts import ModelFacts
+from tpulint.analysis.intermediate_tensors import missing as missing_tensors
 from tpulint.analysis.memory import MemoryEstimate
 from tpulint.analysis.placement import CPU, Fatal
 from tpulint.analysis.status import MORE_THAN_ONE_SUBGRAPH
@@ -54,6 +55,7 @@ class OperatorRow:
     confidence: str = "high"
     cause: int | None = None
     output: str = ""  # the first output tensor's name, which `ignore-ops` `tensor` matches
+    edgetpu_subgraph: int | None = None  # for a mapped operator, its Edge TPU subgraph
 
 
 @dataclass
@@ -78,7 +80,8 @@ class ModelResult:
         tpu = sum(1 for row in main if row.placement != CPU)
         stranded = sum(1 for row in main if row.reason == MORE_THAN_ONE_SUBGRAPH)
         return {"operators": len(main), "tpu": tpu, "cpu": len(main) - tpu,
-                "edgetpu_subgraphs": 1 if tpu and not self.fatal else 0,
+                "edgetpu_subgraphs": len({row.edgetpu_subgraph for row in main
+                                          if row.placement != CPU}) if not self.fatal else 0,
                 "cpu_segments": self.cpu_segments,
                 # what `edgetpu_compiler -a` (several Edge TPU subgraphs) would map instead
                 "tpu_with_a": tpu + stranded if not self.fatal else 0,
@@ -193,7 +196,13 @@ def check_file(path: str, rules: list[Rule], settings: Settings) -> ModelResult:
 
 
 def check_model(model: Model, path: str, rules: list[Rule], settings: Settings) -> ModelResult:
-    facts = ModelFacts(model, settings.runtime)
+    compiler = settings.compiler_options
+    unknown = missing_tensors(model.main, compiler.intermediate_tensors) \
+        if compiler.intermediate_tensors else []
+    if unknown:
+        return ModelResult(path=path, error=f"{path}: --intermediate-tensors: no tensor named "
+                                            f"{', '.join(map(repr, unknown))} in the model")
+    facts = ModelFacts(model, compiler)
     findings: list[Finding] = []
     for rule in rules:
         if rule.scope == "config":
@@ -240,7 +249,8 @@ def _operator_rows(model: Model, facts: ModelFacts) -> list[OperatorRow]:
             rows.append(OperatorRow(sg.index, op.index, op.opcode, describe_operator(sg, op),
                                     op.version, placed.placement, placed.reason,
                                     placed.confidence, placed.cause,
-                                    output.name if output is not None else ""))
+                                    output.name if output is not None else "",
+                                    placed.edgetpu_subgraph))
     return rows
 
 

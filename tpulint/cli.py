@@ -37,6 +37,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from tpulint.compiler_flags import add_compiler_arguments, at_least
     from tpulint.report import FORMATS
 
     parser = _Parser(prog="tpulint", description="Check TensorFlow Lite models for Coral Edge "
@@ -69,14 +70,13 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--color", choices=["auto", "always", "never"], default="auto")
     check.add_argument("--no-plugins", action="store_true",
                        help="load only the built-in rules")
-    check.add_argument("--jobs", "-j", type=_jobs, default=1, metavar="N",
+    check.add_argument("--jobs", "-j", type=at_least(0), default=1, metavar="N",
                        help="check N models at once (0: one per CPU; default 1)")
     check.add_argument("--no-cache", action="store_true",
                        help="check every model again instead of reusing cached results")
     check.add_argument("--write-baseline", nargs="?", const="", default=None, metavar="FILE",
                        help="record every current finding as accepted (default file: the "
                             "configured baseline, else .tpulint-baseline.json)")
-    from tpulint.compiler_flags import add_compiler_arguments
     from tpulint.fix.check import add_check_options
 
     add_compiler_arguments(check)
@@ -90,16 +90,6 @@ def build_parser() -> argparse.ArgumentParser:
         module = importlib.import_module(module_name)
         module.add_arguments(commands.add_parser(name, help=module.HELP))
     return parser
-
-
-def _jobs(value: str) -> int:
-    try:
-        jobs = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
-    if jobs < 0:
-        raise argparse.ArgumentTypeError("must be 0 or more")
-    return jobs
 
 
 def _selectors(value: str) -> list[str]:

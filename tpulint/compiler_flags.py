@@ -7,6 +7,7 @@ Each overrides `[tool.tpulint.compiler]` when given.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from tpulint.analysis.compiler_options import RUNTIMES, tensor_names
@@ -35,7 +36,7 @@ def add_compiler_arguments(parser: argparse.ArgumentParser, short: bool = False)
     group.add_argument(*names("d", "--search-delegate"), action="store_true", default=None,
                        help="delegate search: retry with a shorter segment when the whole graph "
                             "does not compile (-d)")
-    group.add_argument(*names("k", "--delegate-search-step"), type=_step, metavar="K",
+    group.add_argument(*names("k", "--delegate-search-step"), type=at_least(1), metavar="K",
                        help="operators the delegate search drops per try (-k; default 1)")
     group.add_argument(*names("i", "--intermediate-tensors"), type=_names, metavar="NAMES",
                        help="comma-separated tensors that become outputs of the Edge TPU "
@@ -49,14 +50,19 @@ def apply_compiler_arguments(settings: Settings, args: argparse.Namespace) -> No
     settings.compiler = {**settings.compiler, **given}
 
 
-def _step(value: str) -> int:
-    try:
-        step = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
-    if step < 1:
-        raise argparse.ArgumentTypeError("must be 1 or more")
-    return step
+def at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number no smaller than `minimum`."""
+
+    def parse(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+        if number < minimum:
+            raise argparse.ArgumentTypeError(f"must be {minimum} or more")
+        return number
+
+    return parse
 
 
 def _names(value: str) -> list[str]:

@@ -120,3 +120,10 @@ def test_verify_hands_the_predicted_options_to_the_compiler(
     assert " ".join(args[2:-1]) == "-s -t 180 -a -d -k 10 -i StatefulPartitionedCall:01"
     assert shutil.which("edgetpu_compiler") is not None  # the stand-in, on PATH
     assert code in (0, 1), out
+
+
+def test_full_report_counts_the_subgraphs(capsys: pytest.CaptureFixture[str]) -> None:
+    main(["check", "--isolated", "--no-cache", "--format", "full", "--color", "never",
+          "--enable-multiple-subgraphs", str(MODEL11)])
+    out = " ".join(capsys.readouterr().out.replace("│", " ").split())
+    assert "8 of 16 operators predicted on the Edge TPU in 3 Edge TPU subgraphs" in out

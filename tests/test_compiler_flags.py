@@ -15,7 +15,7 @@ import pytest
 from tests.test_verify_replay import Run, model_copy, verify, workdir  # noqa: F401
 from tpulint.analysis.compiler_options import CompilerOptions, updated
 from tpulint.cli import main
-from tpulint.config import ConfigError, load_settings
+from tpulint.engine.config import ConfigError, load_settings
 
 DATA = Path(__file__).resolve().parent / "data" / "corpus"
 MODEL11 = DATA / "redax-model11.tflite"  # compiled with -a into 3 Edge TPU subgraphs

@@ -14,8 +14,9 @@ from tpulint import __version__
 from tpulint.exitcodes import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, EXIT_USAGE
 
 if TYPE_CHECKING:
-    from tpulint.config import Settings
-    from tpulint.engine import Progress, RunResult
+    from tpulint.engine.batch import Progress
+    from tpulint.engine.config import Settings
+    from tpulint.results import RunResult
 
 PROGRESS_MIN_MODELS = 8  # fewer models are checked before a bar would be worth drawing
 
@@ -118,9 +119,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return EXIT_OK
     except Exception as error:
-        from tpulint.config import ConfigError
-        from tpulint.engine import RuleFailure
-        from tpulint.registry import RegistryError
+        from tpulint.engine.check import RuleFailure
+        from tpulint.engine.config import ConfigError
+        from tpulint.engine.registry import RegistryError
 
         if debug:
             raise
@@ -134,7 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def load_cli_settings(args: argparse.Namespace) -> Settings:
     """Configuration files, then the command line's options."""
     from tpulint.compiler_flags import apply_compiler_arguments
-    from tpulint.config import load_settings
+    from tpulint.engine.config import load_settings
 
     settings = load_settings(args.config, isolated=args.isolated)
     apply_compiler_arguments(settings, args)
@@ -149,8 +150,8 @@ def load_cli_settings(args: argparse.Namespace) -> Settings:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from tpulint.engine import run
-    from tpulint.registry import load_registry
+    from tpulint.engine.registry import load_registry
+    from tpulint.engine.run import run
     from tpulint.report import FORMATS, renderer, resolve_format
     from tpulint.text import printable
 
@@ -184,7 +185,7 @@ def _check(args: argparse.Namespace) -> int:
 
 def _write_baseline(result: RunResult, target: str) -> None:
     """Record the findings, then report the run as the baseline will make it look."""
-    from tpulint.baseline import Baseline, configured_path, write
+    from tpulint.engine.baseline import Baseline, configured_path, write
 
     path = Path(target) if target else configured_path(result.settings)
     try:
@@ -237,7 +238,7 @@ def output_stream(path: str | None) -> Iterator[TextIO]:
 
 
 def _rules(args: argparse.Namespace) -> int:
-    from tpulint.registry import load_registry
+    from tpulint.engine.registry import load_registry
 
     registry = load_registry()
     if args.format == "json":
@@ -256,7 +257,7 @@ def _rules(args: argparse.Namespace) -> int:
 
 def _rule(args: argparse.Namespace) -> int:
     from tpulint.docs import rule_page
-    from tpulint.registry import load_registry
+    from tpulint.engine.registry import load_registry
 
     registry = load_registry()
     rule = registry.resolve(args.code)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from tpulint.analysis.compiler_options import RUNTIMES, tensor_names
 
 if TYPE_CHECKING:
-    from tpulint.config import Settings
+    from tpulint.engine.config import Settings
 
 # argparse destination -> key of [tool.tpulint.compiler]
 _KEYS = {"enable_multiple_subgraphs": "enable-multiple-subgraphs",

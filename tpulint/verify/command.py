@@ -60,6 +60,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from tpulint.cli import UsageError, load_cli_settings
     from tpulint.exitcodes import EXIT_FINDINGS, EXIT_INPUT, EXIT_MISSING, EXIT_OK
+    from tpulint.results import failing
     from tpulint.verify import pipeline, report, tools
     from tpulint.verify.settings import build_request
 
@@ -87,15 +88,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_INPUT
     if missing and not args.allow_missing:
         return EXIT_MISSING
-    threshold = settings.fail_on
-    failing = [f for r in results for f in r.findings
-               if threshold != "none" and f.severity.rank >= _rank(threshold)]
-    if failing and not args.exit_zero:
+    if failing((f for r in results for f in r.findings), settings.fail_on) and \
+            not args.exit_zero:
         return EXIT_FINDINGS
     return EXIT_OK
-
-
-def _rank(level: str) -> int:
-    from tpulint.api import Severity
-
-    return Severity(level).rank

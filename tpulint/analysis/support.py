@@ -407,7 +407,8 @@ def transpose_keeps_batch() -> Constraint:
 # The compiler parses operator versions introduced with TensorFlow 2.6 (`versions.py`) but does
 # not map them: all 15 int8 ADD v4 of a YOLOv10n stay on the CPU, the first ending the region.
 VERSION = Constraint(
-    "mapped-version", "The operator version predates TensorFlow 2.6", status.VERSION_NOT_SUPPORTED,
+    "mapped-version", "The operator version is one the compiler maps",
+    status.VERSION_NOT_SUPPORTED,
     "observed", "corpus: YOLOv10n (edward62740/EdgeTPU-MOT), every int8 ADD v4 on the CPU",
     lambda view: None,
 )

@@ -38,6 +38,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from tpulint.compiler_flags import add_compiler_arguments, at_least
     from tpulint.report import FORMATS
 
     parser = _Parser(prog="tpulint", description="Check TensorFlow Lite models for Coral Edge "
@@ -62,8 +63,6 @@ def build_parser() -> argparse.ArgumentParser:
                        help="exit 0 even with findings (bad input still exits 3)")
     check.add_argument("--preview", action="store_true", default=None,
                        help="also run preview rules")
-    check.add_argument("--runtime", type=int, choices=range(10, 15), metavar="{10..14}",
-                       help="Edge TPU runtime the compiler targets (edgetpu_compiler -m)")
     add_board_options(check)
     check.add_argument("--config", action="append", metavar="FILE|KEY=VALUE",
                        help="configuration file, or a setting as KEY=VALUE (repeatable)")
@@ -73,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--color", choices=["auto", "always", "never"], default="auto")
     check.add_argument("--no-plugins", action="store_true",
                        help="load only the built-in rules")
-    check.add_argument("--jobs", "-j", type=_jobs, default=1, metavar="N",
+    check.add_argument("--jobs", "-j", type=at_least(0), default=1, metavar="N",
                        help="check N models at once (0: one per CPU; default 1)")
     check.add_argument("--no-cache", action="store_true",
                        help="check every model again instead of reusing cached results")
@@ -82,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "configured baseline, else .tpulint-baseline.json)")
     from tpulint.fix.check import add_check_options
 
+    add_compiler_arguments(check)
     add_check_options(check)
 
     rules = commands.add_parser("rules", help="list the rules")
@@ -92,16 +92,6 @@ def build_parser() -> argparse.ArgumentParser:
         module = importlib.import_module(module_name)
         module.add_arguments(commands.add_parser(name, help=module.HELP))
     return parser
-
-
-def _jobs(value: str) -> int:
-    try:
-        jobs = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
-    if jobs < 0:
-        raise argparse.ArgumentTypeError("must be 0 or more")
-    return jobs
 
 
 def _selectors(value: str) -> list[str]:
@@ -154,9 +144,11 @@ def add_board_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup)
 
 def load_cli_settings(args: argparse.Namespace) -> Settings:
     """Configuration files, then the command line's options."""
+    from tpulint.compiler_flags import apply_compiler_arguments
     from tpulint.engine.config import load_settings
 
     settings = load_settings(args.config, isolated=args.isolated)
+    apply_compiler_arguments(settings, args)
     if getattr(args, "no_cache", False):
         settings.cache = False
     for name in ("select", "extend_select", "ignore", "extend_ignore", "fail_on", "preview",

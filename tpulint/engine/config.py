@@ -18,6 +18,7 @@ from typing import Any
 
 from tpulint.analysis import limits
 from tpulint.analysis.boards import BOARDS, DEFAULT_BOARD, HOSTS
+from tpulint.analysis.compiler_options import CompilerOptions, updated
 
 CONFIG_FILES = ("tpulint.toml", ".tpulint.toml", "pyproject.toml")
 FAIL_LEVELS = ("info", "warning", "error", "none")
@@ -65,6 +66,7 @@ class Settings:
     require_plugins: list[str] = field(default_factory=list)
     fix: dict[str, Any] = field(default_factory=dict)
     verify: dict[str, Any] = field(default_factory=dict)
+    compiler: dict[str, Any] = field(default_factory=dict)  # [tool.tpulint.compiler], but -m
     source: str | None = None  # the file these settings came from
     root: str = "."  # the directory paths in the configuration are relative to
 
@@ -72,12 +74,17 @@ class Settings:
     def excluded(self) -> list[str]:
         return [*self.exclude, *self.extend_exclude]
 
+    @property
+    def compiler_options(self) -> CompilerOptions:
+        """The compiler options the prediction assumes (`runtime` is `min-runtime-version`)."""
+        return updated(CompilerOptions(min_runtime_version=self.runtime), self.compiler)
+
 
 _KEYS = {f.name.replace("_", "-"): f.name for f in fields(Settings)
          if f.name not in ("source", "root")}
 _LISTS = {"select", "extend-select", "ignore", "extend-ignore", "include", "exclude",
           "extend-exclude", "require-plugins"}
-_TABLES = {"per-file-ignores", "severity", "rules", "fix", "verify"}
+_TABLES = {"per-file-ignores", "severity", "rules", "fix", "verify", "compiler"}
 
 
 def load_settings(config: list[str] | None = None, isolated: bool = False,
@@ -166,6 +173,8 @@ def _apply(settings: Settings, table: Mapping[str, Any], origin: str) -> None:
                          for glob, codes in value.items()}
             elif key == "severity":
                 _check_severities(value, origin)
+            elif key == "compiler":
+                value = _compiler_table(settings, value, origin)
             merged = dict(getattr(settings, attribute))
             merged.update(value)
             value = merged
@@ -192,6 +201,18 @@ def _check_choice(key: str, value: Any, origin: str) -> None:
     known = BOARDS if key == "board" else HOSTS
     if value not in known:
         raise ConfigError(f"{origin}: {key} must be one of {', '.join(known)}, not {value!r}")
+
+
+def _compiler_table(settings: Settings, table: dict[str, Any], origin: str) -> dict[str, Any]:
+    """Validate `[tool.tpulint.compiler]`; its `min-runtime-version` is the `runtime` setting."""
+    try:
+        updated(CompilerOptions(), table)
+    except ValueError as error:
+        raise ConfigError(f"{origin}: {error}") from None
+    table = dict(table)
+    if "min-runtime-version" in table:
+        settings.runtime = table.pop("min-runtime-version")
+    return table
 
 
 def _check_severities(table: dict[str, Any], origin: str) -> None:

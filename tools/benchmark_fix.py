@@ -1,12 +1,12 @@
 """Benchmark `tpulint fix` on MobileNetV2 from a float `.tflite`, a `.keras` file and a SavedModel.
 
 Makes MobileNetV2 (Keras applications, 224x224, untrained weights: timing does not depend on
-them; logits out, as an untrained softmax is constant) in a subprocess, saves it the three ways plus `--samples` random samples in -1..1 as a
-`.npy`, then runs `tpulint fix` on each source, as the command does (lint, plan, convert in the
-worker, lint again, drift, write), and prints the wall time, the worker's phases (its start-up,
-TensorFlow's import, conversion to float, quantization, drift) and what tpulint's own process
-spent around them. The goal is 15 s each on a 2-core machine. This is a benchmark, not a test: it
-prints and exits 0.
+them; logits out, as an untrained softmax is constant) in a subprocess, saves it the three ways
+plus `--samples` random samples in -1..1 as a `.npy`, then runs `tpulint fix` on each source as
+the command does (lint, plan, convert in the worker, lint again, drift, write). It prints the
+wall time, the worker's phases (its start-up, TensorFlow's import, conversion to float,
+quantization, drift) and what tpulint's own process spent around them. The goal is 15 s each on
+a 2-core machine. This is a benchmark, not a test: it prints and exits 0.
 
     python tools/benchmark_fix.py [--samples 100] [--keep DIR]
 """

@@ -61,7 +61,10 @@ def fix_once(model: Path, source: Path, data: Path, output: Path) -> tuple[float
     wall = time.monotonic() - started
     verdict = "written" if outcome.output else f"not written: {outcome.message}"
     drift = ", ".join(f"{d.name} {d.sqnr_db:.1f} dB" for d in outcome.drift)
-    return wall, outcome.phases, f"{verdict} ({drift})"
+    after = outcome.after.summary if outcome.after else {"tpu": 0, "operators": 0}
+    mapped = (f"Edge TPU operators {before.summary['tpu']} of {before.summary['operators']} -> "
+              f"{after['tpu']} of {after['operators']}")
+    return wall, outcome.phases, f"{mapped}; {verdict} ({drift})"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from tpulint.fix.signature import Port
 
 DRIFT_SAMPLES = 64
+_DELEGATE_NOISE = re.compile(r"failed to delegate \w+ node #\d+")
 
 
 class Unfixable(Exception):
@@ -45,7 +47,10 @@ def main(argv: list[str]) -> int:
     except Unfixable as error:
         result = {"status": "failed", "message": str(error)}
     except Exception as error:
-        first = (str(error).strip().splitlines() or [""])[0]
+        # The interpreter prefixes why a model fails to load with every node XNNPACK did not
+        # take ("failed to delegate CONCATENATION node #20"): noise before the reason.
+        text = _DELEGATE_NOISE.sub("", str(error)).strip()
+        first = (text.splitlines() or [""])[0]
         result = {"status": "failed", "message": f"{type(error).__name__}: {first}"}
     result["seconds"] = round(time.monotonic() - started, 1)
     Path(result_path).write_text(json.dumps(result), encoding="utf-8")

@@ -43,13 +43,13 @@ np.save(f"{out}/samples.npy", rng.uniform(-1, 1, (samples, 224, 224, 3)).astype(
 def fix_once(model: Path, source: Path, data: Path, output: Path) -> tuple[float, dict[str, float],
                                                                           str]:
     """Run `tpulint fix` like the command does; wall time, worker phases, verdict."""
-    from tpulint.config import load_settings
-    from tpulint.engine import run as check_run
+    from tpulint.engine.config import load_settings
+    from tpulint.engine.registry import load_registry
+    from tpulint.engine.run import run as check_run
     from tpulint.fix import apply
     from tpulint.fix.data import parse
     from tpulint.fix.plan import merge
     from tpulint.fix.sources import detect
-    from tpulint.registry import load_registry
 
     started = time.monotonic()
     settings = load_settings(isolated=True)
@@ -61,9 +61,10 @@ def fix_once(model: Path, source: Path, data: Path, output: Path) -> tuple[float
     wall = time.monotonic() - started
     verdict = "written" if outcome.output else f"not written: {outcome.message}"
     drift = ", ".join(f"{d.name} {d.sqnr_db:.1f} dB" for d in outcome.drift)
-    after = outcome.after.summary if outcome.after else {"tpu": 0, "operators": 0}
-    mapped = (f"Edge TPU operators {before.summary['tpu']} of {before.summary['operators']} -> "
-              f"{after['tpu']} of {after['operators']}")
+    after = (f"{outcome.after.summary.tpu} of {outcome.after.summary.operators}"
+             if outcome.after else "nothing")
+    mapped = (f"Edge TPU operators {before.summary.tpu} of {before.summary.operators} -> "
+              f"{after}")
     return wall, outcome.phases, f"{mapped}; {verdict} ({drift})"
 
 

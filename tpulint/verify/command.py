@@ -12,10 +12,14 @@ import argparse
 import sys
 from pathlib import Path
 
+from tpulint.compiler_flags import add_compiler_arguments
+
 HELP = "compile with edgetpu_compiler and confirm the prediction, on an Edge TPU if present"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from tpulint.cli import add_board_options
+
     parser.add_argument("paths", nargs="+", metavar="MODEL", help=".tflite files to verify")
     tools = parser.add_argument_group("compiler")
     tools.add_argument("--compiler", metavar="PATH",
@@ -28,16 +32,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                             "operator type only)")
     tools.add_argument("-o", "--out-dir", type=Path, metavar="DIR",
                        help="keep the compiled model and its log here (default: keep nothing)")
-    tools.add_argument("-m", "--min-runtime-version", dest="runtime", type=int,
-                       choices=range(10, 15), metavar="{10..14}",
-                       help="Edge TPU runtime to target (passed to the compiler as -m)")
-    tools.add_argument("-a", "--enable-multiple-subgraphs", action="store_true",
-                       help="pass the compiler's experimental -a")
-    tools.add_argument("-d", "--search-delegate", action="store_true",
-                       help="pass -d: retry with an earlier end of the Edge TPU region")
-    tools.add_argument("-k", "--delegate-search-step", type=int, metavar="N", help="pass -k N")
     tools.add_argument("-t", "--timeout", type=int, metavar="SECONDS",
                        help="compile time limit (default 180, or [tool.tpulint.verify] timeout)")
+    add_compiler_arguments(parser, short=True)
     run = parser.add_argument_group("device run")
     run.add_argument("--no-run", action="store_true",
                      help="compile and compare only: no CPU reference or Edge TPU run")
@@ -46,6 +43,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                      help=".npy (one input) or .npz (by input name) with the model's inputs")
     run.add_argument("--seed", type=int, default=0, help="seed of the random inputs (default 0)")
     run.add_argument("--runs", type=int, default=10, help="timed invokes per model (default 10)")
+    add_board_options(run)
     out = parser.add_argument_group("output")
     out.add_argument("--format", dest="verify_format", choices=["auto", "full", "json"],
                      default="auto", help="output format (default: auto = full)")
@@ -65,6 +63,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from tpulint.cli import UsageError, load_cli_settings
     from tpulint.exitcodes import EXIT_FINDINGS, EXIT_INPUT, EXIT_MISSING, EXIT_OK
+    from tpulint.results import failing
     from tpulint.verify import pipeline, report, tools
     from tpulint.verify.settings import build_request
 
@@ -92,15 +91,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_INPUT
     if missing and not args.allow_missing:
         return EXIT_MISSING
-    threshold = settings.fail_on
-    failing = [f for r in results for f in r.findings
-               if threshold != "none" and f.severity.rank >= _rank(threshold)]
-    if failing and not args.exit_zero:
+    if failing((f for r in results for f in r.findings), settings.fail_on) and \
+            not args.exit_zero:
         return EXIT_FINDINGS
     return EXIT_OK
-
-
-def _rank(level: str) -> int:
-    from tpulint.api import Severity
-
-    return Severity(level).rank

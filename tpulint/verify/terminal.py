@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from tpulint.analysis import status
 from tpulint.report.full import MIB, SEVERITY_STYLE
 from tpulint.text import printable
+from tpulint.verify.latency import line as latency_line
 from tpulint.verify.pipeline import Verification
 from tpulint.verify.verdict import CONFIRMED, PLACEMENT_CONTRADICTED, REASON_CONTRADICTED
 
@@ -80,10 +81,11 @@ def _compiler_line(result: Verification) -> RenderableType:
     run, output = result.compile_run, result.compiler_output
     text = Text()
     if output is None:
-        summary = result.check.summary if result.check else {"tpu": 0, "operators": 0}
+        check = result.check.summary if result.check else None
+        tpu, operators = (check.tpu, check.operators) if check else (0, 0)
         text.append("not compiled", style="bold yellow")
-        text.append(f" (no compiler): tpulint predicts {summary['tpu']} of "
-                    f"{summary['operators']} operators on the Edge TPU", style="dim")
+        text.append(f" (no compiler): tpulint predicts {tpu} of {operators} operators on the "
+                    "Edge TPU", style="dim")
         return text
     version = output.compiler_version or "unknown version"
     if run is None:
@@ -200,6 +202,9 @@ def _run_lines(result: Verification) -> Iterator[RenderableType]:
         yield Text(f"Edge TPU: failed: {printable(run.tpu_error)}", style="red")
     elif run.tpu_skipped:
         yield Text(f"Edge TPU: skipped: {printable(run.tpu_skipped)}", style="yellow")
+    latency = latency_line(result)
+    if latency:
+        yield Text(latency, style="dim" if run.tpu is None else "")
 
 
 def _timing(timing: Any) -> str:

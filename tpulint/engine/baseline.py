@@ -19,13 +19,13 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tpulint.config import ConfigError
-from tpulint.fingerprint import fingerprint
+from tpulint.engine.config import ConfigError
+from tpulint.engine.fingerprint import fingerprint
 from tpulint.safeio import read_text
 
 if TYPE_CHECKING:
-    from tpulint.config import Settings
-    from tpulint.engine import ModelResult, RunResult
+    from tpulint.engine.config import Settings
+    from tpulint.results import ModelResult, RunResult
 
 DEFAULT_FILE = ".tpulint-baseline.json"
 MAX_BASELINE_BYTES = 64 << 20  # a few hundred bytes a finding

@@ -1,7 +1,7 @@
 """Remember each model's result, keyed by the file's content and everything that shapes it.
 
 The key hashes the model's bytes (streamed: models can be large) with a salt made of the tpulint
-version, the cache format, the target runtime, the enabled rules and their options, and the size
+version, the cache format, the compiler options, the enabled rules and their options, and the size
 and modification time of the code that computes results (tpulint's own modules and each enabled
 rule's module, so an edited rule or an upgraded plugin never reads stale answers). Results are
 stored before suppression, so changing ignores, severities or the baseline needs no new check.
@@ -33,17 +33,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tpulint import __version__
+from tpulint.analysis.latency import dump_latency, load_latency
 from tpulint.analysis.memory import MemoryEstimate
 from tpulint.analysis.placement import Fatal
 from tpulint.api import Finding, FixPlan, Severity
-from tpulint.engine import ModelResult, OperatorRow
 from tpulint.ir import Location
+from tpulint.results import ModelResult, OperatorRow
 from tpulint.safeio import UnsafeInput, atomic_writer, owned_privately, read_regular
 from tpulint.typed import well_typed
 
 if TYPE_CHECKING:
     from tpulint.api import Rule
-    from tpulint.config import Settings
+    from tpulint.engine.config import Settings
 
 FORMAT = 2
 # Checking a model reads only its structure; hashing reads every byte. Above this size hashing
@@ -186,7 +187,7 @@ def cache_directory(settings: Settings) -> Path:
     whatever folder tpulint runs from), else the user's cache directory."""
     configured = os.environ.get("TPULINT_CACHE_DIR")
     if configured and not Path(configured).is_absolute():
-        from tpulint.config import ConfigError
+        from tpulint.engine.config import ConfigError
 
         raise ConfigError(f"TPULINT_CACHE_DIR must be an absolute path, not {configured!r}")
     return Path(configured) if configured else user_cache_directory()
@@ -204,12 +205,14 @@ def user_cache_directory() -> Path:
 def salt(rules: list[Rule], settings: Settings) -> str:
     enabled = [(rule.code, {**rule.options, **settings.rules.get(rule.code, {})})
                for rule in rules]
-    return json.dumps([__version__, FORMAT, settings.runtime, enabled, _code_stamp(rules)],
+    compiler = settings.compiler_options.as_dict()
+    return json.dumps([__version__, FORMAT, compiler, settings.board, settings.host, enabled,
+                       _code_stamp(rules)],
                       sort_keys=True, default=str)
 
 
 def _code_stamp(rules: list[Rule]) -> list[tuple[str, int, int]]:
-    files = {Path(p) for p in Path(__file__).parent.rglob("*.py")}
+    files = {Path(p) for p in Path(__file__).parent.parent.rglob("*.py")}  # all of tpulint
     for rule in rules:
         module = sys.modules.get(rule.check.__module__)
         if module is not None and getattr(module, "__file__", None):
@@ -234,6 +237,7 @@ def dump(result: ModelResult) -> dict[str, Any]:
         "findings": [_dump_finding(f, result.path) for f in result.findings],
         "fatal": [asdict(f) for f in result.fatal],
         "memory": None if result.memory is None else asdict(result.memory),
+        "latency": None if result.latency is None else dump_latency(result.latency),
         "recipe": result.recipe, "cpu_segments": result.cpu_segments,
         "groups_with_a": result.groups_with_a,
     }
@@ -247,6 +251,7 @@ def load(data: dict[str, Any], path: str) -> ModelResult:
         findings=[_load_finding(f, path) for f in data["findings"]],
         fatal=[Fatal(**f) for f in data["fatal"]],
         memory=None if memory is None else MemoryEstimate(**memory),
+        latency=None if data["latency"] is None else load_latency(data["latency"]),
         recipe=data["recipe"], cpu_segments=data["cpu_segments"],
         groups_with_a=data["groups_with_a"],
     )

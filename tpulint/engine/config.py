@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from tpulint.analysis import limits
+from tpulint.analysis.boards import BOARDS, DEFAULT_BOARD, HOSTS
+from tpulint.analysis.compiler_options import CompilerOptions, updated
 from tpulint.safeio import read_text
 
 # A configuration file is a few kilobytes; a larger one (or `/dev/zero`) is refused, not read.
@@ -61,10 +63,13 @@ class Settings:
     preview: bool = False
     baseline: str | None = None
     runtime: int = limits.DEFAULT_RUNTIME
+    board: str = DEFAULT_BOARD  # for the latency estimate
+    host: str | None = None  # host CPU class; None: the board's own
     cache: bool = True
     require_plugins: list[str] = field(default_factory=list)
     fix: dict[str, Any] = field(default_factory=dict)
     verify: dict[str, Any] = field(default_factory=dict)
+    compiler: dict[str, Any] = field(default_factory=dict)  # [tool.tpulint.compiler], but -m
     source: str | None = None  # the file these settings came from
     root: str = "."  # the directory paths in the configuration are relative to
 
@@ -72,12 +77,17 @@ class Settings:
     def excluded(self) -> list[str]:
         return [*self.exclude, *self.extend_exclude]
 
+    @property
+    def compiler_options(self) -> CompilerOptions:
+        """The compiler options the prediction assumes (`runtime` is `min-runtime-version`)."""
+        return updated(CompilerOptions(min_runtime_version=self.runtime), self.compiler)
+
 
 _KEYS = {f.name.replace("_", "-"): f.name for f in fields(Settings)
          if f.name not in ("source", "root")}
 _LISTS = {"select", "extend-select", "ignore", "extend-ignore", "include", "exclude",
           "extend-exclude", "require-plugins"}
-_TABLES = {"per-file-ignores", "severity", "rules", "fix", "verify"}
+_TABLES = {"per-file-ignores", "severity", "rules", "fix", "verify", "compiler"}
 
 
 def load_settings(config: list[str] | None = None, isolated: bool = False,
@@ -170,6 +180,8 @@ def _apply(settings: Settings, table: Mapping[str, Any], origin: str) -> None:
                          for glob, codes in value.items()}
             elif key == "severity":
                 _check_severities(value, origin)
+            elif key == "compiler":
+                value = _compiler_table(settings, value, origin)
             merged = dict(getattr(settings, attribute))
             merged.update(value)
             value = merged
@@ -182,12 +194,32 @@ def _apply(settings: Settings, table: Mapping[str, Any], origin: str) -> None:
         elif key in ("preview", "cache"):
             if not isinstance(value, bool):
                 raise ConfigError(f"{origin}: '{key}' must be true or false")
+        elif key in ("board", "host"):
+            _check_choice(key, value, origin)
         elif key == "runtime":
             if not isinstance(value, int) or not 10 <= value <= 14:
                 raise ConfigError(f"{origin}: runtime must be an Edge TPU runtime from 10 to 14")
         elif not isinstance(value, str):
             raise ConfigError(f"{origin}: '{key}' must be a string")
         setattr(settings, attribute, value)
+
+
+def _check_choice(key: str, value: Any, origin: str) -> None:
+    known = BOARDS if key == "board" else HOSTS
+    if value not in known:
+        raise ConfigError(f"{origin}: {key} must be one of {', '.join(known)}, not {value!r}")
+
+
+def _compiler_table(settings: Settings, table: dict[str, Any], origin: str) -> dict[str, Any]:
+    """Validate `[tool.tpulint.compiler]`; its `min-runtime-version` is the `runtime` setting."""
+    try:
+        updated(CompilerOptions(), table)
+    except ValueError as error:
+        raise ConfigError(f"{origin}: {error}") from None
+    table = dict(table)
+    if "min-runtime-version" in table:
+        settings.runtime = table.pop("min-runtime-version")
+    return table
 
 
 def _check_severities(table: dict[str, Any], origin: str) -> None:

@@ -227,7 +227,7 @@ def test_a_relative_cache_variable_is_refused(tmp_path: Path) -> None:
 
 
 def test_old_entries_are_pruned(tmp_path: Path) -> None:
-    from tpulint import cache
+    from tpulint.engine import cache
 
     folder = tmp_path / "c"
     (folder / "ab").mkdir(parents=True)

@@ -36,7 +36,12 @@ def well_typed(value: Any, hint: Any = None) -> bool:
         return value is None
     if origin in (list, tuple):
         args = typing.get_args(hint)
-        return isinstance(value, origin) and all(well_typed(item, args[0]) for item in value)
+        if not isinstance(value, origin):
+            return False
+        if origin is tuple and (len(args) != 2 or args[1] is not Ellipsis):
+            # tuple[str, float]: one type per position
+            return len(value) == len(args) and all(map(well_typed, value, args))
+        return all(well_typed(item, args[0]) for item in value)
     if origin is not None and issubclass(origin, Mapping):
         key, item = typing.get_args(hint)
         return isinstance(value, Mapping) and all(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import mmap
 from pathlib import Path
 
 import make_large_model
@@ -46,12 +45,13 @@ def test_same_arguments_same_bytes(small: bytes) -> None:
     assert make_large_model.build(blocks=4, channels=16, seed=1) != small
 
 
-def test_files_from_one_mib_are_mapped(tmp_path: Path) -> None:
+def test_large_files_are_read_whole_and_their_weights_found(tmp_path: Path) -> None:
+    # Read, not mapped: a mapped file truncated while it is checked would kill tpulint (SIGBUS).
     path = tmp_path / "model.tflite"
     path.write_bytes(make_large_model.build(blocks=12, channels=320))
     assert path.stat().st_size > 1 << 20
     model = read_model(path)
-    assert isinstance(model.source, mmap.mmap)
+    assert isinstance(model.source, bytes)
     weights = model.main.tensors[1]
     assert model.data_size(weights) == 320 * 320
     assert bytes(model.data(weights)) == path.read_bytes()[model.buffers[weights.buffer].offset:][

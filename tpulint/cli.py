@@ -109,6 +109,9 @@ def _selectors(value: str) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args_list
+    if args_list == ["--version"]:  # answered before the parser, which imports every command
+        print(f"tpulint {__version__}")
+        return EXIT_OK
     try:
         parser = build_parser()
         args = parser.parse_args(args_list)
@@ -157,7 +160,7 @@ def load_cli_settings(args: argparse.Namespace) -> Settings:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from tpulint.engine import run
+    from tpulint.engine import collector_paused, run
     from tpulint.registry import load_registry
     from tpulint.report import FORMATS, renderer, resolve_format
     from tpulint.text import printable
@@ -174,7 +177,7 @@ def _check(args: argparse.Namespace) -> int:
         print(f"tpulint: {printable(model.error or '')}", file=sys.stderr)
     if args.write_baseline is not None:
         _write_baseline(result, args.write_baseline)
-    with output_stream(args.output_file) as stream:
+    with output_stream(args.output_file) as stream, collector_paused():
         renderer(resolve_format(name, stream))(result, stream, args.color)
     if args.fix or args.diff:
         from tpulint.fix.check import apply_fixes

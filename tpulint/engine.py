@@ -7,9 +7,11 @@ per-file ignores and operator ignores here, so every output format sees the same
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
 from pathlib import Path, PurePosixPath
@@ -185,11 +187,26 @@ def glob_match(path: str, pattern: str) -> bool:
 
 
 def check_file(path: str, rules: list[Rule], settings: Settings) -> ModelResult:
+    with collector_paused():
+        try:
+            model = read_model(path)
+        except ModelReadError as error:
+            return ModelResult(path=path, error=str(error))
+        return check_model(model, path, rules, settings)
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while one model is checked: its IR and results are acyclic
+    and only grow, and each full collection walks all of them again, which made the check of
+    100,000 operators superlinear (28% of it in the collector). Collection resumes after it."""
+    enabled = gc.isenabled()
+    gc.disable()
     try:
-        model = read_model(path)
-    except ModelReadError as error:
-        return ModelResult(path=path, error=str(error))
-    return check_model(model, path, rules, settings)
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def check_model(model: Model, path: str, rules: list[Rule], settings: Settings) -> ModelResult:

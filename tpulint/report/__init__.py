@@ -5,9 +5,10 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from typing import Protocol, TextIO
+from typing import TYPE_CHECKING, Protocol, TextIO
 
-from tpulint.engine import RunResult
+if TYPE_CHECKING:  # the CLI reads FORMATS to build its parser: no engine import for that
+    from tpulint.engine import RunResult
 
 FORMATS = {
     "full": "full",

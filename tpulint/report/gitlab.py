@@ -17,8 +17,8 @@ SEVERITIES = {"error": "major", "warning": "minor", "info": "info"}
 
 
 def render(run: RunResult, stream: TextIO, color: str) -> None:
-    json.dump(issues(run), stream, indent=2)  # ASCII: bidi overrides arrive escaped
-    stream.write("\n")
+    # ASCII: bidi overrides arrive escaped. One write, not one per token.
+    stream.write(json.dumps(issues(run), indent=2) + "\n")
 
 
 def issues(run: RunResult) -> list[dict[str, Any]]:

@@ -32,8 +32,8 @@ SCHEMA_VERSION = 1
 
 
 def render(run: RunResult, stream: TextIO, color: str) -> None:
-    json.dump(document(run), stream, indent=2)
-    stream.write("\n")
+    # One write: `json.dump` writes each token separately (thousands of calls on a large model).
+    stream.write(json.dumps(document(run), indent=2) + "\n")
 
 
 def document(run: RunResult) -> dict[str, Any]:

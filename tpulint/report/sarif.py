@@ -28,8 +28,8 @@ ROOT = "%SRCROOT%"
 
 
 def render(run: RunResult, stream: TextIO, color: str) -> None:
-    json.dump(document(run), stream, indent=2)  # ASCII: bidi overrides arrive escaped
-    stream.write("\n")
+    # ASCII: bidi overrides arrive escaped. One write, not one per token.
+    stream.write(json.dumps(document(run), indent=2) + "\n")
 
 
 def document(run: RunResult) -> dict[str, Any]:

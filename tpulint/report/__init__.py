@@ -8,7 +8,7 @@ import sys
 from typing import TYPE_CHECKING, Protocol, TextIO
 
 if TYPE_CHECKING:  # the CLI reads FORMATS to build its parser: no engine import for that
-    from tpulint.engine import RunResult
+    from tpulint.results import RunResult
 
 FORMATS = {
     "full": "full",

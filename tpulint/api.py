@@ -32,8 +32,10 @@ __all__ = [
 
 CODE_PATTERN = re.compile(r"^[A-Z]{2,4}\d{3}$")
 NAME_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-# `config` rules (TPU09x) judge the configuration once per run, after every model is checked.
-SCOPES = ("model", "subgraph", "operator", "tensor", "config")
+# `config` rules (TPU09x) judge the configuration once per run, after every model is checked;
+# `verify` rules (TPU5xx) judge a compilation, once per model `tpulint verify` compiles.
+SCOPES = ("model", "subgraph", "operator", "tensor", "config", "verify")
+RUN_ONCE_SCOPES = ("config", "verify")  # never called per model object by `check`
 STATUSES = ("stable", "preview", "deprecated", "removed")
 DOCS_URL = "https://github.com/tpulint/tpulint/blob/main/docs/rules.md#{code}"
 

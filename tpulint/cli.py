@@ -238,11 +238,6 @@ def _rule(args: argparse.Namespace) -> int:
     registry = load_registry()
     rule = registry.resolve(args.code)
     if rule is None:
-        # TPU5xx: verify's rules, which `check` never runs (tpulint/verify/findings.py).
-        from tpulint.verify.findings import resolve
-
-        rule = resolve(args.code)
-    if rule is None:
         raise UsageError(f"unknown rule '{args.code}' (see `tpulint rules`)")
     sys.stdout.write(rule_page(rule))
     return EXIT_OK

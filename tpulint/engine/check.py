@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from tpulint.analysis.facts import ModelFacts
 from tpulint.analysis.placement import CPU
 from tpulint.api import (
+    RUN_ONCE_SCOPES,
     Finding,
     ModelContext,
     OperatorContext,
@@ -47,7 +48,7 @@ def check_model(model: Model, path: str, rules: list[Rule], settings: Settings) 
     facts = ModelFacts(model, settings.runtime)
     findings: list[Finding] = []
     for rule in rules:
-        if rule.scope == "config":
+        if rule.scope in RUN_ONCE_SCOPES:
             continue
         options = {**rule.options, **settings.rules.get(rule.code, {})}
         try:

@@ -79,7 +79,11 @@ def load_registry(plugins: bool = True) -> Registry:
     """The built-in rules, plus every installed rule package when `plugins` is true."""
     registry = Registry()
     builtin = importlib.import_module("tpulint.rules")
-    registry.add(builtin.load(), BUILTIN_PREFIX, "tpulint.rules")
+    # verify's rules (TPU5xx) are built-in rules too: declared with the verify command, which
+    # alone runs them (scope `verify`), listed and selected like every other rule.
+    from tpulint.verify.rules import RULES as VERIFY_RULES
+
+    registry.add([*builtin.load(), *VERIFY_RULES], BUILTIN_PREFIX, "tpulint.rules")
     if plugins:
         for prefix, module in _entry_points():
             if prefix == BUILTIN_PREFIX:

@@ -16,18 +16,17 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from tpulint.analysis import limits, status, support, versions
-from tpulint.analysis import recipe as recipes
 from tpulint.analysis.facts import ModelFacts
 from tpulint.analysis.graph import Graph
 from tpulint.analysis.placement import OperatorPlacement, Prediction
 from tpulint.analysis.support import Violation
 from tpulint.ir import Location, Model, Operator, Subgraph, Tensor
+from tpulint.rulefacts import limits, recipes, support, versions
 
 __all__ = [
     "ConfigContext", "Finding", "FixPlan", "ModelContext", "OperatorContext", "Rule", "Severity",
     "SubgraphContext", "TensorContext", "UnusedSuppression", "describe_operator", "limits",
-    "recipes", "rule", "status", "support", "versions",
+    "recipes", "rule", "support", "versions",
 ]
 
 CODE_PATTERN = re.compile(r"^[A-Z]{2,4}\d{3}$")

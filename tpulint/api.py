@@ -36,6 +36,7 @@ NAME_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 SCOPES = ("model", "subgraph", "operator", "tensor", "config", "verify")
 RUN_ONCE_SCOPES = ("config", "verify")  # never called per model object by `check`
 STATUSES = ("stable", "preview", "deprecated", "removed")
+FIXES = (None, "safe", "unsafe")  # what `Rule.fix` declares: the kind of plan its findings carry
 DOCS_URL = "https://github.com/tpulint/tpulint/blob/main/docs/rules.md#{code}"
 
 
@@ -62,6 +63,11 @@ class FixPlan:
     reason: str
     safe: bool = False
     manual: bool = False
+
+    @property
+    def kind(self) -> str | None:
+        """The `Rule.fix` value a rule attaching this plan declares (manual: no fix)."""
+        return None if self.manual else "safe" if self.safe else "unsafe"
 
 
 class Plans:
@@ -191,6 +197,9 @@ class ModelContext:
                 confidence: str = "high", data: Mapping[str, Any] | None = None,
                 severity: Severity | None = None) -> Finding:
         """A finding of this rule; `severity` lowers it for an instance the rule is unsure of."""
+        if (fix.kind if fix else None) != self.rule.fix:
+            raise ValueError(f"{self.rule.code} declares fix={self.rule.fix!r} but attaches a "
+                             f"{fix.kind if fix and fix.kind else 'manual or no'} plan")
         return Finding(
             code=self.rule.code, name=self.rule.name, severity=severity or self.rule.severity,
             message=message, location=location or self.location,

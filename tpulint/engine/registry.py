@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tpulint.api import CODE_PATTERN, NAME_PATTERN, SCOPES, STATUSES, Rule
+from tpulint.api import CODE_PATTERN, FIXES, NAME_PATTERN, SCOPES, STATUSES, Rule
 
 BUILTIN_PREFIX = "TPU"
 ENTRY_POINT_GROUP = "tpulint.rules"
@@ -69,6 +69,8 @@ class Registry:
             problems.append(f"scope {rule.scope!r} is not one of {', '.join(SCOPES)}")
         if rule.status not in STATUSES:
             problems.append(f"status {rule.status!r} is not one of {', '.join(STATUSES)}")
+        if rule.fix not in FIXES:
+            problems.append(f"fix {rule.fix!r} is not one of None, 'safe', 'unsafe'")
         if not rule.summary or "\n" in rule.summary:
             problems.append("summary must be one line")
         if problems:

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import numpy as np
 
-IO_TYPES = ("int8", "uint8", "float32")
 
 
 @dataclass(frozen=True)

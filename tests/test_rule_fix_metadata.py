@@ -40,10 +40,10 @@ def test_plans_that_agree_with_the_declaration(declared: str | None,
 
 
 @pytest.mark.parametrize(("declared", "plan", "says"), [
-    ("unsafe", Plans.manual("change the model"), "manual or no plan"),
-    ("unsafe", None, "manual or no plan"),
-    ("safe", Plans.full_integer(), "attaches a unsafe plan"),
-    (None, Plans.static_shapes(), "attaches a unsafe plan"),
+    ("unsafe", Plans.manual("change the model"), "fix='unsafe' but its finding's plan is None"),
+    ("unsafe", None, "fix='unsafe' but its finding's plan is None"),
+    ("safe", Plans.full_integer(), "fix='safe' but its finding's plan is 'unsafe'"),
+    (None, Plans.static_shapes(), "fix=None but its finding's plan is 'unsafe'"),
 ])
 def test_plans_that_contradict_the_declaration_fail_the_rule(declared: str | None,
                                                              plan: FixPlan | None,

@@ -45,7 +45,7 @@ def test_rule_contract(rule) -> None:  # type: ignore[no-untyped-def]
 
 # Where what tpulint.api offers may be defined: the API itself, the IR it hands out, and the
 # namespaces that list the analysis facts rules may read one by one.
-API_HOMES = ("tpulint.api", "tpulint.ir", "tpulint.rulefacts")
+API_HOMES = ("tpulint.api", "tpulint.ir", "tpulint.plans", "tpulint.rulefacts")
 
 
 def leaked_internals(namespace: dict[str, object], names: Iterable[str]) -> list[str]:

@@ -101,7 +101,7 @@ def scaffold(code: str, name: str, scope: str, summary: str, root: Path = ROOT) 
     fields = {"code": code, "name": name, "scope": scope, "summary": summary,
               "module": module, "context": CONTEXTS[scope], "what": summary[0].lower() +
               summary[1:],
-              "imports": ", ".join(sorted(["Finding", CONTEXTS[scope], "Severity"]) + ["rule"])}
+              "imports": ", ".join([*sorted(["Finding", CONTEXTS[scope], "Severity"]), "rule"])}
     files = {root / "rules" / f"{module}.py": RULE,
              root / "tests" / f"test_rule_{module}.py": TEST,
              root / "fixtures" / code / "README.md": FIXTURE}

@@ -40,6 +40,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from tpulint.compiler_flags import add_compiler_arguments, at_least
     from tpulint.report import FORMATS
 
     parser = _Parser(prog="tpulint", description="Check TensorFlow Lite models for Coral Edge "
@@ -62,14 +63,12 @@ def build_parser() -> argparse.ArgumentParser:
                      exit_zero_help="exit 0 even with findings (bad input still exits 3)")
     check.add_argument("--preview", action="store_true", default=None,
                        help="also run preview rules")
-    check.add_argument("--runtime", type=int, choices=range(10, 15), metavar="{10..14}",
-                       help="Edge TPU runtime the compiler targets (edgetpu_compiler -m)")
     add_config_options(check)
     check.add_argument("--force-exclude", action="store_true",
                        help="apply exclusions to paths given on the command line too")
     add_color_option(check)
     add_plugins_option(check)
-    check.add_argument("--jobs", "-j", type=_jobs, default=1, metavar="N",
+    check.add_argument("--jobs", "-j", type=at_least(0), default=1, metavar="N",
                        help="check N models at once (0: one per CPU; default 1)")
     check.add_argument("--no-cache", action="store_true",
                        help="check every model again instead of reusing cached results")
@@ -78,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "configured baseline, else .tpulint-baseline.json)")
     from tpulint.fix.check import add_check_options
 
+    add_compiler_arguments(check)
     add_check_options(check)
 
     rules = commands.add_parser("rules", help="list the rules")
@@ -88,16 +88,6 @@ def build_parser() -> argparse.ArgumentParser:
         module = importlib.import_module(module_name)
         module.add_arguments(commands.add_parser(name, help=module.HELP))
     return parser
-
-
-def _jobs(value: str) -> int:
-    try:
-        jobs = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
-    if jobs < 0:
-        raise argparse.ArgumentTypeError("must be 0 or more")
-    return jobs
 
 
 def _selectors(value: str) -> list[str]:

@@ -49,9 +49,11 @@ def add_fix_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup, *
 
 def load_cli_settings(args: argparse.Namespace) -> Settings:
     """Configuration files, then the command line's options."""
+    from tpulint.compiler_flags import apply_compiler_arguments
     from tpulint.engine.config import load_settings
 
     settings = load_settings(args.config, isolated=args.isolated)
+    apply_compiler_arguments(settings, args)
     if getattr(args, "no_cache", False):
         settings.cache = False
     for name in SETTING_OPTIONS:

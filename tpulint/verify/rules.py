@@ -108,28 +108,42 @@ The compiler's exit code and messages, compared with the whole-model failures tp
 
 
 
-def _lazy(name: str) -> Any:
-    def check(ctx: Any) -> Iterator[Finding]:
-        from tpulint.verify import findings
+# Module-level functions, so rules pickle (`check --jobs` sends them to worker processes).
+def _placement(ctx: Any) -> Iterator[Finding]:
+    from tpulint.verify import findings
 
-        found: Iterator[Finding] = getattr(findings, name)(ctx)
-        return found
+    return findings.placement(ctx)
 
-    check.__name__ = name
-    return check
+
+def _compile_failed(ctx: Any) -> Iterator[Finding]:
+    from tpulint.verify import findings
+
+    return findings.compile_failed(ctx)
+
+
+def _reason(ctx: Any) -> Iterator[Finding]:
+    from tpulint.verify import findings
+
+    return findings.reason(ctx)
+
+
+def _fatal_not_reproduced(ctx: Any) -> Iterator[Finding]:
+    from tpulint.verify import findings
+
+    return findings.fatal_not_reproduced(ctx)
 
 
 RULES = (
     Rule(code="TPU501", name="placement-contradicted", severity=Severity.WARNING,
          scope="verify", summary="The compiler placed an operator other than predicted",
-         check=_lazy("placement"), doc=PLACEMENT_DOC.strip()),
+         check=_placement, doc=PLACEMENT_DOC.strip()),
     Rule(code="TPU502", name="compile-failed", severity=Severity.ERROR, scope="verify",
-         summary="The Edge TPU compiler failed on the model", check=_lazy("compile_failed"),
+         summary="The Edge TPU compiler failed on the model", check=_compile_failed,
          doc=COMPILE_FAILED_DOC.strip()),
     Rule(code="TPU503", name="reason-contradicted", severity=Severity.INFO, scope="verify",
-         summary="The compiler gave another status than predicted", check=_lazy("reason"),
+         summary="The compiler gave another status than predicted", check=_reason,
          doc=REASON_DOC.strip()),
     Rule(code="TPU504", name="fatal-not-reproduced", severity=Severity.WARNING, scope="verify",
          summary="The compiler accepted a model predicted to fail",
-         check=_lazy("fatal_not_reproduced"), doc=FATAL_DOC.strip()),
+         check=_fatal_not_reproduced, doc=FATAL_DOC.strip()),
 )

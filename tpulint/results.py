@@ -19,9 +19,6 @@ from tpulint.api import Finding, Rule, Severity
 if TYPE_CHECKING:
     from tpulint.engine.config import Settings
 
-FAIL_ON_LEVELS = ("info", "warning", "error", "none")
-
-
 def failing(findings: Iterable[Finding], fail_on: str) -> list[Finding]:
     """The findings at or above `fail_on` (`none`: no finding fails)."""
     if fail_on == "none":

@@ -14,6 +14,7 @@ from tpulint.analysis.facts import ModelFacts
 from tpulint.analysis.intermediate_tensors import missing as missing_tensors
 from tpulint.analysis.placement import CPU
 from tpulint.api import (
+    RUN_ONCE_SCOPES,
     Finding,
     ModelContext,
     OperatorContext,
@@ -54,7 +55,7 @@ def check_model(model: Model, path: str, rules: list[Rule], settings: Settings) 
     facts = ModelFacts(model, compiler, settings.board, settings.host)
     findings: list[Finding] = []
     for rule in rules:
-        if rule.scope == "config":
+        if rule.scope in RUN_ONCE_SCOPES:
             continue
         options = {**rule.options, **settings.rules.get(rule.code, {})}
         try:

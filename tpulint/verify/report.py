@@ -57,7 +57,7 @@ SCHEMA_VERSION = 1
 
 def write(results: list[Verification], name: str, path: str | None, color: str,
           missing: list[Missing]) -> None:
-    from tpulint.cli import output_stream
+    from tpulint.report.output import output_stream
 
     with output_stream(path) as stream:
         if name == "json":

@@ -33,7 +33,7 @@ REPORTED_AS_RECIPE = (recipes.FLOAT, recipes.FLOAT16, recipes.DYNAMIC_RANGE,
 
 
 @rule(code="TPU101", name="float-tensor", severity=Severity.ERROR, scope="tensor",
-      summary="Float tensor inside an integer model", fix="unsafe")
+      summary="Float tensor inside an integer model", fix=None)
 def check(ctx: TensorContext) -> Iterator[Finding]:
     tensor, recipe = ctx.tensor, ctx.facts.recipe
     if tensor.constant or tensor.dtype not in recipes.FLOAT_TYPES or ctx.subgraph.index != 0:

@@ -8,14 +8,21 @@ import importlib
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any
 
 from tpulint import __version__
-from tpulint.exitcodes import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, EXIT_USAGE
+from tpulint.engine.options import (
+    add_board_options,
+    add_color_option,
+    add_config_options,
+    add_exit_options,
+    add_plugins_option,
+    load_cli_settings,
+)
+from tpulint.exitcodes import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, EXIT_USAGE, UsageError
 
 if TYPE_CHECKING:
     from tpulint.engine.batch import Progress
-    from tpulint.engine.config import Settings
     from tpulint.results import RunResult
 
 PROGRESS_MIN_MODELS = 8  # fewer models are checked before a bar would be worth drawing
@@ -26,10 +33,6 @@ EXTRA_COMMANDS: dict[str, str] = {
     "fix": "tpulint.fix.command",
     "verify": "tpulint.verify.command",
 }
-
-
-class UsageError(Exception):
-    """A problem with how tpulint was called: one line, exit 2."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -57,20 +60,16 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--extend-select", type=_selectors, help="add to the selection")
     check.add_argument("--ignore", type=_selectors, help="rule codes, prefixes or names to skip")
     check.add_argument("--extend-ignore", type=_selectors, help="add to the ignored rules")
-    check.add_argument("--fail-on", choices=["info", "warning", "error", "none"],
-                       help="lowest severity that fails the run (default: warning)")
-    check.add_argument("--exit-zero", action="store_true",
-                       help="exit 0 even with findings (bad input still exits 3)")
+    add_exit_options(check, fail_on_help="lowest severity that fails the run (default: warning)",
+                     exit_zero_help="exit 0 even with findings (bad input still exits 3)")
     check.add_argument("--preview", action="store_true", default=None,
                        help="also run preview rules")
-    check.add_argument("--config", action="append", metavar="FILE|KEY=VALUE",
-                       help="configuration file, or a setting as KEY=VALUE (repeatable)")
-    check.add_argument("--isolated", action="store_true", help="ignore configuration files")
+    add_board_options(check)
+    add_config_options(check)
     check.add_argument("--force-exclude", action="store_true",
                        help="apply exclusions to paths given on the command line too")
-    check.add_argument("--color", choices=["auto", "always", "never"], default="auto")
-    check.add_argument("--no-plugins", action="store_true",
-                       help="load only the built-in rules")
+    add_color_option(check)
+    add_plugins_option(check)
     check.add_argument("--jobs", "-j", type=at_least(0), default=1, metavar="N",
                        help="check N models at once (0: one per CPU; default 1)")
     check.add_argument("--no-cache", action="store_true",
@@ -135,28 +134,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
 
 
-def load_cli_settings(args: argparse.Namespace) -> Settings:
-    """Configuration files, then the command line's options."""
-    from tpulint.compiler_flags import apply_compiler_arguments
-    from tpulint.engine.config import load_settings
-
-    settings = load_settings(args.config, isolated=args.isolated)
-    apply_compiler_arguments(settings, args)
-    if getattr(args, "no_cache", False):
-        settings.cache = False
-    for name in ("select", "extend_select", "ignore", "extend_ignore", "fail_on", "preview",
-                 "runtime", "output_format"):
-        value = getattr(args, name, None)
-        if value is not None:
-            setattr(settings, name, value)
-    return settings
-
-
 def _check(args: argparse.Namespace) -> int:
     from tpulint.engine.check import collector_paused
     from tpulint.engine.registry import load_registry
     from tpulint.engine.run import run
     from tpulint.report import FORMATS, renderer, resolve_format
+    from tpulint.report.output import output_stream
     from tpulint.text import printable
 
     settings = load_cli_settings(args)
@@ -226,21 +209,6 @@ def _progress_bar() -> Iterator[Progress | None]:
             bar[0].stop()
 
 
-@contextlib.contextmanager
-def output_stream(path: str | None) -> Iterator[TextIO]:
-    """Standard output, or the file at `path` (a write failure is a usage error)."""
-    if path is None:
-        yield sys.stdout
-        return
-    try:
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with target.open("w", encoding="utf-8") as stream:
-            yield stream
-    except OSError as error:
-        raise UsageError(f"cannot write {path}: {error.strerror or error}") from None
-
-
 def _rules(args: argparse.Namespace) -> int:
     from tpulint.engine.registry import load_registry
 
@@ -265,11 +233,6 @@ def _rule(args: argparse.Namespace) -> int:
 
     registry = load_registry()
     rule = registry.resolve(args.code)
-    if rule is None:
-        # TPU5xx: verify's rules, which `check` never runs (tpulint/verify/findings.py).
-        from tpulint.verify.findings import resolve
-
-        rule = resolve(args.code)
     if rule is None:
         raise UsageError(f"unknown rule '{args.code}' (see `tpulint rules`)")
     sys.stdout.write(rule_page(rule))

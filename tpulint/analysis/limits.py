@@ -1,9 +1,9 @@
 """Named numeric limits of the Edge TPU and its compiler, each with where it comes from.
 
-Documented limits come from Coral's documentation; observed ones were measured on real compiler
-output (see `docs/limits.md`); the compiler never publishes them ("As we cannot disclose how this
-happens", a Coral maintainer in google-coral/edgetpu#31). A prediction that depends on an
-observed limit says so through its confidence.
+Documented limits come from Coral's documentation; observed ones were measured on real
+compiler output (see `docs/compiler-facts.md`); the compiler never publishes them ("As we
+cannot disclose how this happens", a Coral maintainer in google-coral/edgetpu#31). A prediction
+that depends on an observed limit says so through its confidence.
 """
 
 from __future__ import annotations
@@ -22,15 +22,11 @@ class Limit:
         return f"{self.value:,} {self.unit}"
 
 
-COMPILER_VERSION = "16.0.384591198"
 DEFAULT_RUNTIME = 14  # compiler 16 targets runtime 14 unless -m says otherwise
 
 MAPPED_DIMENSIONS = Limit(
     3, "dimensions", "documented",
     "Coral model requirements: only the 3 innermost dimensions may be larger than 1",
-)
-ON_CHIP_MEMORY = Limit(
-    8 * 1024 * 1024, "bytes", "documented", "Coral: the Edge TPU has about 8 MB of SRAM",
 )
 PARAMETER_CACHE = Limit(
     round(6.9 * 1024 * 1024), "bytes", "observed",

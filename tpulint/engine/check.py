@@ -16,6 +16,7 @@ from tpulint.analysis.facts import ModelFacts
 from tpulint.analysis.intermediate_tensors import missing as missing_tensors
 from tpulint.analysis.placement import CPU
 from tpulint.api import (
+    RUN_ONCE_SCOPES,
     Finding,
     ModelContext,
     OperatorContext,
@@ -68,10 +69,10 @@ def check_model(model: Model, path: str, rules: list[Rule], settings: Settings) 
     if unknown:
         return ModelResult(path=path, error=f"{path}: --intermediate-tensors: no tensor named "
                                             f"{', '.join(map(repr, unknown))} in the model")
-    facts = ModelFacts(model, compiler)
+    facts = ModelFacts(model, compiler, settings.board, settings.host)
     findings: list[Finding] = []
     for rule in rules:
-        if rule.scope == "config":
+        if rule.scope in RUN_ONCE_SCOPES:
             continue
         options = {**rule.options, **settings.rules.get(rule.code, {})}
         try:
@@ -82,7 +83,8 @@ def check_model(model: Model, path: str, rules: list[Rule], settings: Settings) 
     result = ModelResult(
         path=path, compiled=model.compiled, subgraphs=len(model.subgraphs),
         operators=_operator_rows(model, facts), fatal=list(facts.prediction.fatal),
-        memory=facts.memory, recipe=facts.recipe.kind, cpu_segments=_cpu_segments(facts),
+        memory=facts.memory, latency=facts.latency, recipe=facts.recipe.kind,
+        cpu_segments=_cpu_segments(facts),
         groups_with_a=facts.prediction.groups_with_a,
     )
     result.findings = sorted(findings, key=lambda f: f.sort_key)

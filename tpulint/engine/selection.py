@@ -15,6 +15,11 @@ class Selection:
         ignored = [*settings.ignore, *settings.extend_ignore]
         for selector in [*selected, *ignored]:
             self.validate(selector)
+        missing = [prefix for prefix in settings.require_plugins
+                   if prefix not in registry.prefixes]
+        if missing:
+            raise ConfigError(f"require-plugins: rule package(s) {', '.join(missing)} not "
+                              "loaded (not installed, or --no-plugins)")
         self.enabled = [rule for rule in registry
                         if self._wins(rule, selected, ignored) and self._runs(rule, settings)]
 

@@ -32,7 +32,7 @@ def resolve_format(name: str, stream: TextIO = sys.stdout) -> str:
     """`auto`: GitHub annotations on Actions, the full report on a terminal, else concise."""
     if name != "auto":
         return name
-    if os.environ.get("GITHUB_ACTIONS") == "true" and "github" in FORMATS:
+    if os.environ.get("GITHUB_ACTIONS") == "true":
         return "github"
     return "full" if stream.isatty() else "concise"
 

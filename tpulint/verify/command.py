@@ -1,6 +1,6 @@
 """`tpulint verify MODEL...`: confirm the prediction with the real compiler and Edge TPU.
 
-Exit codes as for every command (see `tpulint.cli`): 1 when TPU5xx findings at or above
+Exit codes as for every command (see `tpulint.exitcodes`): 1 when TPU5xx findings at or above
 `fail-on` remain (check's own findings are shown as confirmed or contradicted, and decide
 nothing here), 3 for a model or data file that cannot be used, 4 when the compiler, the
 interpreter or the Edge TPU is missing (0 with `--allow-missing`, after doing what it can).
@@ -13,11 +13,19 @@ import sys
 from pathlib import Path
 
 from tpulint.compiler_flags import add_compiler_arguments
+from tpulint.engine.options import (
+    add_color_option,
+    add_config_options,
+    add_exit_options,
+    add_plugins_option,
+)
 
 HELP = "compile with edgetpu_compiler and confirm the prediction, on an Edge TPU if present"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from tpulint.engine.options import add_board_options
+
     parser.add_argument("paths", nargs="+", metavar="MODEL", help=".tflite files to verify")
     tools = parser.add_argument_group("compiler")
     tools.add_argument("--compiler", metavar="PATH",
@@ -41,25 +49,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                      help=".npy (one input) or .npz (by input name) with the model's inputs")
     run.add_argument("--seed", type=int, default=0, help="seed of the random inputs (default 0)")
     run.add_argument("--runs", type=int, default=10, help="timed invokes per model (default 10)")
+    add_board_options(run)
     out = parser.add_argument_group("output")
     out.add_argument("--format", dest="verify_format", choices=["auto", "full", "json"],
                      default="auto", help="output format (default: auto = full)")
     out.add_argument("--output-file", help="write the report to this file")
-    out.add_argument("--color", choices=["auto", "always", "never"], default="auto")
-    out.add_argument("--fail-on", choices=["info", "warning", "error", "none"],
-                     help="lowest severity of a TPU5xx finding that fails the run")
-    out.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
+    add_color_option(out)
+    add_exit_options(out, fail_on_help="lowest severity of a TPU5xx finding that fails the run",
+                     exit_zero_help="exit 0 even with findings")
     out.add_argument("--allow-missing", action="store_true",
                      help="exit 0 when the compiler, interpreter or Edge TPU is missing")
-    out.add_argument("--config", action="append", metavar="FILE|KEY=VALUE",
-                     help="configuration file, or a setting as KEY=VALUE (repeatable)")
-    out.add_argument("--isolated", action="store_true", help="ignore configuration files")
-    out.add_argument("--no-plugins", action="store_true", help="load only the built-in rules")
+    add_config_options(out)
+    add_plugins_option(out)
 
 
 def run(args: argparse.Namespace) -> int:
-    from tpulint.cli import UsageError, load_cli_settings
-    from tpulint.exitcodes import EXIT_FINDINGS, EXIT_INPUT, EXIT_MISSING, EXIT_OK
+    from tpulint.engine.options import load_cli_settings
+    from tpulint.exitcodes import EXIT_FINDINGS, EXIT_INPUT, EXIT_MISSING, EXIT_OK, UsageError
     from tpulint.results import failing
     from tpulint.verify import pipeline, report, tools
     from tpulint.verify.settings import build_request

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from tpulint.analysis import limits, status, support, versions
+from tpulint.analysis import limits, operators, status, support, versions
 from tpulint.analysis import recipe as recipes
 from tpulint.analysis.facts import ModelFacts
 from tpulint.analysis.graph import Graph
@@ -27,7 +27,7 @@ from tpulint.ir import Location, Model, Operator, Subgraph, Tensor
 __all__ = [
     "ConfigContext", "Finding", "FixPlan", "ModelContext", "OperatorContext", "Rule", "Severity",
     "SubgraphContext", "TensorContext", "UnusedSuppression", "describe_operator", "limits",
-    "recipes", "rule", "status", "support", "versions",
+    "operators", "recipes", "rule", "status", "support", "versions",
 ]
 
 CODE_PATTERN = re.compile(r"^[A-Z]{2,4}\d{3}$")
@@ -240,6 +240,11 @@ class OperatorContext(SubgraphContext):
     def violated(self, *names: str) -> list[Violation]:
         """The violations of the named constraints (see `tpulint rule TPU203`)."""
         return [v for v in self.placement.violations if v.constraint.name in names]
+
+    def reported(self) -> list[Violation]:
+        """The violations of the constraints this rule reports (their `reported_by`)."""
+        return [v for v in self.placement.violations
+                if v.constraint.reported_by == self.rule.code]
 
     @property
     def location(self) -> Location:

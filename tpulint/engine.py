@@ -17,8 +17,7 @@ from typing import Any
 
 from tpulint.analysis.facts import ModelFacts
 from tpulint.analysis.memory import MemoryEstimate
-from tpulint.analysis.placement import CPU, Fatal
-from tpulint.analysis.status import MORE_THAN_ONE_SUBGRAPH
+from tpulint.analysis.placement import CPU, STRANDED, Fatal
 from tpulint.api import (
     ConfigContext,
     Finding,
@@ -54,6 +53,11 @@ class OperatorRow:
     confidence: str = "high"
     cause: int | None = None
     output: str = ""  # the first output tensor's name, which `ignore-ops` `tensor` matches
+    kind: str = ""  # "tpu", "cpu" or "stranded" (the analysis's placement kind)
+
+    def __post_init__(self) -> None:
+        if not self.kind:
+            object.__setattr__(self, "kind", self.placement)
 
 
 @dataclass
@@ -76,7 +80,7 @@ class ModelResult:
     def summary(self) -> dict[str, int]:
         main = [row for row in self.operators if row.subgraph == 0]
         tpu = sum(1 for row in main if row.placement != CPU)
-        stranded = sum(1 for row in main if row.reason == MORE_THAN_ONE_SUBGRAPH)
+        stranded = sum(1 for row in main if row.kind == STRANDED)
         return {"operators": len(main), "tpu": tpu, "cpu": len(main) - tpu,
                 "edgetpu_subgraphs": 1 if tpu and not self.fatal else 0,
                 "cpu_segments": self.cpu_segments,
@@ -207,7 +211,7 @@ def check_model(model: Model, path: str, rules: list[Rule], settings: Settings) 
     result = ModelResult(
         path=path, compiled=model.compiled, subgraphs=len(model.subgraphs),
         operators=_operator_rows(model, facts), fatal=list(facts.prediction.fatal),
-        memory=facts.memory, recipe=facts.recipe.kind, cpu_segments=_cpu_segments(facts),
+        memory=facts.memory, recipe=facts.recipe.kind, cpu_segments=facts.cpu_segments,
         groups_with_a=facts.prediction.groups_with_a,
     )
     result.findings = sorted(findings, key=lambda f: f.sort_key)
@@ -240,29 +244,8 @@ def _operator_rows(model: Model, facts: ModelFacts) -> list[OperatorRow]:
             rows.append(OperatorRow(sg.index, op.index, op.opcode, describe_operator(sg, op),
                                     op.version, placed.placement, placed.reason,
                                     placed.confidence, placed.cause,
-                                    output.name if output is not None else ""))
+                                    output.name if output is not None else "", placed.kind))
     return rows
-
-
-def _cpu_segments(facts: ModelFacts) -> int:
-    """Connected groups of CPU operators in the main subgraph."""
-    graph, prediction = facts.graphs[0], facts.prediction
-    cpu = {p.index for p in prediction.operators if p.placement == CPU}
-    seen: set[int] = set()
-    segments = 0
-    for start in sorted(cpu):
-        if start in seen:
-            continue
-        segments += 1
-        stack = [start]
-        seen.add(start)
-        while stack:
-            op = stack.pop()
-            for nxt in (*graph.predecessors(op), *graph.successors(op)):
-                if nxt in cpu and nxt not in seen:
-                    seen.add(nxt)
-                    stack.append(nxt)
-    return segments
 
 
 Progress = Callable[[int, int], None]  # (models done, models to check)

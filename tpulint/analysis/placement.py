@@ -31,6 +31,7 @@ from tpulint.ir import Model, Subgraph
 
 TPU = "tpu"
 CPU = "cpu"
+STRANDED = "stranded"  # kind of a supported operator left on the CPU by the partition
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +42,11 @@ class OperatorPlacement:
     violations: tuple[Violation, ...] = ()
     cause: int | None = None  # for a stranded operator: the CPU operator that separates it
     confidence: str = "high"
+    kind: str = ""  # TPU, CPU (its own reason) or STRANDED; defaults to the placement
+
+    def __post_init__(self) -> None:
+        if not self.kind:
+            object.__setattr__(self, "kind", self.placement)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +74,7 @@ class Prediction:
     def __post_init__(self) -> None:
         stranded: dict[int, list[int]] = {}
         for op in self.operators:
-            if op.reason == status.MORE_THAN_ONE_SUBGRAPH and op.cause is not None:
+            if op.kind == STRANDED and op.cause is not None:
                 stranded.setdefault(op.cause, []).append(op.index)
         object.__setattr__(self, "tpu_count", sum(op.placement == TPU for op in self.operators))
         object.__setattr__(self, "stranded", stranded)
@@ -107,6 +113,7 @@ def predict(model: Model, subgraph: Subgraph, graph: Graph | None = None,
         else:
             placements.append(OperatorPlacement(
                 op.index, CPU, status.MORE_THAN_ONE_SUBGRAPH, cause=causes[op.index],
+                kind=STRANDED,
             ))
     fatal = fatal_outcomes(model, subgraph)
     if fatal:
@@ -123,7 +130,8 @@ def predict_secondary(subgraph: Subgraph) -> Prediction:
     the main subgraph's operators are reported in its operation log.
     """
     return Prediction(subgraph.index, tuple(
-        OperatorPlacement(op.index, CPU, status.MORE_THAN_ONE_SUBGRAPH, confidence="low")
+        OperatorPlacement(op.index, CPU, status.MORE_THAN_ONE_SUBGRAPH, confidence="low",
+                          kind=STRANDED)
         for op in subgraph.operators))
 
 
@@ -195,7 +203,8 @@ def _compiled(model: Model, subgraph: Subgraph) -> Prediction:
             continue
         violations = tuple(check_operator(OperatorView(model, subgraph, op)))
         reason = violations[0].status if violations else status.MORE_THAN_ONE_SUBGRAPH
-        placements.append(OperatorPlacement(op.index, CPU, reason, violations))
+        placements.append(OperatorPlacement(op.index, CPU, reason, violations,
+                                            kind=CPU if violations else STRANDED))
     edgetpu = sum(1 for op in subgraph.operators if op.is_edgetpu)
     return Prediction(subgraph.index, tuple(placements), groups_with_a=edgetpu)
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING, TextIO
 
-from tpulint.analysis.status import MORE_THAN_ONE_SUBGRAPH
 from tpulint.engine import ModelResult, RunResult
 from tpulint.text import printable
 
@@ -121,8 +120,8 @@ def _segments(model: ModelResult) -> RenderableType | None:
     from rich.text import Text
 
     main = [row for row in model.operators if row.subgraph == 0]
-    stranded = Counter(row.cause for row in main if row.reason == MORE_THAN_ONE_SUBGRAPH)
-    own = [row for row in main if row.placement == "cpu" and row.reason != MORE_THAN_ONE_SUBGRAPH]
+    stranded = Counter(row.cause for row in main if row.kind == "stranded")
+    own = [row for row in main if row.kind == "cpu"]
     if model.compiled or model.fatal or not own or len(own) == len(main):
         return None
     text = Text("leaves the Edge TPU at:", style="dim")

@@ -12,9 +12,8 @@ import re
 from collections import Counter
 from typing import TextIO
 
-from tpulint.analysis.status import MORE_THAN_ONE_SUBGRAPH
 from tpulint.api import Finding
-from tpulint.engine import ModelResult, OperatorRow, RunResult
+from tpulint.engine import ModelResult, RunResult
 from tpulint.text import printable
 
 FOLD_AFTER = 30
@@ -73,16 +72,10 @@ def _model(model: ModelResult, stream: TextIO) -> None:
         stream.write(f"\n<details><summary>Placement of {len(rows)} operators</summary>\n")
     stream.write("\n| op | operator | placement | reason |\n|---|---|---|---|\n")
     for row in rows:
-        stream.write(f"| {row.index} | {md(row.label)} | {PLACEMENT[_kind(row)]} | "
+        stream.write(f"| {row.index} | {md(row.label)} | {PLACEMENT[row.kind]} | "
                      f"{md(row.reason)} |\n")
     if fold:
         stream.write("\n</details>\n")
-
-
-def _kind(row: OperatorRow) -> str:
-    if row.placement != "cpu":
-        return "tpu"
-    return "stranded" if row.reason == MORE_THAN_ONE_SUBGRAPH else "cpu"
 
 
 def _findings(findings: list[Finding], stream: TextIO) -> None:

@@ -148,7 +148,8 @@ def dump(result: ModelResult) -> dict[str, Any]:
         "fatal": [asdict(f) for f in result.fatal],
         "memory": None if result.memory is None else asdict(result.memory),
         "recipe": result.recipe, "cpu_segments": result.cpu_segments,
-        "groups_with_a": result.groups_with_a,
+        "groups_with_a": result.groups_with_a, "tpu_range": result.tpu_range,
+        "tpu_depends_on": result.tpu_depends_on,
     }
 
 
@@ -162,6 +163,8 @@ def load(data: dict[str, Any], path: str) -> ModelResult:
         memory=None if memory is None else MemoryEstimate(**memory),
         recipe=data["recipe"], cpu_segments=data["cpu_segments"],
         groups_with_a=data["groups_with_a"],
+        tpu_range=tuple(data["tpu_range"]) if data["tpu_range"] else None,
+        tpu_depends_on=tuple(data["tpu_depends_on"]),
     )
 
 

@@ -73,6 +73,10 @@ class ModelResult:
     recipe: str | None = None
     cpu_segments: int = 0
     groups_with_a: int = 0
+    # Edge TPU operators if every size inside a limit's bracket were refused, or mapped, and the
+    # limits concerned (None: no such guess changes the region)
+    tpu_range: tuple[int, int] | None = None
+    tpu_depends_on: tuple[str, ...] = ()
     suppressed: int = 0  # by per-file ignores, operator ignores and the baseline
     relpath: str = ""
 
@@ -81,7 +85,9 @@ class ModelResult:
         main = [row for row in self.operators if row.subgraph == 0]
         tpu = sum(1 for row in main if row.placement != CPU)
         stranded = sum(1 for row in main if row.kind == STRANDED)
+        low, high = self.tpu_range or (tpu, tpu)
         return {"operators": len(main), "tpu": tpu, "cpu": len(main) - tpu,
+                "tpu_low": low, "tpu_high": high,
                 "edgetpu_subgraphs": 1 if tpu and not self.fatal else 0,
                 "cpu_segments": self.cpu_segments,
                 # what `edgetpu_compiler -a` (several Edge TPU subgraphs) would map instead
@@ -212,7 +218,8 @@ def check_model(model: Model, path: str, rules: list[Rule], settings: Settings) 
         path=path, compiled=model.compiled, subgraphs=len(model.subgraphs),
         operators=_operator_rows(model, facts), fatal=list(facts.prediction.fatal),
         memory=facts.memory, recipe=facts.recipe.kind, cpu_segments=facts.cpu_segments,
-        groups_with_a=facts.prediction.groups_with_a,
+        groups_with_a=facts.prediction.groups_with_a, tpu_range=facts.prediction.tpu_range,
+        tpu_depends_on=facts.prediction.depends_on,
     )
     result.findings = sorted(findings, key=lambda f: f.sort_key)
     return result

@@ -11,7 +11,7 @@ exempt from a generic check where its entry in `tpulint.analysis.operators` says
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -60,6 +60,7 @@ class OperatorView:
 
 
 Check = Callable[[OperatorView], "str | None"]
+Measure = Callable[[OperatorView], "tuple[int, Tensor] | None"]  # size judged, and its tensor
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +72,8 @@ class Constraint:
     source: str
     check: Check = field(repr=False, compare=False)
     reported_by: str = "TPU203"  # the rule whose findings name this constraint
+    limit: limits.Limit | None = None  # for a size limit: the limit and its bracket
+    measure: Measure | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,12 +125,26 @@ def _check_data_type(view: OperatorView) -> str | None:
     return None
 
 
-def _check_plane(view: OperatorView) -> str | None:
-    for tensor in view.data_tensors("plane-size"):
-        if _plane(tensor) > limits.PLANE_BYTES.value:
-            return (f"{describe_tensor(tensor)} has a {_plane(tensor):,}-byte x*z plane "
-                    f"(limit {limits.PLANE_BYTES})")
-    return None
+def size_limit(name: str, text: str, limit: limits.Limit,
+               tensors: Callable[[OperatorView], Sequence[Tensor | None]],
+               measure: Callable[[Tensor], int] = lambda t: t.elements,
+               noun: str = "") -> Constraint:
+    """A constraint that the largest `measure` of `tensors` stays within an observed limit."""
+
+    def largest(view: OperatorView) -> tuple[int, Tensor] | None:
+        sized = [(measure(t), t) for t in tensors(view) if t is not None]
+        return max(sized, key=lambda pair: pair[0], default=None)
+
+    def check(view: OperatorView) -> str | None:
+        found = largest(view)
+        if found is None or not limit.exceeded(found[0]):
+            return None
+        if noun:
+            return f"{describe_tensor(found[1])} has a {found[0]:,}-byte {noun} (limit {limit})"
+        return f"{describe_tensor(found[1])} holds {found[0]:,} bytes"
+
+    return Constraint(name, f"{text} {limit}", status.UNSPECIFIED, limit.basis,
+                      limit.source, check, "TPU305", limit, largest)
 
 
 RANK = Constraint(
@@ -138,10 +155,10 @@ DATA_TYPE = Constraint(
     "data-type", "Tensors are 8-bit integers (int8 or uint8); constant int32 biases and shapes",
     status.UNSUPPORTED_TYPE, "documented", CORAL_REQUIREMENTS, _check_data_type, "TPU101",
 )
-PLANE_SIZE = Constraint(
-    "plane-size",
-    f"The x*z plane (two innermost dimensions) of each tensor is at most {limits.PLANE_BYTES}",
-    status.UNSPECIFIED, "observed", limits.PLANE_BYTES.source, _check_plane, "TPU305",
+PLANE_SIZE = size_limit(
+    "plane-size", "The x*z plane (two innermost dimensions) of each tensor is at most",
+    limits.PLANE_BYTES, lambda view: list(view.data_tensors("plane-size")), _plane,
+    "x*z plane",
 )
 SUPPORTED = Constraint(
     "supported-operator", "The operator is in the Edge TPU's supported set",

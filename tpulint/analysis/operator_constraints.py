@@ -14,6 +14,7 @@ from tpulint.analysis.constraints import (
     Constraint,
     OperatorView,
     describe_tensor,
+    size_limit,
 )
 from tpulint.ir import INTEGER_8BIT
 
@@ -189,28 +190,18 @@ def prelu_alpha() -> Constraint:
 
 
 def transpose_size() -> Constraint:
-    def check(view: OperatorView) -> str | None:
-        source = view.input(0)
-        if source is not None and source.elements > limits.TRANSPOSE_BYTES.value:
-            return f"{describe_tensor(source)} holds {source.elements:,} bytes"
-        return None
+    return size_limit("transpose-size", "The tensor holds at most", limits.TRANSPOSE_BYTES,
+                      lambda view: [view.input(0)])
 
-    return Constraint("transpose-size", f"The tensor holds at most {limits.TRANSPOSE_BYTES}",
-                      status.UNSPECIFIED, "observed", limits.TRANSPOSE_BYTES.source, check,
-                      "TPU305")
+
+def reshape_size() -> Constraint:
+    return size_limit("reshape-size", "The tensor holds at most", limits.RESHAPE_BYTES,
+                      lambda view: [view.input(0)])
 
 
 def bilinear_output_size() -> Constraint:
-    def check(view: OperatorView) -> str | None:
-        for tensor in view.outputs:
-            if tensor.elements > limits.RESIZE_BILINEAR_OUTPUT.value:
-                return f"{describe_tensor(tensor)} holds {tensor.elements:,} bytes"
-        return None
-
-    return Constraint("resize-output-size",
-                      f"The output holds at most {limits.RESIZE_BILINEAR_OUTPUT}",
-                      status.UNSPECIFIED, "observed", limits.RESIZE_BILINEAR_OUTPUT.source, check,
-                      "TPU305")
+    return size_limit("resize-output-size", "The output holds at most",
+                      limits.RESIZE_BILINEAR_OUTPUT, lambda view: view.outputs)
 
 
 def bilinear_source_size() -> Constraint:

@@ -145,7 +145,7 @@ _ENTRIES = (
     _op("RELU", "ReLU", 3, int8_version=2),
     _op("RELU6", "ReLU6", 3, int8_version=2),
     _op("RELU_N1_TO_1", "ReLUN1To1"),
-    _op("RESHAPE", "Reshape", parameters=(1,)),
+    _op("RESHAPE", "Reshape", parameters=(1,), constraints=(oc.reshape_size(),)),
     _op("RESIZE_BILINEAR", "ResizeBilinear", 4, parameters=(1,), int8_version=2,
         constraints=(oc.bilinear_source_size(), oc.bilinear_output_size())),
     _op("RESIZE_NEAREST_NEIGHBOR", "ResizeNearestNeighbor", 4, parameters=(1,),

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from tpulint.analysis import limits, status
 from tpulint.analysis.graph import Graph
 from tpulint.analysis.recipe import is_hybrid
-from tpulint.analysis.support import OperatorView, Violation, check_operator
+from tpulint.analysis.support import OperatorView, Violation, check_operator, uncertain_limits
 from tpulint.analysis.versions import parse_verdict
 from tpulint.ir import Model, Subgraph
 
@@ -66,6 +66,10 @@ class Prediction:
     fatal: tuple[Fatal, ...] = ()
     # With `edgetpu_compiler -a` every delegated group becomes an Edge TPU subgraph.
     groups_with_a: int = 0
+    # Operators on the Edge TPU if every size inside a limit's bracket were refused, or mapped,
+    # and the limits concerned; None when no such guess could change the region.
+    tpu_range: tuple[int, int] | None = None
+    depends_on: tuple[str, ...] = ()
     # Asked for by rules once per operator: computed once, so checks stay linear.
     tpu_count: int = field(init=False, repr=False, compare=False)
     # CPU operator -> the supported operators it strands (their `cause`), in execution order
@@ -93,12 +97,20 @@ def predict(model: Model, subgraph: Subgraph, graph: Graph | None = None,
     graph = graph or Graph(subgraph)
     if model.compiled:
         return _compiled(model, subgraph)
-    own = [tuple(check_operator(OperatorView(model, subgraph, op), runtime))
-           for op in subgraph.operators]
+    views = [OperatorView(model, subgraph, op) for op in subgraph.operators]
+    own = [tuple(check_operator(view, runtime)) for view in views]
+    doubt = [tuple(c.name for c in uncertain_limits(view)) for view in views]
     eligible = [not violations for violations in own]
     groups = partition(subgraph, graph, eligible)
     delegated = [ops for kind, ops in groups if kind]
     region = set(delegated[0] if delegated else [])
+    tpu_range = _tpu_range(subgraph, graph, own, doubt, len(region))
+    # A later group of nothing but QUANTIZE operators (requantizing CPU results, as after SSD
+    # post-processing) is reported "unspecified limitation", not "More than one subgraph"
+    # (compiler 16, corpus: SSD MobileNet V2 FPNLite).
+    requantize_only = {i for ops in delegated[1:]
+                       if all(subgraph.operators[i].opcode == "QUANTIZE" for i in ops)
+                       for i in ops}
     causes = _segment_causes(graph, subgraph, region, own)
     placements = []
     for op in subgraph.operators:
@@ -106,21 +118,46 @@ def predict(model: Model, subgraph: Subgraph, graph: Graph | None = None,
         if violations:
             placements.append(OperatorPlacement(
                 op.index, CPU, violations[0].status, violations,
-                confidence=_confidence(violations[0]),
+                confidence=_confidence(violations[0], doubt[op.index]),
             ))
         elif op.index in region:
-            placements.append(OperatorPlacement(op.index, TPU, status.MAPPED))
-        else:
             placements.append(OperatorPlacement(
-                op.index, CPU, status.MORE_THAN_ONE_SUBGRAPH, cause=causes[op.index],
-                kind=STRANDED,
+                op.index, TPU, status.MAPPED,
+                confidence="medium" if doubt[op.index] else "high"))
+        else:
+            reason = (status.UNSPECIFIED if op.index in requantize_only
+                      else status.MORE_THAN_ONE_SUBGRAPH)
+            cause = causes[op.index]
+            guessed = op.index in requantize_only or (cause is not None and bool(doubt[cause]))
+            placements.append(OperatorPlacement(
+                op.index, CPU, reason, cause=cause, kind=STRANDED,
+                confidence="medium" if guessed else "high",
             ))
     fatal = fatal_outcomes(model, subgraph)
     if fatal:
         placements = [p if p.placement == CPU else
                       OperatorPlacement(p.index, CPU, fatal[0].message, confidence="high")
                       for p in placements]
-    return Prediction(subgraph.index, tuple(placements), tuple(fatal), len(delegated))
+    if fatal or tpu_range is None:
+        return Prediction(subgraph.index, tuple(placements), tuple(fatal), len(delegated))
+    names = tuple(dict.fromkeys(name for names in doubt for name in names))
+    return Prediction(subgraph.index, tuple(placements), (), len(delegated), tpu_range, names)
+
+
+def _tpu_range(subgraph: Subgraph, graph: Graph, own: list[tuple[Violation, ...]],
+               doubt: list[tuple[str, ...]], predicted: int) -> tuple[int, int] | None:
+    """The Edge TPU region's size if every size inside a bracket were refused, then mapped."""
+    if not any(doubt):
+        return None
+    low = [not v and not d for v, d in zip(own, doubt, strict=True)]
+    high = [all(x.constraint.name in d for x in v) for v, d in zip(own, doubt, strict=True)]
+    sizes = []
+    for eligible in (low, high):
+        delegated = [ops for kind, ops in partition(subgraph, graph, eligible) if kind]
+        sizes.append(len(delegated[0]) if delegated else 0)
+    if sizes[0] == sizes[1] == predicted:
+        return None
+    return min(sizes[0], predicted), max(sizes[1], predicted)
 
 
 def predict_secondary(subgraph: Subgraph) -> Prediction:
@@ -190,8 +227,15 @@ def _segment_causes(graph: Graph, subgraph: Subgraph, region: set[int],
     return cause
 
 
-def _confidence(violation: Violation) -> str:
-    return "high" if violation.constraint.basis == "documented" else "medium"
+def _confidence(violation: Violation, doubt: tuple[str, ...]) -> str:
+    """Documented limits and sizes beyond the smallest seen refused are sure; sizes inside a
+    bracket and constraints seen only once or inferred are not."""
+    constraint = violation.constraint
+    if constraint.basis == "documented":
+        return "high"
+    if constraint.limit is not None and constraint.name not in doubt:
+        return "high"
+    return "medium"
 
 
 def _compiled(model: Model, subgraph: Subgraph) -> Prediction:

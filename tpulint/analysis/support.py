@@ -15,12 +15,13 @@ from tpulint.analysis.constraints import (
     GENERIC,
     GENERIC_LIMITS,
     SUPPORTED,
+    Constraint,
     OperatorView,
     Violation,
 )
 from tpulint.analysis.operators import SUPPORTED as OPERATORS
 
-__all__ = ["OPERATORS", "OperatorView", "Violation", "check_operator"]
+__all__ = ["OPERATORS", "OperatorView", "Violation", "check_operator", "uncertain_limits"]
 
 
 def check_operator(view: OperatorView, runtime: int = limits.DEFAULT_RUNTIME) -> list[Violation]:
@@ -41,4 +42,21 @@ def check_operator(view: OperatorView, runtime: int = limits.DEFAULT_RUNTIME) ->
                                           f"the target is {runtime}"))
     found += [Violation(c, detail) for c in (*spec.constraints, *GENERIC_LIMITS)
               if (detail := c.check(view))]
+    return found
+
+
+def uncertain_limits(view: OperatorView) -> list[Constraint]:
+    """The size limits whose bracket holds this operator's size: no compiler output seen
+    decides them, so the prediction for the operator is a guess either way."""
+    spec = OPERATORS.get(view.op.opcode)
+    if spec is None or view.op.is_custom:
+        return []
+    view = OperatorView(view.model, view.subgraph, view.op, spec)
+    found = []
+    for constraint in (*spec.constraints, *GENERIC_LIMITS):
+        if constraint.limit is None or constraint.measure is None:
+            continue
+        measured = constraint.measure(view)
+        if measured is not None and constraint.limit.uncertain(measured[0]):
+            found.append(constraint)
     return found

@@ -76,6 +76,9 @@ def _summary(model: ModelResult) -> RenderableType:
         style = "bold green" if s["cpu"] == 0 and not model.fatal else "bold"
         text.append(f"{s['tpu']} of {s['operators']} operators predicted on the Edge TPU",
                     style=style)
+        if s["tpu_low"] != s["tpu_high"]:
+            text.append(f" ({s['tpu_low']} to {s['tpu_high']}, depending on "
+                        f"{', '.join(model.tpu_depends_on)})", style="yellow")
         text.append(f", {s['cpu_segments']} CPU segment{'s' if s['cpu_segments'] != 1 else ''}")
     if model.recipe and not model.compiled:
         text.append(f"  ·  {model.recipe}", style="dim")

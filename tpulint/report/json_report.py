@@ -2,8 +2,9 @@
 
     {"version": 1, "tool": {"name", "version"},
      "models": [{"path", "relpath", "suppressed", "compiled",
-                 "summary": {"operators", "tpu", "cpu", "edgetpu_subgraphs",
-                 "cpu_segments"}, "recipe", "fatal": [...], "memory": {...},
+                 "summary": {"operators", "tpu", "tpu_low", "tpu_high", "cpu",
+                 "edgetpu_subgraphs", "cpu_segments"}, "tpu_depends_on", "recipe",
+                 "fatal": [...], "memory": {...},
                  "operators": [{"subgraph", "index", "opcode", "version", "placement", "reason",
                                 "confidence", "cause"}],
                  "findings": [{"code", "name", "severity", "message", "subgraph", "operator",
@@ -54,6 +55,8 @@ def model_entry(model: ModelResult, run: RunResult) -> dict[str, Any]:
         "suppressed": model.suppressed,
         "compiled": model.compiled,
         "summary": model.summary,
+        # the size limits whose guess moves the Edge TPU region between tpu_low and tpu_high
+        "tpu_depends_on": list(model.tpu_depends_on),
         "recipe": model.recipe,
         "fatal": [{"message": f.message, "cause": f.cause, "operator": f.operator,
                    "confidence": f.confidence} for f in model.fatal],

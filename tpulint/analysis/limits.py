@@ -1,9 +1,9 @@
 """Named numeric limits of the Edge TPU and its compiler, each with where it comes from.
 
 Documented limits come from Coral's documentation; observed ones were measured on real compiler
-output (see `docs/limits.md`); the compiler never publishes them ("As we cannot disclose how this
-happens", a Coral maintainer in google-coral/edgetpu#31). A prediction that depends on an
-observed limit says so through its confidence.
+output (see `docs/prediction.md`); the compiler never publishes them ("As we cannot disclose how
+this happens", a Coral maintainer in google-coral/edgetpu#31). A prediction that depends on an
+observed limit inside its bracket says so through its confidence.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,12 +27,12 @@ SHARED = next((p for p in (HERE.parents[1] / "shared" / "corpus",
 RULES = list(load_registry(plugins=False))
 
 
-def _local() -> list[tuple[str, Path, list[dict]]]:
+def _local() -> list[tuple[str, Path, list[dict[str, Any]]]]:
     truth = json.loads((DATA / "truth.json").read_text())
     return [(mid, DATA / f"{mid}.tflite", entry["ops"]) for mid, entry in sorted(truth.items())]
 
 
-def _shared() -> list[tuple[str, Path, list[dict]]]:
+def _shared() -> list[tuple[str, Path, list[dict[str, Any]]]]:
     found = []
     for path in sorted((SHARED / "truth").glob("*.json")):
         truth = json.loads(path.read_text())
@@ -40,7 +41,7 @@ def _shared() -> list[tuple[str, Path, list[dict]]]:
     return found
 
 
-def constraints_firing_on_mapped(model: Model, ops: list[dict]) -> list[str]:
+def constraints_firing_on_mapped(model: Model, ops: list[dict[str, Any]]) -> list[str]:
     """Every constraint of the engine that fires on an operator the compiler mapped."""
     sg = model.main
     wrong = []
@@ -57,12 +58,12 @@ def constraints_firing_on_mapped(model: Model, ops: list[dict]) -> list[str]:
     return wrong
 
 
-def error_findings(model: Model, ops: list[dict]) -> list[str]:
+def error_findings(model: Model, ops: list[dict[str, Any]]) -> list[str]:
     result = check_model(model, "model.tflite", RULES, Settings())
     return [f"{f.code} {f.message}" for f in result.findings if f.severity.value == "error"]
 
 
-def mapped_completely(ops: list[dict]) -> bool:
+def mapped_completely(ops: list[dict[str, Any]]) -> bool:
     """All operators mapped but edge conversions (QUANTIZE, DEQUANTIZE) and custom operators."""
     cpu = [o for o in ops if o["status"] == "cpu"]
     return len(cpu) <= 4 and all(o["opcode"] in ("QUANTIZE", "DEQUANTIZE", "CUSTOM") for o in cpu)
@@ -70,7 +71,7 @@ def mapped_completely(ops: list[dict]) -> bool:
 
 @pytest.mark.parametrize(("model_id", "path", "ops"), _local(), ids=lambda v: str(v)[:40])
 def test_no_constraint_fires_on_a_mapped_operator(model_id: str, path: Path,
-                                                  ops: list[dict]) -> None:
+                                                  ops: list[dict[str, Any]]) -> None:
     assert constraints_firing_on_mapped(read_model(path), ops) == []
 
 

@@ -18,12 +18,14 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from tpulint.analysis import status
 from tpulint.analysis.constraints import GENERIC_LIMITS, Constraint, OperatorView
 from tpulint.analysis.graph import Graph
 from tpulint.analysis.operators import all_constraints
 from tpulint.analysis.support import OPERATORS, check_operator
+from tpulint.ir import Model
 from tpulint.reader import ModelReadError, read_model
 
 DEFAULT = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
@@ -61,7 +63,7 @@ def main() -> int:
     return 0
 
 
-def _scan(model, truth: dict, sized: list[Constraint],  # type: ignore[no-untyped-def]
+def _scan(model: Model, truth: dict[str, Any], sized: list[Constraint],
           mapped: dict[str, tuple[int, str]], refused: dict[str, list[tuple[int, str]]]) -> None:
     sg = model.main
     graph = Graph(sg)

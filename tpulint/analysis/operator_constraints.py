@@ -19,13 +19,21 @@ from tpulint.analysis.constraints import (
 from tpulint.ir import INTEGER_8BIT
 
 
-def no_fused_activation() -> Constraint:
-    def check(view: OperatorView) -> str | None:
-        activation = view.option("fused_activation_function", "NONE")
-        return f"fused activation {activation}" if activation != "NONE" else None
+def option_is(option: str, expected: object, name: str, text: str) -> Constraint:
+    """The operator's option `option` keeps its value `expected` (Coral's table)."""
 
-    return Constraint("no-fused-activation", "No fused activation function",
-                      status.UNSPECIFIED, "documented", CORAL_TABLE, check)
+    def check(view: OperatorView) -> str | None:
+        value = view.option(option, expected)
+        if value is None or value == expected:
+            return None
+        return f"{option.replace('_', ' ')} {value}"
+
+    return Constraint(name, text, status.UNSPECIFIED, "documented", CORAL_TABLE, check)
+
+
+def no_fused_activation() -> Constraint:
+    return option_is("fused_activation_function", "NONE", "no-fused-activation",
+                     "No fused activation function")
 
 
 def equal_dilation() -> Constraint:
@@ -118,12 +126,7 @@ def unit_strides() -> Constraint:
 
 
 def no_mask(name: str) -> Constraint:
-    def check(view: OperatorView) -> str | None:
-        value = view.option(name, 0)
-        return f"{name} {value}" if value else None
-
-    return Constraint(f"no-{name.replace('_', '-')}", f"{name} is 0",
-                      status.UNSPECIFIED, "documented", CORAL_TABLE, check)
+    return option_is(name, 0, f"no-{name.replace('_', '-')}", f"{name} is 0")
 
 
 def concat_constants() -> Constraint:
@@ -159,12 +162,8 @@ def integer_input() -> Constraint:
 
 
 def default_weights_format() -> Constraint:
-    def check(view: OperatorView) -> str | None:
-        fmt = view.option("weights_format", "DEFAULT")
-        return f"weights format {fmt}" if fmt != "DEFAULT" else None
-
-    return Constraint("default-weights-format", "Weights use the default format",
-                      status.UNSPECIFIED, "documented", CORAL_TABLE, check)
+    return option_is("weights_format", "DEFAULT", "default-weights-format",
+                     "Weights use the default format")
 
 
 def one_dimensional_output() -> Constraint:

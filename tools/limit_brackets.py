@@ -7,9 +7,8 @@ compiler mapped and the smallest it refused, with the operator that shows it, ne
 `tpulint/analysis/limits.py` states. An operator counts as refused only for a reason of its own:
 every producer mapped, no other constraint broken, and its status unknown or "unspecified
 limitation", and its size above the largest mapped (an operator nothing explains is no evidence
-for any limit). Models compiled with several Edge TPU subgraphs are left out; a compilation with
-delegate search leaves no trace in the files, so such models are named with --skip (in
-../shared/corpus: mot-yolov10n_192, an Ultralytics export).
+for any limit). Models compiled with several Edge TPU subgraphs are left out; --skip leaves out
+others (a compilation with delegate search leaves no trace in the files).
 """
 
 from __future__ import annotations

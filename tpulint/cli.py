@@ -14,8 +14,9 @@ from tpulint import __version__
 from tpulint.exitcodes import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, EXIT_USAGE
 
 if TYPE_CHECKING:
-    from tpulint.config import Settings
-    from tpulint.engine import Progress, RunResult
+    from tpulint.engine.batch import Progress
+    from tpulint.engine.config import Settings
+    from tpulint.results import RunResult
 
 PROGRESS_MIN_MODELS = 8  # fewer models are checked before a bar would be worth drawing
 
@@ -37,6 +38,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from tpulint.compiler_flags import add_compiler_arguments, at_least
     from tpulint.report import FORMATS
 
     parser = _Parser(prog="tpulint", description="Check TensorFlow Lite models for Coral Edge "
@@ -61,8 +63,6 @@ def build_parser() -> argparse.ArgumentParser:
                        help="exit 0 even with findings (bad input still exits 3)")
     check.add_argument("--preview", action="store_true", default=None,
                        help="also run preview rules")
-    check.add_argument("--runtime", type=int, choices=range(10, 15), metavar="{10..14}",
-                       help="Edge TPU runtime the compiler targets (edgetpu_compiler -m)")
     check.add_argument("--config", action="append", metavar="FILE|KEY=VALUE",
                        help="configuration file, or a setting as KEY=VALUE (repeatable)")
     check.add_argument("--isolated", action="store_true", help="ignore configuration files")
@@ -71,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--color", choices=["auto", "always", "never"], default="auto")
     check.add_argument("--no-plugins", action="store_true",
                        help="load only the built-in rules")
-    check.add_argument("--jobs", "-j", type=_jobs, default=1, metavar="N",
+    check.add_argument("--jobs", "-j", type=at_least(0), default=1, metavar="N",
                        help="check N models at once (0: one per CPU; default 1)")
     check.add_argument("--no-cache", action="store_true",
                        help="check every model again instead of reusing cached results")
@@ -80,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "configured baseline, else .tpulint-baseline.json)")
     from tpulint.fix.check import add_check_options
 
+    add_compiler_arguments(check)
     add_check_options(check)
 
     rules = commands.add_parser("rules", help="list the rules")
@@ -90,16 +91,6 @@ def build_parser() -> argparse.ArgumentParser:
         module = importlib.import_module(module_name)
         module.add_arguments(commands.add_parser(name, help=module.HELP))
     return parser
-
-
-def _jobs(value: str) -> int:
-    try:
-        jobs = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
-    if jobs < 0:
-        raise argparse.ArgumentTypeError("must be 0 or more")
-    return jobs
 
 
 def _selectors(value: str) -> list[str]:
@@ -128,9 +119,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return EXIT_OK
     except Exception as error:
-        from tpulint.config import ConfigError
-        from tpulint.engine import RuleFailure
-        from tpulint.registry import RegistryError
+        from tpulint.engine.check import RuleFailure
+        from tpulint.engine.config import ConfigError
+        from tpulint.engine.registry import RegistryError
 
         if debug:
             raise
@@ -143,9 +134,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def load_cli_settings(args: argparse.Namespace) -> Settings:
     """Configuration files, then the command line's options."""
-    from tpulint.config import load_settings
+    from tpulint.compiler_flags import apply_compiler_arguments
+    from tpulint.engine.config import load_settings
 
     settings = load_settings(args.config, isolated=args.isolated)
+    apply_compiler_arguments(settings, args)
     if getattr(args, "no_cache", False):
         settings.cache = False
     for name in ("select", "extend_select", "ignore", "extend_ignore", "fail_on", "preview",
@@ -157,8 +150,8 @@ def load_cli_settings(args: argparse.Namespace) -> Settings:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from tpulint.engine import run
-    from tpulint.registry import load_registry
+    from tpulint.engine.registry import load_registry
+    from tpulint.engine.run import run
     from tpulint.report import FORMATS, renderer, resolve_format
     from tpulint.text import printable
 
@@ -192,7 +185,7 @@ def _check(args: argparse.Namespace) -> int:
 
 def _write_baseline(result: RunResult, target: str) -> None:
     """Record the findings, then report the run as the baseline will make it look."""
-    from tpulint.baseline import Baseline, configured_path, write
+    from tpulint.engine.baseline import Baseline, configured_path, write
 
     path = Path(target) if target else configured_path(result.settings)
     try:
@@ -245,7 +238,7 @@ def output_stream(path: str | None) -> Iterator[TextIO]:
 
 
 def _rules(args: argparse.Namespace) -> int:
-    from tpulint.registry import load_registry
+    from tpulint.engine.registry import load_registry
 
     registry = load_registry()
     if args.format == "json":
@@ -264,7 +257,7 @@ def _rules(args: argparse.Namespace) -> int:
 
 def _rule(args: argparse.Namespace) -> int:
     from tpulint.docs import rule_page
-    from tpulint.registry import load_registry
+    from tpulint.engine.registry import load_registry
 
     registry = load_registry()
     rule = registry.resolve(args.code)

@@ -176,6 +176,14 @@ FLEX = Constraint(
     "compiler logs: custom operators report an unsupported data type", lambda view: None,
     "TPU205",
 )
+# The compiler parses operator versions introduced with TensorFlow 2.6 (`versions.py`) but does
+# not map them: all 15 int8 ADD v4 of a YOLOv10n stay on the CPU, the first ending the region.
+VERSION = Constraint(
+    "mapped-version", "The operator version is one the compiler maps",
+    status.VERSION_NOT_SUPPORTED,
+    "observed", "corpus: YOLOv10n (edward62740/EdgeTPU-MOT), every int8 ADD v4 on the CPU",
+    lambda view: None,
+)
 # Checked before the operator's type, and after its own constraints, for every operator.
 GENERIC = (RANK, DATA_TYPE)
 GENERIC_LIMITS = (PLANE_SIZE,)

@@ -53,15 +53,9 @@ def equal_dilation() -> Constraint:
                       f"{CORAL_TABLE}; corpus: 3x1 kernels dilated along one axis map", check)
 
 
-def constant_parameters(*positions: int, either: tuple[int, int] | None = None) -> Constraint:
-    """`positions` must be constant; with `either`, one of those two inputs is enough (the
-    compiler maps a FULLY_CONNECTED whose input is constant and whose weights are computed: it
-    multiplies by the constant operand, corpus: matrix products compiled by compiler 16)."""
-
+def constant_parameters(*positions: int) -> Constraint:
     def check(view: OperatorView) -> str | None:
-        pair = [view.input(p) for p in either or ()]
-        skip = set(either or ()) if any(t is not None and t.constant for t in pair) else set()
-        for position in (p for p in positions if p not in skip):
+        for position in positions:
             tensor = view.input(position)
             if tensor is not None and not tensor.constant:
                 return f"input {position} ({describe_tensor(tensor)}) is computed at run time"
@@ -69,6 +63,46 @@ def constant_parameters(*positions: int, either: tuple[int, int] | None = None) 
 
     return Constraint("constant-parameters", "Weights and biases are constant",
                       status.NOT_CONSTANT, "documented", CORAL_REQUIREMENTS, check, "TPU304")
+
+
+def fully_connected_weights() -> Constraint:
+    """Constant weights, unless the operands are swapped: a constant input and one-row weights.
+
+    FULLY_CONNECTED(input=C[n, k], weights=x[1, k]) computes C.x, an [n, 1] output laid out as
+    [1, n]: the compiler maps it as x times constant weights C (36 such operators mapped by
+    compiler 16 in tpulint's corpus, random forests compiled as matrix products).
+    """
+    weights = constant_parameters(1, 2)
+    bias = constant_parameters(2)
+
+    def check(view: OperatorView) -> str | None:
+        source, kernel = view.input(0), view.input(1)
+        if source is not None and source.constant and kernel is not None and \
+                len(kernel.shape) == 2 and kernel.shape[0] == 1:
+            return bias.check(view)
+        return weights.check(view)
+
+    return Constraint(weights.name, "Weights and biases are constant (or the input is constant "
+                      "and the weights have one row)", weights.status, weights.basis,
+                      weights.source, check, weights.reported_by)
+
+
+def split_outer_axis() -> Constraint:
+    """A SPLIT along the outermost dimension of a tensor of rank 2 or 3 is not mapped."""
+
+    def check(view: OperatorView) -> str | None:
+        source = view.input(1)
+        values = _axis_values(view, 0)
+        if source is None or values is None or not 2 <= len(source.shape) <= 3:
+            return None
+        if any(axis % len(source.shape) == 0 for axis in values) and source.shape[0] > 1:
+            return f"splits {describe_tensor(source)} along its outermost dimension"
+        return None
+
+    return Constraint("split-outer-axis", "Does not split a 2-D or 3-D tensor along its "
+                      "outermost dimension", status.TWO_D_OUTPUT, "observed",
+                      "compiler 16 log: two SPLITs of [16, 14, 1] and [16, 15, 1] along axis 0 "
+                      "(R-e-d-a-X/EdgeTPU-and-NCS, model_16_4_2_1)", check)
 
 
 def _axis_values(view: OperatorView, position: int) -> list[int] | None:

@@ -106,7 +106,7 @@ _ENTRIES = (
     _op("FLOOR_DIV", versions=2),
     _op("FULLY_CONNECTED", "FullyConnected", 9, parameters=(1, 2), int8_version=4,
         weight_channels_axis=0,
-        constraints=(oc.constant_parameters(1, 2, either=(0, 1)), oc.default_weights_format(),
+        constraints=(oc.fully_connected_weights(), oc.default_weights_format(),
                      oc.one_dimensional_output())),
     _op("GATHER", versions=5, replacement=_GATHER),
     _op("GATHER_ND", versions=3, replacement=_GATHER),
@@ -160,7 +160,7 @@ _ENTRIES = (
     _op("SPACE_TO_DEPTH", "SpaceToDepth", 2, int8_version=2),
     _op("SPARSE_TO_DENSE", versions=3),
     _op("SPLIT", "Split", 4, parameters=(0,), int8_version=2,
-        constraints=(oc.not_on_batch("split", 0, data_input=1),)),
+        constraints=(oc.not_on_batch("split", 0, data_input=1), oc.split_outer_axis())),
     _op("SPLIT_V", "Split", 2, parameters=(1, 2), constraints=(oc.not_on_batch("split", 2),),
         int8_version=2),
     _op("SQUARED_DIFFERENCE", "SquaredDifference", 2, min_runtime=14, int8_version=2),
@@ -201,7 +201,7 @@ def all_constraints() -> list[Constraint]:
     """Every constraint in the engine: generic ones first, then each operator's, once each."""
     from tpulint.analysis import constraints as c
 
-    found = [*c.GENERIC, c.SUPPORTED, c.CUSTOM, c.FLEX, *c.GENERIC_LIMITS]
+    found = [*c.GENERIC, c.SUPPORTED, c.VERSION, c.CUSTOM, c.FLEX, *c.GENERIC_LIMITS]
     for entry in SUPPORTED.values():
         found += [k for k in entry.constraints if all(k is not f for f in found)]
     return found

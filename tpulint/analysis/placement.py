@@ -19,11 +19,13 @@ dynamic sizes, a model that is not quantized) is a `Fatal` prediction: nothing i
 from __future__ import annotations
 
 import heapq
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from tpulint.analysis import limits, status
+from tpulint.analysis import delegate_search, intermediate_tensors, limits, status
+from tpulint.analysis.compiler_options import CompilerOptions
 from tpulint.analysis.graph import Graph
+from tpulint.analysis.multiple_subgraphs import edgetpu_subgraphs
 from tpulint.analysis.recipe import is_hybrid
 from tpulint.analysis.support import OperatorView, Violation, check_operator, uncertain_limits
 from tpulint.analysis.versions import parse_verdict
@@ -42,6 +44,7 @@ class OperatorPlacement:
     violations: tuple[Violation, ...] = ()
     cause: int | None = None  # for a stranded operator: the CPU operator that separates it
     confidence: str = "high"
+    edgetpu_subgraph: int | None = None  # for a mapped operator: its Edge TPU subgraph, from 0
     kind: str = ""  # TPU, CPU (its own reason) or STRANDED; defaults to the placement
 
     def __post_init__(self) -> None:
@@ -89,27 +92,37 @@ class Prediction:
 
     @property
     def edgetpu_subgraphs(self) -> int:
-        return 1 if self.tpu_count else 0
+        return len({op.edgetpu_subgraph for op in self.operators if op.placement == TPU})
 
 
 def predict(model: Model, subgraph: Subgraph, graph: Graph | None = None,
-            runtime: int = limits.DEFAULT_RUNTIME) -> Prediction:
+            runtime: int = limits.DEFAULT_RUNTIME,
+            options: CompilerOptions | None = None) -> Prediction:
     graph = graph or Graph(subgraph)
+    options = options or CompilerOptions(min_runtime_version=runtime)
     if model.compiled:
         return _compiled(model, subgraph)
     views = [OperatorView(model, subgraph, op) for op in subgraph.operators]
-    own = [tuple(check_operator(view, runtime)) for view in views]
+    own = [tuple(check_operator(view, options.min_runtime_version)) for view in views]
     doubt = [tuple(c.name for c in uncertain_limits(view)) for view in views]
-    eligible = [not violations for violations in own]
+    left_out = option_cuts(subgraph, graph, options)
+    eligible = [not violations and op not in left_out for op, violations in enumerate(own)]
     groups = partition(subgraph, graph, eligible)
     delegated = [ops for kind, ops in groups if kind]
-    region = set(delegated[0] if delegated else [])
-    tpu_range = _tpu_range(subgraph, graph, own, doubt, len(region))
+    numbers = edgetpu_subgraphs(groups, options.enable_multiple_subgraphs)
+    region = set(numbers)
+
+    def region_size(eligible: list[bool]) -> int:
+        found = edgetpu_subgraphs(partition(subgraph, graph, eligible),
+                                  options.enable_multiple_subgraphs)
+        return len(found)
+
+    tpu_range = _tpu_range(own, doubt, left_out, len(region), region_size)
     # A later group of nothing but QUANTIZE operators (requantizing CPU results, as after SSD
     # post-processing) is reported "unspecified limitation", not "More than one subgraph"
     # (compiler 16, corpus: SSD MobileNet V2 FPNLite).
-    requantize_only = {i for ops in delegated[1:]
-                       if all(subgraph.operators[i].opcode == "QUANTIZE" for i in ops)
+    requantize_only = {i for ops in delegated if not region.intersection(ops)
+                       and all(subgraph.operators[i].opcode == "QUANTIZE" for i in ops)
                        for i in ops}
     causes = _segment_causes(graph, subgraph, region, own)
     placements = []
@@ -122,8 +135,12 @@ def predict(model: Model, subgraph: Subgraph, graph: Graph | None = None,
             ))
         elif op.index in region:
             placements.append(OperatorPlacement(
-                op.index, TPU, status.MAPPED,
+                op.index, TPU, status.MAPPED, edgetpu_subgraph=numbers[op.index],
                 confidence="medium" if doubt[op.index] else "high"))
+        elif op.index in left_out:  # cut off by -i or -d: the compiler's status is unrecorded
+            placements.append(OperatorPlacement(
+                op.index, CPU, status.MORE_THAN_ONE_SUBGRAPH, confidence="medium",
+                kind=STRANDED))
         else:
             reason = (status.UNSPECIFIED if op.index in requantize_only
                       else status.MORE_THAN_ONE_SUBGRAPH)
@@ -144,20 +161,32 @@ def predict(model: Model, subgraph: Subgraph, graph: Graph | None = None,
     return Prediction(subgraph.index, tuple(placements), (), len(delegated), tpu_range, names)
 
 
-def _tpu_range(subgraph: Subgraph, graph: Graph, own: list[tuple[Violation, ...]],
-               doubt: list[tuple[str, ...]], predicted: int) -> tuple[int, int] | None:
+def _tpu_range(own: list[tuple[Violation, ...]], doubt: list[tuple[str, ...]],
+               left_out: set[int], predicted: int,
+               region_size: Callable[[list[bool]], int]) -> tuple[int, int] | None:
     """The Edge TPU region's size if every size inside a bracket were refused, then mapped."""
     if not any(doubt):
         return None
-    low = [not v and not d for v, d in zip(own, doubt, strict=True)]
-    high = [all(x.constraint.name in d for x in v) for v, d in zip(own, doubt, strict=True)]
-    sizes = []
-    for eligible in (low, high):
-        delegated = [ops for kind, ops in partition(subgraph, graph, eligible) if kind]
-        sizes.append(len(delegated[0]) if delegated else 0)
+    low = [not v and not d and i not in left_out
+           for i, (v, d) in enumerate(zip(own, doubt, strict=True))]
+    high = [all(x.constraint.name in d for x in v) and i not in left_out
+            for i, (v, d) in enumerate(zip(own, doubt, strict=True))]
+    sizes = [region_size(low), region_size(high)]
     if sizes[0] == sizes[1] == predicted:
         return None
     return min(sizes[0], predicted), max(sizes[1], predicted)
+
+
+def option_cuts(subgraph: Subgraph, graph: Graph, options: CompilerOptions) -> set[int]:
+    """Operators that `-i` or `-d` keep out of the Edge TPU, whatever their support."""
+    cut = intermediate_tensors.readers(subgraph, graph, options.intermediate_tensors)
+    if options.search_delegate:
+        # No operator is predicted to fail the whole compilation in a way a shorter segment
+        # avoids (large-activation failures are not modelled), so the search's first try, the
+        # whole graph, is its answer.
+        found = delegate_search.search(subgraph, options.delegate_search_step)
+        cut |= delegate_search.outside(found, subgraph)
+    return cut
 
 
 def predict_secondary(subgraph: Subgraph) -> Prediction:
@@ -241,15 +270,17 @@ def _confidence(violation: Violation, doubt: tuple[str, ...]) -> str:
 def _compiled(model: Model, subgraph: Subgraph) -> Prediction:
     """A compiled model tells what runs where: `edgetpu-custom-op` on the TPU, the rest not."""
     placements = []
+    edgetpu = 0
     for op in subgraph.operators:
         if op.is_edgetpu:
-            placements.append(OperatorPlacement(op.index, TPU, status.MAPPED))
+            placements.append(OperatorPlacement(op.index, TPU, status.MAPPED,
+                                                edgetpu_subgraph=edgetpu))
+            edgetpu += 1
             continue
         violations = tuple(check_operator(OperatorView(model, subgraph, op)))
         reason = violations[0].status if violations else status.MORE_THAN_ONE_SUBGRAPH
         placements.append(OperatorPlacement(op.index, CPU, reason, violations,
                                             kind=CPU if violations else STRANDED))
-    edgetpu = sum(1 for op in subgraph.operators if op.is_edgetpu)
     return Prediction(subgraph.index, tuple(placements), groups_with_a=edgetpu)
 
 

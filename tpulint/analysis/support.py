@@ -15,11 +15,13 @@ from tpulint.analysis.constraints import (
     GENERIC,
     GENERIC_LIMITS,
     SUPPORTED,
+    VERSION,
     Constraint,
     OperatorView,
     Violation,
 )
 from tpulint.analysis.operators import SUPPORTED as OPERATORS
+from tpulint.analysis.versions import parse_verdict
 
 __all__ = ["OPERATORS", "OperatorView", "Violation", "check_operator", "uncertain_limits"]
 
@@ -37,6 +39,9 @@ def check_operator(view: OperatorView, runtime: int = limits.DEFAULT_RUNTIME) ->
     if spec is None:
         found.append(Violation(SUPPORTED, "not in the Edge TPU's operator set"))
         return found
+    if parse_verdict(op.opcode, op.builtin_code, op.version) == "unconfirmed":
+        found.append(Violation(VERSION, f"{op.opcode} version {op.version} came with "
+                                        "TensorFlow 2.6, after the Edge TPU's operator set"))
     if spec.min_runtime > runtime:
         found.append(Violation(SUPPORTED, f"{op.opcode} needs runtime {spec.min_runtime}, "
                                           f"the target is {runtime}"))

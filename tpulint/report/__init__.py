@@ -7,7 +7,7 @@ import os
 import sys
 from typing import Protocol, TextIO
 
-from tpulint.engine import RunResult
+from tpulint.results import RunResult
 
 FORMATS = {
     "full": "full",

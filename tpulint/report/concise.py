@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from tpulint.engine import RunResult
+from tpulint.results import RunResult
 from tpulint.text import printable
 
 

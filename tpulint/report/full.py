@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING, TextIO
 
-from tpulint.engine import ModelResult, RunResult
+from tpulint.results import ModelResult, RunResult
 from tpulint.text import printable
 
 if TYPE_CHECKING:
@@ -71,15 +71,17 @@ def _summary(model: ModelResult) -> RenderableType:
     text = Text()
     if model.compiled:
         text.append("compiled model: ", style="bold")
-        text.append(f"{s['tpu']} Edge TPU operator(s), {s['cpu']} on the CPU")
+        text.append(f"{s.tpu} Edge TPU operator(s), {s.cpu} on the CPU")
     else:
-        style = "bold green" if s["cpu"] == 0 and not model.fatal else "bold"
-        text.append(f"{s['tpu']} of {s['operators']} operators predicted on the Edge TPU",
+        style = "bold green" if s.cpu == 0 and not model.fatal else "bold"
+        text.append(f"{s.tpu} of {s.operators} operators predicted on the Edge TPU",
                     style=style)
-        if s["tpu_low"] != s["tpu_high"]:
-            text.append(f" ({s['tpu_low']} to {s['tpu_high']}, depending on "
+        if s.edgetpu_subgraphs > 1:  # --enable-multiple-subgraphs
+            text.append(f" in {s.edgetpu_subgraphs} Edge TPU subgraphs", style=style)
+        if s.tpu_low != s.tpu_high:
+            text.append(f" ({s.tpu_low} to {s.tpu_high}, depending on "
                         f"{', '.join(model.tpu_depends_on)})", style="yellow")
-        text.append(f", {s['cpu_segments']} CPU segment{'s' if s['cpu_segments'] != 1 else ''}")
+        text.append(f", {s.cpu_segments} CPU segment{'s' if s.cpu_segments != 1 else ''}")
     if model.recipe and not model.compiled:
         text.append(f"  ·  {model.recipe}", style="dim")
     memory = model.memory
@@ -89,9 +91,9 @@ def _summary(model: ModelResult) -> RenderableType:
         approx = "" if memory.measured else "≈"
         text.append(f"  ·  parameters {approx}{size(memory.parameter_bytes)} ({where})",
                     style="dim")
-    if s["tpu_with_a"] > s["tpu"]:
-        text.append(f"\nedgetpu_compiler -a (experimental) would map {s['tpu_with_a']} operators "
-                    f"in {s['edgetpu_subgraphs_with_a']} Edge TPU subgraphs", style="dim")
+    if s.tpu_with_a > s.tpu:
+        text.append(f"\nedgetpu_compiler -a (experimental) would map {s.tpu_with_a} operators "
+                    f"in {s.edgetpu_subgraphs_with_a} Edge TPU subgraphs", style="dim")
     return text
 
 

@@ -18,7 +18,7 @@ from typing import TextIO
 
 from tpulint import __version__
 from tpulint.api import Finding
-from tpulint.engine import ModelResult, OperatorRow, RunResult
+from tpulint.results import ModelResult, OperatorRow, RunResult
 from tpulint.text import printable
 
 MIB = 1024 * 1024
@@ -136,10 +136,10 @@ def _summary(model: ModelResult, severities: Counter[str]) -> str:
                      for level in ("error", "warning", "info") if severities[level]) or \
         '<span class="badge none">no findings</span>'
     if model.compiled:
-        text = f"<b>Compiled model:</b> {s['tpu']} Edge TPU operator(s), {s['cpu']} on the CPU"
+        text = f"<b>Compiled model:</b> {s.tpu} Edge TPU operator(s), {s.cpu} on the CPU"
     else:
-        text = (f"<b>{s['tpu']} of {s['operators']}</b> operators predicted on the Edge TPU, "
-                f"<b>{s['cpu_segments']}</b> CPU segment(s)")
+        text = (f"<b>{s.tpu} of {s.operators}</b> operators predicted on the Edge TPU, "
+                f"<b>{s.cpu_segments}</b> CPU segment(s)")
     recipe = f' <span class="muted">· {e(model.recipe)}</span>' if model.recipe else ""
     suppressed = f' <span class="muted">· {model.suppressed} suppressed</span>' \
         if model.suppressed else ""

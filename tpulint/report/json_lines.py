@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import TextIO
 
-from tpulint.engine import RunResult
 from tpulint.report.json_report import finding_entry
+from tpulint.results import RunResult
 
 
 def render(run: RunResult, stream: TextIO, color: str) -> None:

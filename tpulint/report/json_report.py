@@ -3,16 +3,19 @@
     {"version": 1, "tool": {"name", "version"},
      "models": [{"path", "relpath", "suppressed", "compiled",
                  "summary": {"operators", "tpu", "tpu_low", "tpu_high", "cpu",
-                 "edgetpu_subgraphs", "cpu_segments"}, "tpu_depends_on", "recipe",
-                 "fatal": [...], "memory": {...},
+                 "edgetpu_subgraphs", "cpu_segments"}, "tpu_depends_on",
+                 "compiler_options": {...}, "recipe", "fatal": [...], "memory": {...},
                  "operators": [{"subgraph", "index", "opcode", "version", "placement", "reason",
-                                "confidence", "cause"}],
+                                "confidence", "cause", "edgetpu_subgraph"}],
                  "findings": [{"code", "name", "severity", "message", "subgraph", "operator",
                                "tensor", "location", "confidence", "fix", "url",
                                "fingerprint"}]}],
      "errors": [{"path", "message"}],
      "config_findings": [...]}   # TPU09x findings about the configuration file, same fields
 
+`compiler_options` are the edgetpu_compiler options the prediction assumed, under their
+`[tool.tpulint.compiler]` names; `edgetpu_subgraph` numbers a mapped operator's Edge TPU subgraph
+from 0 (several only with `enable-multiple-subgraphs`), null on the CPU.
 `relpath` is the model's path relative to the configuration's root (or the working directory);
 fingerprints are computed from it.
 
@@ -22,12 +25,13 @@ Fields are only ever added; `version` changes if one is removed or changes meani
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from typing import Any, TextIO
 
 from tpulint import __version__
 from tpulint.api import Finding
-from tpulint.engine import ModelResult, RunResult
-from tpulint.fingerprint import fingerprint
+from tpulint.engine.fingerprint import fingerprint
+from tpulint.results import ModelResult, RunResult
 
 SCHEMA_VERSION = 1
 
@@ -54,9 +58,10 @@ def model_entry(model: ModelResult, run: RunResult) -> dict[str, Any]:
         "relpath": model.relpath,
         "suppressed": model.suppressed,
         "compiled": model.compiled,
-        "summary": model.summary,
+        "summary": asdict(model.summary),
         # the size limits whose guess moves the Edge TPU region between tpu_low and tpu_high
         "tpu_depends_on": list(model.tpu_depends_on),
+        "compiler_options": run.settings.compiler_options.as_dict(),
         "recipe": model.recipe,
         "fatal": [{"message": f.message, "cause": f.cause, "operator": f.operator,
                    "confidence": f.confidence} for f in model.fatal],
@@ -65,7 +70,8 @@ def model_entry(model: ModelResult, run: RunResult) -> dict[str, Any]:
             "off_chip_bytes": memory.off_chip_bytes, "measured": memory.measured},
         "operators": [{"subgraph": row.subgraph, "index": row.index, "opcode": row.opcode,
                        "version": row.version, "placement": row.placement,
-                       "reason": row.reason, "confidence": row.confidence, "cause": row.cause}
+                       "reason": row.reason, "confidence": row.confidence, "cause": row.cause,
+                       "edgetpu_subgraph": row.edgetpu_subgraph}
                       for row in model.operators],
         "findings": [finding_entry(f, run, model.relpath) for f in model.findings],
     }

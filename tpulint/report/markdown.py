@@ -13,7 +13,7 @@ from collections import Counter
 from typing import TextIO
 
 from tpulint.api import Finding
-from tpulint.engine import ModelResult, RunResult
+from tpulint.results import ModelResult, RunResult
 from tpulint.text import printable
 
 FOLD_AFTER = 30
@@ -36,8 +36,8 @@ def render(run: RunResult, stream: TextIO, color: str) -> None:
             stream.write(f"| {md(model.relpath)} | could not be read | | | | |\n")
             continue
         s, counts = model.summary, Counter(f.severity.value for f in model.findings)
-        stream.write(f"| {md(model.relpath)} | {s['tpu']} of {s['operators']} | "
-                     f"{s['cpu_segments']} | {counts['error']} | {counts['warning']} | "
+        stream.write(f"| {md(model.relpath)} | {s.tpu} of {s.operators} | "
+                     f"{s.cpu_segments} | {counts['error']} | {counts['warning']} | "
                      f"{counts['info']} |\n")
     for model in run.models:
         stream.write(f"\n### {md(model.relpath)}\n\n")
@@ -57,8 +57,8 @@ def render(run: RunResult, stream: TextIO, color: str) -> None:
 
 def _model(model: ModelResult, stream: TextIO) -> None:
     s = model.summary
-    stream.write(f"{s['tpu']} of {s['operators']} operators predicted on the Edge TPU, "
-                 f"{s['cpu_segments']} CPU segment(s).\n")
+    stream.write(f"{s.tpu} of {s.operators} operators predicted on the Edge TPU, "
+                 f"{s.cpu_segments} CPU segment(s).\n")
     for fatal in model.fatal:
         stream.write(f"\n**Compilation fails:** {md(fatal.message)} ({md(fatal.cause)})\n")
     if model.findings:

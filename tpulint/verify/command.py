@@ -12,6 +12,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from tpulint.compiler_flags import add_compiler_arguments
+
 HELP = "compile with edgetpu_compiler and confirm the prediction, on an Edge TPU if present"
 
 
@@ -28,16 +30,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                             "operator type only)")
     tools.add_argument("-o", "--out-dir", type=Path, metavar="DIR",
                        help="keep the compiled model and its log here (default: keep nothing)")
-    tools.add_argument("-m", "--min-runtime-version", dest="runtime", type=int,
-                       choices=range(10, 15), metavar="{10..14}",
-                       help="Edge TPU runtime to target (passed to the compiler as -m)")
-    tools.add_argument("-a", "--enable-multiple-subgraphs", action="store_true",
-                       help="pass the compiler's experimental -a")
-    tools.add_argument("-d", "--search-delegate", action="store_true",
-                       help="pass -d: retry with an earlier end of the Edge TPU region")
-    tools.add_argument("-k", "--delegate-search-step", type=int, metavar="N", help="pass -k N")
     tools.add_argument("-t", "--timeout", type=int, metavar="SECONDS",
                        help="compile time limit (default 180, or [tool.tpulint.verify] timeout)")
+    add_compiler_arguments(parser, short=True)
     run = parser.add_argument_group("device run")
     run.add_argument("--no-run", action="store_true",
                      help="compile and compare only: no CPU reference or Edge TPU run")
@@ -65,6 +60,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from tpulint.cli import UsageError, load_cli_settings
     from tpulint.exitcodes import EXIT_FINDINGS, EXIT_INPUT, EXIT_MISSING, EXIT_OK
+    from tpulint.results import failing
     from tpulint.verify import pipeline, report, tools
     from tpulint.verify.settings import build_request
 
@@ -92,15 +88,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_INPUT
     if missing and not args.allow_missing:
         return EXIT_MISSING
-    threshold = settings.fail_on
-    failing = [f for r in results for f in r.findings
-               if threshold != "none" and f.severity.rank >= _rank(threshold)]
-    if failing and not args.exit_zero:
+    if failing((f for r in results for f in r.findings), settings.fail_on) and \
+            not args.exit_zero:
         return EXIT_FINDINGS
     return EXIT_OK
-
-
-def _rank(level: str) -> int:
-    from tpulint.api import Severity
-
-    return Severity(level).rank

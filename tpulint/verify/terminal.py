@@ -80,10 +80,11 @@ def _compiler_line(result: Verification) -> RenderableType:
     run, output = result.compile_run, result.compiler_output
     text = Text()
     if output is None:
-        summary = result.check.summary if result.check else {"tpu": 0, "operators": 0}
+        check = result.check.summary if result.check else None
+        tpu, operators = (check.tpu, check.operators) if check else (0, 0)
         text.append("not compiled", style="bold yellow")
-        text.append(f" (no compiler): tpulint predicts {summary['tpu']} of "
-                    f"{summary['operators']} operators on the Edge TPU", style="dim")
+        text.append(f" (no compiler): tpulint predicts {tpu} of {operators} operators on the "
+                    "Edge TPU", style="dim")
         return text
     version = output.compiler_version or "unknown version"
     if run is None:

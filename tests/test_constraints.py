@@ -10,9 +10,9 @@ from irbuild import GraphBuilder
 from tpulint.analysis import limits, operators
 from tpulint.analysis.constraints import OperatorView
 from tpulint.analysis.support import check_operator
-from tpulint.config import Settings
-from tpulint.engine import check_model
-from tpulint.registry import load_registry
+from tpulint.engine.check import check_model
+from tpulint.engine.config import Settings
+from tpulint.engine.registry import load_registry
 
 RULES = list(load_registry(plugins=False))
 

@@ -12,11 +12,11 @@ import pytest
 
 from tpulint.analysis import constraints, operators
 from tpulint.analysis.constraints import OperatorView
-from tpulint.config import Settings
-from tpulint.engine import check_model
+from tpulint.engine.check import check_model
+from tpulint.engine.config import Settings
+from tpulint.engine.registry import load_registry
 from tpulint.ir import Model
 from tpulint.reader import ModelReadError, read_model
-from tpulint.registry import load_registry
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data" / "corpus"

@@ -254,12 +254,12 @@ def test_a_later_group_of_only_requantizations_reports_an_unspecified_limitation
 
 
 def test_the_summary_gives_the_range_and_what_it_depends_on() -> None:
-    from tpulint.config import Settings
-    from tpulint.engine import check_model
-    from tpulint.registry import load_registry
+    from tpulint.engine.check import check_model
+    from tpulint.engine.config import Settings
+    from tpulint.engine.registry import load_registry
 
     result = check_model(_transpose_then_relu(20).model(), "memory.tflite",
                          list(load_registry(plugins=False)), Settings())
     summary = result.summary
-    assert (summary["tpu"], summary["tpu_low"], summary["tpu_high"]) == (2, 1, 2)
+    assert (summary.tpu, summary.tpu_low, summary.tpu_high) == (2, 1, 2)
     assert result.tpu_depends_on == ("transpose-size",)

@@ -24,16 +24,17 @@ from dataclasses import dataclass, field
 
 from tpulint.analysis import delegate_search, intermediate_tensors, limits, status
 from tpulint.analysis.compiler_options import CompilerOptions
+from tpulint.analysis.fatal import Fatal, fatal_outcomes
 from tpulint.analysis.graph import Graph
 from tpulint.analysis.multiple_subgraphs import edgetpu_subgraphs
-from tpulint.analysis.recipe import is_hybrid
 from tpulint.analysis.support import OperatorView, Violation, check_operator, uncertain_limits
-from tpulint.analysis.versions import parse_verdict
 from tpulint.ir import Model, Subgraph
 
 TPU = "tpu"
 CPU = "cpu"
 STRANDED = "stranded"  # kind of a supported operator left on the CPU by the partition
+__all__ = ["CPU", "STRANDED", "TPU", "Fatal", "OperatorPlacement", "Prediction", "fatal_outcomes",
+           "partition", "predict", "predict_secondary"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,16 +51,6 @@ class OperatorPlacement:
     def __post_init__(self) -> None:
         if not self.kind:
             object.__setattr__(self, "kind", self.placement)
-
-
-@dataclass(frozen=True, slots=True)
-class Fatal:
-    """Why the compiler would reject the whole model, in its words, and what causes it."""
-
-    message: str
-    cause: str
-    operator: int | None = None
-    confidence: str = "high"
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,40 +273,3 @@ def _compiled(model: Model, subgraph: Subgraph) -> Prediction:
         placements.append(OperatorPlacement(op.index, CPU, reason, violations,
                                             kind=CPU if violations else STRANDED))
     return Prediction(subgraph.index, tuple(placements), groups_with_a=edgetpu)
-
-
-def fatal_outcomes(model: Model, subgraph: Subgraph) -> list[Fatal]:
-    """What makes the compiler refuse the whole model."""
-    found: list[Fatal] = []
-    for op in subgraph.operators:
-        verdict = parse_verdict(op.opcode, op.builtin_code, op.version)
-        if verdict == "unknown":
-            if op.opcode.startswith("BUILTIN_"):
-                message = f"Op builtin_code out of range: {op.builtin_code}"
-            else:
-                message = (f"Didn't find op for builtin opcode '{op.opcode}' version "
-                           f"'{op.version}'")
-            found.append(Fatal(message, f"{op.opcode} v{op.version} is newer than compiler 16",
-                               op.index))
-    for tensor in subgraph.tensors:
-        if tensor.dynamic_size:
-            found.append(Fatal(
-                "Attempting to use a delegate that only supports static-sized tensors with a "
-                "graph that has dynamic-sized tensors",
-                f"tensor '{tensor.name}' has dynamic dimensions "
-                f"{list(tensor.shape_signature or ())}",
-                confidence="medium",
-            ))
-            break
-    unique: dict[str, Fatal] = {}
-    for fatal in found:
-        unique.setdefault(fatal.message, fatal)  # one line per distinct compiler error
-    found = list(unique.values())
-    hybrid = next((op for op in subgraph.operators if is_hybrid(subgraph, op)), None)
-    if hybrid is not None:
-        found.append(Fatal(
-            "Model not quantized",
-            f"{hybrid.opcode} computes in float with 8-bit weights (dynamic-range quantization)",
-            hybrid.index,
-        ))
-    return found

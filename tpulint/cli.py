@@ -63,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="exit 0 even with findings (bad input still exits 3)")
     check.add_argument("--preview", action="store_true", default=None,
                        help="also run preview rules")
+    add_board_options(check)
     check.add_argument("--config", action="append", metavar="FILE|KEY=VALUE",
                        help="configuration file, or a setting as KEY=VALUE (repeatable)")
     check.add_argument("--isolated", action="store_true", help="ignore configuration files")
@@ -132,6 +133,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
 
 
+def add_board_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    from tpulint.analysis.boards import BOARDS, HOSTS
+
+    parser.add_argument("--board", choices=list(BOARDS),
+                        help="board for the latency estimate (default: usb3)")
+    parser.add_argument("--host", choices=list(HOSTS),
+                        help="host CPU class for CPU operators (default: the board's)")
+
+
 def load_cli_settings(args: argparse.Namespace) -> Settings:
     """Configuration files, then the command line's options."""
     from tpulint.compiler_flags import apply_compiler_arguments
@@ -142,7 +152,7 @@ def load_cli_settings(args: argparse.Namespace) -> Settings:
     if getattr(args, "no_cache", False):
         settings.cache = False
     for name in ("select", "extend_select", "ignore", "extend_ignore", "fail_on", "preview",
-                 "runtime", "output_format"):
+                 "runtime", "output_format", "board", "host"):
         value = getattr(args, name, None)
         if value is not None:
             setattr(settings, name, value)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from tpulint.analysis import status
 from tpulint.report.full import MIB, SEVERITY_STYLE
 from tpulint.text import printable
+from tpulint.verify.latency import line as latency_line
 from tpulint.verify.pipeline import Verification
 from tpulint.verify.verdict import CONFIRMED, PLACEMENT_CONTRADICTED, REASON_CONTRADICTED
 
@@ -201,6 +202,9 @@ def _run_lines(result: Verification) -> Iterator[RenderableType]:
         yield Text(f"Edge TPU: failed: {printable(run.tpu_error)}", style="red")
     elif run.tpu_skipped:
         yield Text(f"Edge TPU: skipped: {printable(run.tpu_skipped)}", style="yellow")
+    latency = latency_line(result)
+    if latency:
+        yield Text(latency, style="dim" if run.tpu is None else "")
 
 
 def _timing(timing: Any) -> str:

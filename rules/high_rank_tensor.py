@@ -30,6 +30,6 @@ from tpulint.api import Finding, OperatorContext, Severity, rule
 def check(ctx: OperatorContext) -> Iterator[Finding]:
     if ctx.model.compiled:
         return
-    for violation in ctx.violated("tensor-rank"):
+    for violation in ctx.reported():
         yield ctx.finding(f"{ctx.describe(ctx.op.index)} runs on the CPU: {violation.detail}",
                           fix=ctx.plans.manual("keep batch 1 and at most 3 dimensions > 1"))

@@ -32,6 +32,6 @@ from tpulint.api import Finding, OperatorContext, Severity, rule
 def check(ctx: OperatorContext) -> Iterator[Finding]:
     if ctx.model.compiled:
         return
-    for violation in ctx.violated("constant-parameters"):
+    for violation in ctx.reported():
         yield ctx.finding(f"{ctx.describe(ctx.op.index)} runs on the CPU: {violation.detail}",
                           fix=ctx.plans.manual("make the weights constants of the model"))

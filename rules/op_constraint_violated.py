@@ -26,19 +26,13 @@ from collections.abc import Iterator
 
 from tpulint.api import Finding, OperatorContext, Severity, rule
 
-# Reported by their own rules.
-ELSEWHERE = frozenset({
-    "tensor-rank", "data-type", "supported-operator", "custom-operator", "constant-parameters",
-    "integer-requantize", "plane-size", "transpose-size", "resize-output-size",
-})
-
 
 @rule(code="TPU203", name="op-constraint-violated", severity=Severity.ERROR, scope="operator",
       summary="Operator breaks an Edge TPU constraint of its type")
 def check(ctx: OperatorContext) -> Iterator[Finding]:
     if ctx.model.compiled or ctx.violated("data-type"):
         return  # the data type is the problem to fix first (TPU1xx)
-    broken = [v for v in ctx.violations if v.constraint.name not in ELSEWHERE]
+    broken = ctx.reported()
     if not broken:
         return
     details = "; ".join(f"{v.constraint.text.lower()} ({v.detail})" for v in broken)

@@ -52,7 +52,7 @@ def hostile_run() -> RunResult:
             OperatorRow(0, 1, "GATHER", label, 1, "cpu", "Operation not supported",
                         output=HOSTILE),
             OperatorRow(0, 2, "ADD", "ADD 'after'", 1, "cpu",
-                        "More than one subgraph is not supported", cause=1)]
+                        "More than one subgraph is not supported", cause=1, kind="stranded")]
     findings = [
         Finding("TPU201", "unsupported-op", Severity.ERROR, f"GATHER {HOSTILE} runs on the CPU",
                 Location(path, 0, operator=1), operator=label),

@@ -22,12 +22,12 @@ from tpulint.analysis.placement import OperatorPlacement, Prediction
 from tpulint.analysis.support import Violation
 from tpulint.ir import Location, Model, Operator, Subgraph, Tensor
 from tpulint.plans import FixPlan, Plans
-from tpulint.rulefacts import limits, recipes, support, versions
+from tpulint.rulefacts import limits, operators, recipes, support, versions
 
 __all__ = [
     "ConfigContext", "Finding", "FixPlan", "ModelContext", "OperatorContext", "Rule", "Severity",
     "SubgraphContext", "TensorContext", "UnusedSuppression", "describe_operator", "limits",
-    "recipes", "rule", "support", "versions",
+    "operators", "recipes", "rule", "support", "versions",
 ]
 
 CODE_PATTERN = re.compile(r"^[A-Z]{2,4}\d{3}$")
@@ -204,6 +204,11 @@ class OperatorContext(SubgraphContext):
     def violated(self, *names: str) -> list[Violation]:
         """The violations of the named constraints (see `tpulint rule TPU203`)."""
         return [v for v in self.placement.violations if v.constraint.name in names]
+
+    def reported(self) -> list[Violation]:
+        """The violations of the constraints this rule reports (their `reported_by`)."""
+        return [v for v in self.placement.violations
+                if v.constraint.reported_by == self.rule.code]
 
     @property
     def location(self) -> Location:

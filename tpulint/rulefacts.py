@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Final
 
 from tpulint.analysis import limits as _limits
+from tpulint.analysis import operators as _operators
 from tpulint.analysis import recipe as _recipe
 from tpulint.analysis import support as _support
 from tpulint.analysis import versions as _versions
@@ -32,6 +33,12 @@ class limits:
     """Edge TPU limits with their basis and source."""
 
     PARAMETER_CACHE: Final = _limits.PARAMETER_CACHE
+
+
+class operators:
+    """Per-operator facts: replacements to suggest, why a version is refused."""
+
+    facts = staticmethod(_operators.facts)
 
 
 class support:

@@ -53,6 +53,25 @@ class Graph:
     def ancestors(self, ops: Iterable[int]) -> set[int]:
         return self._walk(ops, self.predecessors)
 
+    def components(self, ops: Iterable[int]) -> int:
+        """How many connected groups `ops` form, through edges between members only."""
+        members = set(ops)
+        seen: set[int] = set()
+        groups = 0
+        for start in sorted(members):
+            if start in seen:
+                continue
+            groups += 1
+            seen.add(start)
+            stack = [start]
+            while stack:
+                op = stack.pop()
+                for nxt in (*self.predecessors(op), *self.successors(op)):
+                    if nxt in members and nxt not in seen:
+                        seen.add(nxt)
+                        stack.append(nxt)
+        return groups
+
     @staticmethod
     def _walk(start: Iterable[int], step: Callable[[int], list[int]]) -> set[int]:
         seen: set[int] = set()

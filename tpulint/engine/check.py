@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 from tpulint.analysis.facts import ModelFacts
 from tpulint.analysis.intermediate_tensors import missing as missing_tensors
-from tpulint.analysis.placement import CPU
 from tpulint.api import (
     RUN_ONCE_SCOPES,
     Finding,
@@ -84,8 +83,9 @@ def check_model(model: Model, path: str, rules: list[Rule], settings: Settings) 
         path=path, compiled=model.compiled, subgraphs=len(model.subgraphs),
         operators=_operator_rows(model, facts), fatal=list(facts.prediction.fatal),
         memory=facts.memory, latency=facts.latency, recipe=facts.recipe.kind,
-        cpu_segments=_cpu_segments(facts),
-        groups_with_a=facts.prediction.groups_with_a,
+        cpu_segments=facts.cpu_segments,
+        groups_with_a=facts.prediction.groups_with_a, tpu_range=facts.prediction.tpu_range,
+        tpu_depends_on=facts.prediction.depends_on,
     )
     result.findings = sorted(findings, key=lambda f: f.sort_key)
     return result
@@ -118,29 +118,8 @@ def _operator_rows(model: Model, facts: ModelFacts) -> list[OperatorRow]:
                                     op.version, placed.placement, placed.reason,
                                     placed.confidence, placed.cause,
                                     output.name if output is not None else "",
-                                    placed.edgetpu_subgraph))
+                                    placed.edgetpu_subgraph, placed.kind))
     return rows
-
-
-def _cpu_segments(facts: ModelFacts) -> int:
-    """Connected groups of CPU operators in the main subgraph."""
-    graph, prediction = facts.graphs[0], facts.prediction
-    cpu = {p.index for p in prediction.operators if p.placement == CPU}
-    seen: set[int] = set()
-    segments = 0
-    for start in sorted(cpu):
-        if start in seen:
-            continue
-        segments += 1
-        stack = [start]
-        seen.add(start)
-        while stack:
-            op = stack.pop()
-            for nxt in (*graph.predecessors(op), *graph.successors(op)):
-                if nxt in cpu and nxt not in seen:
-                    seen.add(nxt)
-                    stack.append(nxt)
-    return segments
 
 
 def lint_model(model: Model, path: str, rules: list[Rule], settings: Settings,

@@ -10,7 +10,6 @@ from collections import Counter
 from typing import TYPE_CHECKING, TextIO
 
 from tpulint.analysis.latency import latency_line
-from tpulint.analysis.status import MORE_THAN_ONE_SUBGRAPH
 from tpulint.results import ModelResult, RunResult
 from tpulint.text import printable
 
@@ -80,6 +79,9 @@ def _summary(model: ModelResult) -> RenderableType:
                     style=style)
         if s.edgetpu_subgraphs > 1:  # --enable-multiple-subgraphs
             text.append(f" in {s.edgetpu_subgraphs} Edge TPU subgraphs", style=style)
+        if s.tpu_low != s.tpu_high:
+            text.append(f" ({s.tpu_low} to {s.tpu_high}, depending on "
+                        f"{', '.join(model.tpu_depends_on)})", style="yellow")
         text.append(f", {s.cpu_segments} CPU segment{'s' if s.cpu_segments != 1 else ''}")
     if model.recipe and not model.compiled:
         text.append(f"  ·  {model.recipe}", style="dim")
@@ -126,8 +128,8 @@ def _segments(model: ModelResult) -> RenderableType | None:
     from rich.text import Text
 
     main = [row for row in model.operators if row.subgraph == 0]
-    stranded = Counter(row.cause for row in main if row.reason == MORE_THAN_ONE_SUBGRAPH)
-    own = [row for row in main if row.placement == "cpu" and row.reason != MORE_THAN_ONE_SUBGRAPH]
+    stranded = Counter(row.cause for row in main if row.kind == "stranded")
+    own = [row for row in main if row.kind == "cpu"]
     if model.compiled or model.fatal or not own or len(own) == len(main):
         return None
     text = Text("leaves the Edge TPU at:", style="dim")

@@ -17,7 +17,6 @@ from collections import Counter
 from typing import TextIO
 
 from tpulint import __version__
-from tpulint.analysis.status import MORE_THAN_ONE_SUBGRAPH
 from tpulint.api import Finding
 from tpulint.results import ModelResult, OperatorRow, RunResult
 from tpulint.text import printable
@@ -151,14 +150,8 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 or word == 'info' else 's'}"
 
 
-def kind(row: OperatorRow) -> str:
-    if row.placement != "cpu":
-        return "tpu"
-    return "stranded" if row.reason == MORE_THAN_ONE_SUBGRAPH else "cpu"
-
-
 def _strip(rows: list[OperatorRow]) -> str:
-    cells = "".join(f'<div class="op {kind(row)}" title="op{row.index} {e(row.label)}: '
+    cells = "".join(f'<div class="op {row.kind}" title="op{row.index} {e(row.label)}: '
                     f'{e(row.reason)}">{row.index}</div>' for row in rows)
     return f'<div class="strip">{cells}</div>'
 
@@ -174,10 +167,10 @@ def _exits(model: ModelResult, rows: list[OperatorRow]) -> str:
     that follow it there."""
     if model.compiled or model.fatal:
         return ""
-    own = [row for row in rows if kind(row) == "cpu"]
+    own = [row for row in rows if row.kind == "cpu"]
     if not own:
         return ""
-    stranded = Counter(row.cause for row in rows if kind(row) == "stranded")
+    stranded = Counter(row.cause for row in rows if row.kind == "stranded")
     items = []
     for row in own:
         follow = f" → <b>{stranded[row.index]}</b> supported operator(s) follow it to the CPU" \
@@ -222,7 +215,7 @@ def _size(count: int) -> str:
 
 def _table(rows: list[OperatorRow]) -> str:
     body = "".join(f"<tr><td>{row.index}</td><td><code>{e(row.label)}</code></td>"
-                   f"<td>v{row.version}</td><td>{KINDS[kind(row)]}</td><td>{e(row.reason)}</td>"
+                   f"<td>v{row.version}</td><td>{KINDS[row.kind]}</td><td>{e(row.reason)}</td>"
                    "</tr>" for row in rows)
     return (f"<details><summary>All {len(rows)} operators</summary><table><tr><th>op</th>"
             "<th>operator</th><th>version</th><th>placement</th><th>reason</th></tr>"

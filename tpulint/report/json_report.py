@@ -2,9 +2,9 @@
 
     {"version": 1, "tool": {"name", "version"},
      "models": [{"path", "relpath", "suppressed", "compiled",
-                 "summary": {"operators", "tpu", "cpu", "edgetpu_subgraphs",
-                 "cpu_segments"}, "compiler_options": {...}, "recipe", "fatal": [...],
-                 "memory": {...},
+                 "summary": {"operators", "tpu", "tpu_low", "tpu_high", "cpu",
+                 "edgetpu_subgraphs", "cpu_segments"}, "tpu_depends_on",
+                 "compiler_options": {...}, "recipe", "fatal": [...], "memory": {...},
                  "latency": {"board", "board_name", "host", "host_name", "estimate",
                              "total_ms", "low_ms", "high_ms", "expected_error",
                              "extrapolated", "breakdown_ms": {...}, "stranded_cpu_ms": [...],
@@ -64,6 +64,8 @@ def model_entry(model: ModelResult, run: RunResult) -> dict[str, Any]:
         "suppressed": model.suppressed,
         "compiled": model.compiled,
         "summary": asdict(model.summary),
+        # the size limits whose guess moves the Edge TPU region between tpu_low and tpu_high
+        "tpu_depends_on": list(model.tpu_depends_on),
         "compiler_options": run.settings.compiler_options.as_dict(),
         "recipe": model.recipe,
         "fatal": [{"message": f.message, "cause": f.cause, "operator": f.operator,

@@ -13,9 +13,8 @@ from collections import Counter
 from typing import TextIO
 
 from tpulint.analysis.latency import latency_line
-from tpulint.analysis.status import MORE_THAN_ONE_SUBGRAPH
 from tpulint.api import Finding
-from tpulint.results import ModelResult, OperatorRow, RunResult
+from tpulint.results import ModelResult, RunResult
 from tpulint.text import printable
 
 FOLD_AFTER = 30
@@ -76,16 +75,10 @@ def _model(model: ModelResult, stream: TextIO) -> None:
         stream.write(f"\n<details><summary>Placement of {len(rows)} operators</summary>\n")
     stream.write("\n| op | operator | placement | reason |\n|---|---|---|---|\n")
     for row in rows:
-        stream.write(f"| {row.index} | {md(row.label)} | {PLACEMENT[_kind(row)]} | "
+        stream.write(f"| {row.index} | {md(row.label)} | {PLACEMENT[row.kind]} | "
                      f"{md(row.reason)} |\n")
     if fold:
         stream.write("\n</details>\n")
-
-
-def _kind(row: OperatorRow) -> str:
-    if row.placement != "cpu":
-        return "tpu"
-    return "stranded" if row.reason == MORE_THAN_ONE_SUBGRAPH else "cpu"
 
 
 def _findings(findings: list[Finding], stream: TextIO) -> None:

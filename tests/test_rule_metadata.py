@@ -75,12 +75,12 @@ def test_rules_import_only_the_rule_api() -> None:
 
 def test_the_api_check_catches_a_re_exported_analysis_module() -> None:
     from tpulint.analysis import support
-    from tpulint.analysis.support import Violation
+    from tpulint.analysis.constraints import Violation
 
     namespace = {**vars(api), "support": support, "Violation": Violation}
     assert leaked_internals(namespace, ["support", "Violation", "Finding"]) == [
         "support is the module tpulint.analysis.support",
-        "Violation is defined in tpulint.analysis.support"]
+        "Violation is defined in tpulint.analysis.constraints"]
 
 
 def test_codes_and_names_are_unique() -> None:

@@ -16,6 +16,7 @@ from tpulint.exitcodes import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, EXIT_USAGE
 if TYPE_CHECKING:
     from tpulint.config import Settings
     from tpulint.engine import Progress, RunResult
+    from tpulint.report import ReportOptions
 
 PROGRESS_MIN_MODELS = 8  # fewer models are checked before a bar would be worth drawing
 
@@ -33,6 +34,16 @@ class UsageError(Exception):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
+        from tpulint.suggest import did_you_mean
+
+        prefix = "unrecognized arguments: "
+        if message.startswith(prefix):
+            options = [o for action in self._actions for o in action.option_strings]
+            for sub in self._subparsers._group_actions if self._subparsers else []:
+                for parser in getattr(sub, "choices", {}).values():
+                    options += [o for action in parser._actions for o in action.option_strings]
+            word = message[len(prefix):].split()[0]
+            message += did_you_mean(word, options)
         raise UsageError(message)
 
 
@@ -78,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--write-baseline", nargs="?", const="", default=None, metavar="FILE",
                        help="record every current finding as accepted (default file: the "
                             "configured baseline, else .tpulint-baseline.json)")
+    add_display_options(check)
     from tpulint.fix.check import add_check_options
 
     add_check_options(check)
@@ -90,6 +102,25 @@ def build_parser() -> argparse.ArgumentParser:
         module = importlib.import_module(module_name)
         module.add_arguments(commands.add_parser(name, help=module.HELP))
     return parser
+
+
+def add_display_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--quiet", "-q", action="store_true",
+                        help="no summary line (findings and errors only)")
+    parser.add_argument("--show-all", action="store_true",
+                        help="list every finding instead of folding repeats and consequences")
+    parser.add_argument("--statistics", action="store_true",
+                        help="print the number of findings per rule instead of the findings")
+    parser.add_argument("--show-settings", action="store_true",
+                        help="print the settings that apply, and exit")
+    parser.add_argument("--show-files", action="store_true",
+                        help="print the model files that would be checked, and exit")
+
+
+def report_options(args: argparse.Namespace) -> ReportOptions:
+    from tpulint.report import ReportOptions
+
+    return ReportOptions(show_all=args.show_all, quiet=args.quiet, statistics=args.statistics)
 
 
 def _jobs(value: str) -> int:
@@ -142,10 +173,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def load_cli_settings(args: argparse.Namespace) -> Settings:
-    """Configuration files, then the command line's options."""
-    from tpulint.config import load_settings
+    """The configuration found from the first checked path's directory upwards (like Ruff; the
+    working directory when no path is given), then the command line's options."""
+    from tpulint.config import find_config, load_settings
 
-    settings = load_settings(args.config, isolated=args.isolated)
+    paths = [Path(p) for p in getattr(args, "paths", None) or []]
+    starts = [p if p.is_dir() else p.parent for p in paths] or [Path.cwd()]
+    settings = load_settings(args.config, isolated=args.isolated, start=starts[0])
+    if not (args.config or args.isolated):
+        others = {str(found) for found in map(find_config, starts[1:]) if found} - \
+            {str(Path(settings.source).resolve()) if settings.source else ""}
+        for other in sorted(others):
+            print(f"tpulint: warning: {other} not used: one configuration applies per run "
+                  f"({settings.source or 'defaults'}); check its models in a run of their own",
+                  file=sys.stderr)
     if getattr(args, "no_cache", False):
         settings.cache = False
     for name in ("select", "extend_select", "ignore", "extend_ignore", "fail_on", "preview",
@@ -166,6 +207,16 @@ def _check(args: argparse.Namespace) -> int:
     name = settings.output_format
     if name != "auto" and name not in FORMATS:
         raise UsageError(f"unknown output format '{name}' (choose from {', '.join(FORMATS)})")
+    if args.show_settings or args.show_files:
+        from tpulint.engine import discover
+        from tpulint.report import show
+
+        if args.show_settings:
+            show.show_settings(settings, sys.stdout)
+        if args.show_files:
+            show.show_files(discover(args.paths, settings, args.force_exclude), settings,
+                            sys.stdout)
+        return EXIT_OK
     with _progress_bar() as progress:
         result = run(args.paths, settings, load_registry(plugins=not args.no_plugins),
                      force_exclude=args.force_exclude, jobs=args.jobs, progress=progress,
@@ -175,12 +226,22 @@ def _check(args: argparse.Namespace) -> int:
     if args.write_baseline is not None:
         _write_baseline(result, args.write_baseline)
     with output_stream(args.output_file) as stream:
-        renderer(resolve_format(name, stream))(result, stream, args.color)
+        if args.statistics:
+            from tpulint.report.show import statistics
+
+            statistics(result, stream)
+        else:
+            renderer(resolve_format(name, stream))(result, stream, args.color,
+                                                   report_options(args))
     if args.fix or args.diff:
         from tpulint.fix.check import apply_fixes
 
         return apply_fixes(result, settings, args)
-    if result.errors:
+    empty = _empty_directories(args.paths, result)
+    for path in empty:
+        print(f"tpulint: {path}: no models found (looked for {', '.join(settings.include)})",
+              file=sys.stderr)
+    if result.errors or empty:
         return EXIT_INPUT
     if not result.models:
         print("tpulint: no models found (looked for " + ", ".join(settings.include) + ")",
@@ -188,6 +249,14 @@ def _check(args: argparse.Namespace) -> int:
     if not args.exit_zero and result.failing(settings.fail_on):
         return EXIT_FINDINGS
     return EXIT_OK
+
+
+def _empty_directories(paths: list[str], result: RunResult) -> list[str]:
+    """Directories named on the command line with no model under them: a mistyped path in CI
+    must not pass green. (Files excluded with `--force-exclude` are not errors.)"""
+    checked = [Path(model.path).resolve() for model in result.models]
+    return [raw for raw in paths if raw != "." and Path(raw).is_dir() and
+            not any(found.is_relative_to(Path(raw).resolve()) for found in checked)]
 
 
 def _write_baseline(result: RunResult, target: str) -> None:
@@ -201,6 +270,15 @@ def _write_baseline(result: RunResult, target: str) -> None:
         raise UsageError(f"cannot write {path}: {error.strerror or error}") from None
     Baseline.load_file(path).apply(result.models)
     print(f"tpulint: wrote {count} finding(s) to {path}", file=sys.stderr)
+    if path.resolve() != configured_path(result.settings).resolve() or \
+            not result.settings.baseline:
+        import os
+
+        relative = os.path.relpath(path.resolve(), Path(result.settings.root).resolve())
+        where = result.settings.source or "pyproject.toml"
+        print(f"tpulint: the baseline takes effect once configured: add "
+              f"`baseline = \"{Path(relative).as_posix()}\"` under [tool.tpulint] in {where}",
+              file=sys.stderr)
 
 
 @contextlib.contextmanager
@@ -274,7 +352,11 @@ def _rule(args: argparse.Namespace) -> int:
 
         rule = resolve(args.code)
     if rule is None:
-        raise UsageError(f"unknown rule '{args.code}' (see `tpulint rules`)")
+        from tpulint.suggest import did_you_mean
+
+        known = [word for rule in registry for word in (rule.code, rule.name)]
+        raise UsageError(f"unknown rule '{args.code}'{did_you_mean(args.code, known)} "
+                         "(see `tpulint rules`)")
     sys.stdout.write(rule_page(rule))
     return EXIT_OK
 

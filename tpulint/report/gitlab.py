@@ -11,12 +11,14 @@ import json
 from typing import Any, TextIO
 
 from tpulint.engine import RunResult
+from tpulint.report import DEFAULT, ReportOptions
 from tpulint.report._common import headline, unique_fingerprints
 
 SEVERITIES = {"error": "major", "warning": "minor", "info": "info"}
 
 
-def render(run: RunResult, stream: TextIO, color: str) -> None:
+def render(run: RunResult, stream: TextIO, color: str,
+           options: ReportOptions = DEFAULT) -> None:
     json.dump(issues(run), stream, indent=2)  # ASCII: bidi overrides arrive escaped
     stream.write("\n")
 

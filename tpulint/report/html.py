@@ -20,6 +20,7 @@ from tpulint import __version__
 from tpulint.analysis.status import MORE_THAN_ONE_SUBGRAPH
 from tpulint.api import Finding
 from tpulint.engine import ModelResult, OperatorRow, RunResult
+from tpulint.report import DEFAULT, ReportOptions
 from tpulint.text import printable
 
 MIB = 1024 * 1024
@@ -83,7 +84,8 @@ def e(text: object) -> str:
     return html.escape(printable(str(text)), quote=True)
 
 
-def render(run: RunResult, stream: TextIO, color: str) -> None:
+def render(run: RunResult, stream: TextIO, color: str,
+           options: ReportOptions = DEFAULT) -> None:
     counts = Counter(f.severity.value for f in run.findings)
     checked = len(run.models) - len(run.errors)
     stream.write(f"""<!DOCTYPE html>

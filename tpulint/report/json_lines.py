@@ -6,10 +6,12 @@ import json
 from typing import TextIO
 
 from tpulint.engine import RunResult
+from tpulint.report import DEFAULT, ReportOptions
 from tpulint.report.json_report import finding_entry
 
 
-def render(run: RunResult, stream: TextIO, color: str) -> None:
+def render(run: RunResult, stream: TextIO, color: str,
+           options: ReportOptions = DEFAULT) -> None:
     for model in run.models:
         if model.error:
             stream.write(json.dumps({"path": model.path, "error": model.error}) + "\n")

@@ -27,11 +27,13 @@ from tpulint import __version__
 from tpulint.api import Finding
 from tpulint.engine import ModelResult, RunResult
 from tpulint.fingerprint import fingerprint
+from tpulint.report import DEFAULT, ReportOptions
 
 SCHEMA_VERSION = 1
 
 
-def render(run: RunResult, stream: TextIO, color: str) -> None:
+def render(run: RunResult, stream: TextIO, color: str,
+           options: ReportOptions = DEFAULT) -> None:
     json.dump(document(run), stream, indent=2)
     stream.write("\n")
 

@@ -13,13 +13,15 @@ from xml.etree import ElementTree as ET
 
 from tpulint.api import Finding
 from tpulint.engine import RunResult
+from tpulint.report import DEFAULT, ReportOptions
 from tpulint.report._common import headline
 from tpulint.text import printable
 
 PASSED = "Edge TPU compatibility"
 
 
-def render(run: RunResult, stream: TextIO, color: str) -> None:
+def render(run: RunResult, stream: TextIO, color: str,
+           options: ReportOptions = DEFAULT) -> None:
     root = ET.Element("testsuites", name="tpulint")
     for model in run.models:
         suite = _suite(root, model.relpath)

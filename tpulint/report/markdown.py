@@ -15,6 +15,7 @@ from typing import TextIO
 from tpulint.analysis.status import MORE_THAN_ONE_SUBGRAPH
 from tpulint.api import Finding
 from tpulint.engine import ModelResult, OperatorRow, RunResult
+from tpulint.report import DEFAULT, ReportOptions
 from tpulint.text import printable
 
 FOLD_AFTER = 30
@@ -28,7 +29,8 @@ def md(text: str) -> str:
     return escaped.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def render(run: RunResult, stream: TextIO, color: str) -> None:
+def render(run: RunResult, stream: TextIO, color: str,
+           options: ReportOptions = DEFAULT) -> None:
     stream.write("## tpulint: Edge TPU compatibility\n\n")
     stream.write("| model | on the Edge TPU | CPU segments | errors | warnings | info |\n")
     stream.write("|---|---|---|---|---|---|\n")

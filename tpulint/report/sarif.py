@@ -19,6 +19,7 @@ from tpulint import __version__
 from tpulint.api import Finding, Rule
 from tpulint.docs import rule_page
 from tpulint.engine import RunResult
+from tpulint.report import DEFAULT, ReportOptions
 from tpulint.report._common import headline, unique_fingerprints
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -27,7 +28,8 @@ LEVELS = {"error": "error", "warning": "warning", "info": "note"}
 ROOT = "%SRCROOT%"
 
 
-def render(run: RunResult, stream: TextIO, color: str) -> None:
+def render(run: RunResult, stream: TextIO, color: str,
+           options: ReportOptions = DEFAULT) -> None:
     json.dump(document(run), stream, indent=2)  # ASCII: bidi overrides arrive escaped
     stream.write("\n")
 

@@ -108,7 +108,9 @@ def test_verify_without_edge_tpu(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("TPULINT_REPLAY", str(REPLAY / "recordings" / "kapibara-model.json"))
     monkeypatch.chdir(tmp_path)
     args = ["verify", "--isolated", "--compiler", str(wrapper), str(KAPIBARA), "--runs", "2"]
-    assert main([*args, "--color", "never"]) == 4
+    assert main([*args, "--color", "never", "--require-device"]) == 4
+    capsys.readouterr()
+    assert main([*args, "--color", "never"]) == 0  # a missing device is a line, not a failure
     out, err = capsys.readouterr()
     assert "CPU reference: 2 runs, median" in out
     assert "Edge TPU: skipped: no Edge TPU found (" in out

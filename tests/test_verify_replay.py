@@ -104,7 +104,7 @@ def test_full_report(workdir: Path, verify: Run) -> None:
                           recording="hanchanghun-dummy")
     assert code == 0
     assert "edgetpu_compiler 16.0.384591198" in out
-    assert "3 of 3 operators confirmed, 0 placed otherwise" in out
+    assert "confirmed: 3 of 3 operators as predicted" in out
     assert "no contradictions in 1 verified model" in out
 
 
@@ -214,7 +214,9 @@ def test_missing_compiler(workdir: Path, verify: Run, monkeypatch: pytest.Monkey
     assert code == 4
     assert err == ("tpulint: edgetpu_compiler not found: install the edgetpu-compiler package "
                    "from Coral's apt repository (x86-64 Linux only), or pass --compiler\n")
-    assert "not compiled (no compiler): tpulint predicts 3 of 3 operators" in out
+    assert "not verified (no compiler): tpulint predicts 3 of 3 operators" in out
+    assert "Nothing verified (no compiler): 1 model predicted only" in out
+    assert "0 verified" not in out  # not "no contradictions in 0 verified models"
     code, _, _ = verify(str(model), "--no-run", "--allow-missing")
     assert code == 0
 

@@ -12,14 +12,14 @@ from typing import Any
 import pytest
 from helpers import FIXTURES
 
-import tpulint.batch
-from tpulint.batch import check_files
-from tpulint.cache import Cache, cache_directory
+import tpulint.engine.batch
 from tpulint.cli import main
-from tpulint.config import Settings
-from tpulint.engine import discover
-from tpulint.registry import load_registry
-from tpulint.selection import Selection
+from tpulint.engine.batch import check_files
+from tpulint.engine.cache import Cache, cache_directory
+from tpulint.engine.config import Settings
+from tpulint.engine.discover import discover
+from tpulint.engine.registry import load_registry
+from tpulint.engine.selection import Selection
 
 FORMATS = ("json", "concise", "sarif", "junit", "markdown", "html", "full")
 
@@ -55,7 +55,7 @@ def test_cached_results_are_the_computed_ones(zoo: Path, cli: Any, fmt: str,
     def no_checking(*args: object) -> None:
         raise AssertionError("a cached model was checked again")
 
-    monkeypatch.setattr(tpulint.batch, "check_file", no_checking)
+    monkeypatch.setattr(tpulint.engine.batch, "check_file", no_checking)
     cached = cli("check", "zoo", "--format", fmt, "--color", "never")
     assert (cached.code, cached.out) == (fresh.code, fresh.out)
 
@@ -82,13 +82,13 @@ def test_cache_follows_content_rules_and_options(zoo: Path) -> None:
 def test_models_too_large_to_hash_are_not_cached(zoo: Path, monkeypatch: pytest.MonkeyPatch
                                                   ) -> None:
     # Hashing reads every byte; checking a large model reads only its structure.
-    import tpulint.cache
+    import tpulint.engine.cache
 
     settings = Settings()
     cache = Cache.open(Selection(load_registry(plugins=False), settings).enabled, settings)
     model = zoo / "TPU201" / "good_int8.tflite"
     assert cache.key(str(model)) is not None
-    monkeypatch.setattr(tpulint.cache, "MAX_CACHED_BYTES", model.stat().st_size - 1)
+    monkeypatch.setattr(tpulint.engine.cache, "MAX_CACHED_BYTES", model.stat().st_size - 1)
     assert cache.key(str(model)) is None
 
 

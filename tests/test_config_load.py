@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tpulint.config import ConfigError, find_config, load_settings
+from tpulint.engine.config import ConfigError, find_config, load_settings
 
 
 def test_closest_file_wins_and_tpulint_toml_beats_pyproject(tmp_path: Path) -> None:

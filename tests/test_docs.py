@@ -9,7 +9,7 @@ import pytest
 from helpers import ROOT
 
 from tpulint.docs import write_documents
-from tpulint.registry import load_registry
+from tpulint.engine.registry import load_registry
 
 
 @pytest.mark.parametrize("name", ["rules.md", "supported-ops.md"])

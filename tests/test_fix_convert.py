@@ -18,12 +18,12 @@ from pathlib import Path
 import pytest
 
 from tpulint.cli import main
-from tpulint.config import load_settings
-from tpulint.engine import check_file
+from tpulint.engine.check import check_file
+from tpulint.engine.config import load_settings
+from tpulint.engine.registry import load_registry
+from tpulint.engine.selection import Selection
 from tpulint.fix.versions import unknown_versions
 from tpulint.reader import read_model
-from tpulint.registry import load_registry
-from tpulint.selection import Selection
 
 pytestmark = pytest.mark.convert
 
@@ -85,7 +85,7 @@ def assert_maps_fully(path: Path, io_dtype: str = "int8") -> None:
     settings = load_settings(isolated=True)
     result = check_file(str(path), Selection(load_registry(), settings).enabled, settings)
     assert not result.fatal
-    assert result.summary["tpu"] == result.summary["operators"] > 0
+    assert result.summary.tpu == result.summary.operators > 0
     assert result.findings == [], [f.message for f in result.findings]
 
 

@@ -12,11 +12,11 @@ import pytest
 
 from tpulint.api import Finding, FixPlan, Plans, Severity
 from tpulint.cli import main
-from tpulint.config import load_settings
-from tpulint.engine import run
+from tpulint.engine.config import load_settings
+from tpulint.engine.registry import load_registry
+from tpulint.engine.run import run
 from tpulint.fix import data, plan, sources
 from tpulint.ir import Location
-from tpulint.registry import load_registry
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"

@@ -18,11 +18,11 @@ from junitparser import Error, Failure, JUnitXml
 from markdown_it import MarkdownIt
 
 from tpulint.api import Finding, Severity
-from tpulint.config import Settings
-from tpulint.engine import ModelResult, OperatorRow, RunResult
+from tpulint.engine.config import Settings
+from tpulint.engine.registry import load_registry
 from tpulint.ir import Location
-from tpulint.registry import load_registry
 from tpulint.report import FORMATS, renderer
+from tpulint.results import ModelResult, OperatorRow, RunResult
 from tpulint.text import printable
 
 HOSTILE = "evil<script>alert(1)</script> | *x* _y_ `z` %0A 100% a:b,c\r\nnext\x1b[31m"

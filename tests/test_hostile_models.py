@@ -19,14 +19,14 @@ import pytest
 
 from tpulint.analysis.graph import Graph
 from tpulint.analysis.placement import partition
-from tpulint.config import load_settings
-from tpulint.engine import check_model
+from tpulint.engine.check import check_model
+from tpulint.engine.config import load_settings
+from tpulint.engine.registry import load_registry
+from tpulint.engine.selection import Selection
 from tpulint.ir import Model, Subgraph
 from tpulint.reader import ModelReadError, read_model, read_model_bytes
 from tpulint.reader.tflite import LIMITS
 from tpulint.reader.wire import Wire
-from tpulint.registry import load_registry
-from tpulint.selection import Selection
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus" / "models"
@@ -128,11 +128,11 @@ def test_a_long_alternating_chain_is_checked(operators: int) -> None:
     settings = load_settings(None, isolated=True)
     rules = Selection(load_registry(plugins=False), settings).enabled
     summary = check_model(model, "chain.tflite", rules, settings).summary
-    assert {k: summary[k] for k in ("operators", "tpu", "cpu", "edgetpu_subgraphs",
-                                    "cpu_segments")} == {
+    assert {k: getattr(summary, k) for k in ("operators", "tpu", "cpu", "edgetpu_subgraphs",
+                                             "cpu_segments")} == {
         "operators": operators, "tpu": 1, "cpu": operators - 1, "edgetpu_subgraphs": 1,
         "cpu_segments": 2}
-    assert summary["edgetpu_subgraphs_with_a"] == operators // 2
+    assert summary.edgetpu_subgraphs_with_a == operators // 2
 
 
 @pytest.mark.parametrize(("operators", "subgraphs"), [(1_000_000, 1), (60_000, 2), (1, 20_000)])

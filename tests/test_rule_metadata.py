@@ -9,7 +9,7 @@ import pytest
 
 from tpulint.api import Severity
 from tpulint.docs import rule_page
-from tpulint.registry import load_registry
+from tpulint.engine.registry import load_registry
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = list(load_registry(plugins=False))

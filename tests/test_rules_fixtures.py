@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from tpulint.config import Settings
-from tpulint.engine import check_file
-from tpulint.registry import load_registry
+from tpulint.engine.check import check_file
+from tpulint.engine.config import Settings
+from tpulint.engine.registry import load_registry
 
 ROOT = Path(__file__).resolve().parent.parent
 REGISTRY = load_registry(plugins=False)
@@ -48,4 +48,4 @@ def test_every_rule_has_a_bad_and_a_good_fixture(rule) -> None:  # type: ignore[
 def test_the_good_model_is_clean_and_fully_mapped() -> None:
     result = check_file(str(ROOT / "fixtures/TPU002/good_int8.tflite"), RULES, Settings())
     assert result.findings == []
-    assert result.summary["cpu"] == 0 and result.summary["edgetpu_subgraphs"] == 1
+    assert result.summary.cpu == 0 and result.summary.edgetpu_subgraphs == 1

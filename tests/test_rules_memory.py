@@ -5,9 +5,9 @@ from __future__ import annotations
 from irbuild import GraphBuilder
 
 from tpulint.analysis import limits
-from tpulint.config import Settings
-from tpulint.engine import check_model
-from tpulint.registry import load_registry
+from tpulint.engine.check import check_model
+from tpulint.engine.config import Settings
+from tpulint.engine.registry import load_registry
 
 RULES = list(load_registry(plugins=False))
 

@@ -16,11 +16,12 @@ from pathlib import Path
 import pytest
 
 from tpulint._schema.tflite import TABLES
-from tpulint.config import load_settings
-from tpulint.engine import RunResult, run
+from tpulint.engine.config import load_settings
+from tpulint.engine.registry import load_registry
+from tpulint.engine.run import run
 from tpulint.reader.wire import Table, Wire
-from tpulint.registry import load_registry
 from tpulint.report import FORMATS, renderer
+from tpulint.results import RunResult
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = [

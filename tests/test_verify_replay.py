@@ -18,11 +18,11 @@ from typing import Any
 
 import pytest
 
-from tpulint import engine
 from tpulint.analysis import status
 from tpulint.cli import main
-from tpulint.engine import ModelResult, OperatorRow
-from tpulint.verify import pipeline, tools
+from tpulint.engine import check as engine_check
+from tpulint.results import ModelResult, OperatorRow
+from tpulint.verify import tools
 
 TESTS = Path(__file__).parent
 REPLAY = TESTS / "verify_replay"
@@ -132,7 +132,7 @@ def test_options_reach_the_compiler(workdir: Path, verify: Run,
 def test_contradictions_become_findings(workdir: Path, verify: Run,
                                         monkeypatch: pytest.MonkeyPatch) -> None:
     # Make the prediction wrong for two operators: RESHAPE on the CPU, DEQUANTIZE's reason.
-    real = engine.check_model
+    real = engine_check.check_model
 
     def wrong(*args: Any) -> ModelResult:
         result = real(*args)
@@ -141,7 +141,7 @@ def test_contradictions_become_findings(workdir: Path, verify: Run,
         rows[9] = _replace(rows[9], reason=status.NOT_SUPPORTED)
         return result
 
-    monkeypatch.setattr(pipeline, "check_model", wrong)
+    monkeypatch.setattr(engine_check, "check_model", wrong)
     model = model_copy(workdir, MODELS / "kapibara-model.tflite")
     code, out, _ = verify(str(model), "--no-run", "--format", "json",
                           recording="kapibara-model")
@@ -270,7 +270,7 @@ def test_ignored_codes_do_not_fail(workdir: Path, verify: Run) -> None:
 
 
 def test_rule_pages_and_check_never_runs_them(capsys: pytest.CaptureFixture[str]) -> None:
-    from tpulint.registry import load_registry
+    from tpulint.engine.registry import load_registry
 
     for key in ("TPU501", "compile-failed", "TPU503", "TPU504"):
         assert main(["rule", key]) == 0

@@ -9,9 +9,10 @@ import pytest
 
 from tpulint.analysis import status
 from tpulint.analysis.placement import Fatal
-from tpulint.config import Settings
-from tpulint.engine import ModelResult, check_model
+from tpulint.engine.check import check_model
+from tpulint.engine.config import Settings
 from tpulint.reader import read_model
+from tpulint.results import ModelResult
 from tpulint.verify import findings
 from tpulint.verify.compiled import match
 from tpulint.verify.log import StatusRow, parse

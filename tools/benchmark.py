@@ -61,10 +61,10 @@ print(field(io, "read_bytes"), field(status, "VmHWM"), field(status, "RssAnon"))
 IN_PROCESS = """
 import statistics, sys, time
 from pathlib import Path
-from tpulint.config import load_settings
-from tpulint.engine import check_file
-from tpulint.registry import load_registry
-from tpulint.selection import Selection
+from tpulint.engine.config import load_settings
+from tpulint.engine.check import check_file
+from tpulint.engine.registry import load_registry
+from tpulint.engine.selection import Selection
 
 settings = load_settings(None, isolated=True)
 rules = Selection(load_registry(), settings).enabled

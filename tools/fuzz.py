@@ -355,9 +355,9 @@ class Checker:
     """Read, analyse, run every rule and render every format, as `tpulint check` does."""
 
     def __init__(self, workdir: Path, timeout: float) -> None:
-        from tpulint.config import load_settings
-        from tpulint.registry import load_registry
-        from tpulint.selection import Selection
+        from tpulint.engine.config import load_settings
+        from tpulint.engine.registry import load_registry
+        from tpulint.engine.selection import Selection
 
         self.settings = load_settings(None, isolated=True)
         self.settings.preview = True
@@ -378,9 +378,10 @@ class Checker:
             signal.setitimer(signal.ITIMER_REAL, 0)
 
     def _run(self, data: bytes) -> str:
-        from tpulint.engine import ModelResult, RunResult, check_model
+        from tpulint.engine.check import check_model
         from tpulint.reader import ModelReadError, read_model
         from tpulint.report import FORMATS, renderer
+        from tpulint.results import ModelResult, RunResult
 
         path = self.workdir / "case.tflite"
         path.write_bytes(data)

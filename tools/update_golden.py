@@ -9,12 +9,13 @@ file lists a fixture's operators with placement and compiler status, and its fin
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from tpulint.config import Settings
-from tpulint.engine import check_file
-from tpulint.registry import load_registry
+from tpulint.engine.check import check_file
+from tpulint.engine.config import Settings
+from tpulint.engine.registry import load_registry
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden"
@@ -23,7 +24,7 @@ GOLDEN = ROOT / "tests" / "golden"
 def snapshot(path: Path) -> dict[str, Any]:
     result = check_file(str(path), list(load_registry(plugins=False)), Settings())
     return {
-        "summary": result.summary,
+        "summary": asdict(result.summary),
         "fatal": [f.message for f in result.fatal],
         "operators": [f"sg{r.subgraph}/op{r.index} {r.opcode} v{r.version}: {r.placement} "
                       f"({r.reason})" for r in result.operators],

@@ -14,9 +14,10 @@ from tpulint import __version__
 from tpulint.exitcodes import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, EXIT_USAGE
 
 if TYPE_CHECKING:
-    from tpulint.config import Settings
-    from tpulint.engine import Progress, RunResult
+    from tpulint.engine.batch import Progress
+    from tpulint.engine.config import Settings
     from tpulint.report import ReportOptions
+    from tpulint.results import RunResult
 
 PROGRESS_MIN_MODELS = 8  # fewer models are checked before a bar would be worth drawing
 
@@ -159,9 +160,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return EXIT_OK
     except Exception as error:
-        from tpulint.config import ConfigError
-        from tpulint.engine import RuleFailure
-        from tpulint.registry import RegistryError
+        from tpulint.engine.check import RuleFailure
+        from tpulint.engine.config import ConfigError
+        from tpulint.engine.registry import RegistryError
 
         if debug:
             raise
@@ -175,7 +176,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def load_cli_settings(args: argparse.Namespace) -> Settings:
     """The configuration found from the first checked path's directory upwards (like Ruff; the
     working directory when no path is given), then the command line's options."""
-    from tpulint.config import find_config, load_settings
+    from tpulint.engine.config import find_config, load_settings
 
     paths = [Path(p) for p in getattr(args, "paths", None) or []]
     starts = [p if p.is_dir() else p.parent for p in paths] or [Path.cwd()]
@@ -198,8 +199,8 @@ def load_cli_settings(args: argparse.Namespace) -> Settings:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from tpulint.engine import run
-    from tpulint.registry import load_registry
+    from tpulint.engine.registry import load_registry
+    from tpulint.engine.run import run
     from tpulint.report import FORMATS, renderer, resolve_format
     from tpulint.text import printable
 
@@ -208,7 +209,7 @@ def _check(args: argparse.Namespace) -> int:
     if name != "auto" and name not in FORMATS:
         raise UsageError(f"unknown output format '{name}' (choose from {', '.join(FORMATS)})")
     if args.show_settings or args.show_files:
-        from tpulint.engine import discover
+        from tpulint.engine.discover import discover
         from tpulint.report import show
 
         if args.show_settings:
@@ -261,7 +262,7 @@ def _empty_directories(paths: list[str], result: RunResult) -> list[str]:
 
 def _write_baseline(result: RunResult, target: str) -> None:
     """Record the findings, then report the run as the baseline will make it look."""
-    from tpulint.baseline import Baseline, configured_path, write
+    from tpulint.engine.baseline import Baseline, configured_path, write
 
     path = Path(target) if target else configured_path(result.settings)
     try:
@@ -323,7 +324,7 @@ def output_stream(path: str | None) -> Iterator[TextIO]:
 
 
 def _rules(args: argparse.Namespace) -> int:
-    from tpulint.registry import load_registry
+    from tpulint.engine.registry import load_registry
 
     registry = load_registry()
     if args.format == "json":
@@ -342,7 +343,7 @@ def _rules(args: argparse.Namespace) -> int:
 
 def _rule(args: argparse.Namespace) -> int:
     from tpulint.docs import rule_page
-    from tpulint.registry import load_registry
+    from tpulint.engine.registry import load_registry
 
     registry = load_registry()
     rule = registry.resolve(args.code)

@@ -103,7 +103,7 @@ def supported_ops_document() -> str:
 
 
 def write_documents(directory: Path) -> list[Path]:
-    from tpulint.registry import load_registry
+    from tpulint.engine.registry import load_registry
 
     directory.mkdir(parents=True, exist_ok=True)
     written = []

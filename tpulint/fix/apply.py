@@ -14,8 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tpulint.config import ConfigError, Settings
-from tpulint.engine import ModelResult, Suppressions, check_model
+from tpulint.engine.check import lint_model
+from tpulint.engine.config import ConfigError, Settings
+from tpulint.engine.registry import Registry
+from tpulint.engine.selection import Selection
+from tpulint.engine.suppress import Suppressions
 from tpulint.exitcodes import EXIT_FINDINGS, EXIT_INPUT, EXIT_MISSING, EXIT_OK
 from tpulint.fix import runner
 from tpulint.fix.data import IMAGES, DataSpec
@@ -25,8 +28,7 @@ from tpulint.fix.sources import Source
 from tpulint.fix.versions import unknown_versions
 from tpulint.ir import Model
 from tpulint.reader import read_model
-from tpulint.registry import Registry
-from tpulint.selection import Selection
+from tpulint.results import ModelResult, failing
 
 
 @dataclass(frozen=True)
@@ -58,9 +60,8 @@ class Outcome:
 def lint(model: Model, label: str, settings: Settings, registry: Registry) -> ModelResult:
     """`tpulint check` on one model, its findings labelled with `label`."""
     selection = Selection(registry, settings)
-    result = check_model(model, label, selection.enabled, settings)
-    Suppressions(settings, selection.codes_matching).apply(result)
-    return result
+    return lint_model(model, label, selection.enabled, settings,
+                      Suppressions(settings, selection.codes_matching))
 
 
 def default_output(model: str) -> str:
@@ -142,17 +143,10 @@ def _convert_and_check(model: str, source: Source, data: DataSpec, plan: MergedP
     Path(temporary).chmod(0o666 & ~umask)
     Path(temporary).replace(output)
     outcome.output = output
-    outcome.remaining = sum(1 for f in outcome.after.findings
-                            if fails(f.severity.value, settings.fail_on))
+    outcome.remaining = len(failing(outcome.after.findings, settings.fail_on))
     if outcome.remaining:
         outcome.code = EXIT_FINDINGS
     return outcome
-
-
-def fails(severity: str, fail_on: str) -> bool:
-    """Whether a finding of `severity` fails a run with `fail-on = fail_on`."""
-    order = ("info", "warning", "error")
-    return fail_on != "none" and order.index(severity) >= order.index(fail_on)
 
 
 def configured_min_sqnr(table: dict[str, Any]) -> float:

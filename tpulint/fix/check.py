@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 from tpulint.exitcodes import EXIT_FINDINGS, EXIT_INPUT, EXIT_MISSING, EXIT_OK
 
 if TYPE_CHECKING:
-    from tpulint.config import Settings
-    from tpulint.engine import RunResult
+    from tpulint.engine.config import Settings
+    from tpulint.results import RunResult
 
 
 def add_check_options(parser: argparse.ArgumentParser) -> None:
@@ -33,11 +33,12 @@ def add_check_options(parser: argparse.ArgumentParser) -> None:
 
 def apply_fixes(result: RunResult, settings: Settings, args: argparse.Namespace) -> int:
     """Fix what can be fixed; the exit code of the whole `check --fix` run."""
+    from tpulint.engine.registry import load_registry
     from tpulint.fix import apply, report
     from tpulint.fix.data import DataError, parse
     from tpulint.fix.plan import MergedPlan, merge
     from tpulint.fix.sources import SourceError, detect, from_settings
-    from tpulint.registry import load_registry
+    from tpulint.results import failing as at_or_above
 
     registry = load_registry(plugins=not args.no_plugins)
     min_sqnr = apply.configured_min_sqnr(settings.fix)
@@ -46,7 +47,7 @@ def apply_fixes(result: RunResult, settings: Settings, args: argparse.Namespace)
     for model in result.models:
         if model.error:
             continue
-        fails = any(apply.fails(f.severity.value, settings.fail_on) for f in model.findings)
+        fails = bool(at_or_above(model.findings, settings.fail_on))
         plan = merge(model.findings)
         if args.diff:
             _err(*report.plan_lines(model.path, plan, args.unsafe_fixes))

@@ -64,13 +64,13 @@ def _range(value: str) -> tuple[float, float]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tpulint.config import load_settings
-    from tpulint.engine import run as check_run
+    from tpulint.engine.config import load_settings
+    from tpulint.engine.registry import load_registry
+    from tpulint.engine.run import run as check_run
     from tpulint.fix import apply, report
     from tpulint.fix.data import DataError, parse
     from tpulint.fix.plan import PlanConflict, merge
     from tpulint.fix.sources import SourceError, detect, from_settings
-    from tpulint.registry import load_registry
 
     settings = load_settings(args.config, isolated=args.isolated)
     min_sqnr = apply.configured_min_sqnr(settings.fix) if args.min_sqnr is None \

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from tpulint.engine import ModelResult
 from tpulint.fix.apply import Outcome, db
 from tpulint.fix.plan import MergedPlan, describe
+from tpulint.results import ModelResult
 
 
 def plan_lines(model: str, plan: MergedPlan, unsafe: bool) -> list[str]:
@@ -28,8 +28,8 @@ def comparison(before: ModelResult, after: ModelResult) -> list[str]:
 def _share(result: ModelResult) -> str:
     summary = result.summary
     if result.fatal:
-        return f"0 of {summary['operators']} (rejected)"
-    return f"{summary['tpu']} of {summary['operators']}"
+        return f"0 of {summary.operators} (rejected)"
+    return f"{summary.tpu} of {summary.operators}"
 
 
 def _findings(result: ModelResult) -> str:

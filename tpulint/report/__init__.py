@@ -8,7 +8,7 @@ import sys
 from dataclasses import dataclass
 from typing import Protocol, TextIO
 
-from tpulint.engine import RunResult
+from tpulint.results import RunResult
 
 FORMATS = {
     "full": "full",

@@ -6,8 +6,8 @@ from collections import Counter
 from collections.abc import Iterator
 
 from tpulint.api import Finding
-from tpulint.engine import RunResult
-from tpulint.fingerprint import fingerprint
+from tpulint.engine.fingerprint import fingerprint
+from tpulint.results import RunResult
 
 
 def headline(finding: Finding) -> str:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from tpulint.engine import RunResult
 from tpulint.report import DEFAULT, ReportOptions
 from tpulint.report.triage import run_summary
+from tpulint.results import RunResult
 from tpulint.text import printable
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, TextIO
 
-from tpulint.engine import ModelResult, RunResult
 from tpulint.report import DEFAULT, ReportOptions
 from tpulint.report.triage import (
     groups,
@@ -20,6 +19,7 @@ from tpulint.report.triage import (
     short_status,
     shorten_names,
 )
+from tpulint.results import ModelResult, RunResult
 from tpulint.text import printable
 
 if TYPE_CHECKING:
@@ -86,12 +86,12 @@ def _summary(model: ModelResult) -> RenderableType:
     text = Text()
     if model.compiled:
         text.append("compiled model: ", style="bold")
-        text.append(f"{s['tpu']} Edge TPU operator(s), {s['cpu']} on the CPU")
+        text.append(f"{s.tpu} Edge TPU operator(s), {s.cpu} on the CPU")
     else:
-        style = "bold green" if s["cpu"] == 0 and not model.fatal else "bold"
-        text.append(f"{s['tpu']} of {s['operators']} operators predicted on the Edge TPU",
+        style = "bold green" if s.cpu == 0 and not model.fatal else "bold"
+        text.append(f"{s.tpu} of {s.operators} operators predicted on the Edge TPU",
                     style=style)
-        text.append(f", {s['cpu_segments']} CPU segment{'s' if s['cpu_segments'] != 1 else ''}")
+        text.append(f", {s.cpu_segments} CPU segment{'s' if s.cpu_segments != 1 else ''}")
     if model.recipe and not model.compiled:
         text.append(f"  ·  {model.recipe}", style="dim")
     memory = model.memory
@@ -101,9 +101,9 @@ def _summary(model: ModelResult) -> RenderableType:
         approx = "" if memory.measured else "≈"
         text.append(f"  ·  parameters {approx}{size(memory.parameter_bytes)} ({where})",
                     style="dim")
-    if s["tpu_with_a"] > s["tpu"] and not model.compiled:
-        text.append(f"\nedgetpu_compiler -a (experimental) would map {s['tpu_with_a']} operators "
-                    f"in {s['edgetpu_subgraphs_with_a']} Edge TPU subgraphs", style="dim")
+    if s.tpu_with_a > s.tpu and not model.compiled:
+        text.append(f"\nedgetpu_compiler -a (experimental) would map {s.tpu_with_a} operators "
+                    f"in {s.edgetpu_subgraphs_with_a} Edge TPU subgraphs", style="dim")
     return text
 
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 from typing import TextIO
 
 from tpulint.api import Finding
-from tpulint.engine import ModelResult, RunResult
 from tpulint.report import DEFAULT, ReportOptions
 from tpulint.report._common import headline
 from tpulint.report.triage import run_summary
+from tpulint.results import ModelResult, RunResult
 from tpulint.text import printable
 
 COMMANDS = {"error": "error", "warning": "warning", "info": "notice"}
@@ -60,5 +60,5 @@ def _command(command: str, path: str, title: str, message: str) -> str:
 
 def _summary(model: ModelResult) -> str:
     s = model.summary
-    return (f"{s['tpu']} of {s['operators']} operators predicted on the Edge TPU, "
-            f"{s['cpu_segments']} CPU segment(s), {len(model.findings)} finding(s)")
+    return (f"{s.tpu} of {s.operators} operators predicted on the Edge TPU, "
+            f"{s.cpu_segments} CPU segment(s), {len(model.findings)} finding(s)")

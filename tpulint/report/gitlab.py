@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 from typing import Any, TextIO
 
-from tpulint.engine import RunResult
 from tpulint.report import DEFAULT, ReportOptions
 from tpulint.report._common import headline, unique_fingerprints
+from tpulint.results import RunResult
 
 SEVERITIES = {"error": "major", "warning": "minor", "info": "info"}
 

@@ -19,7 +19,6 @@ from collections import Counter
 from typing import TextIO
 
 from tpulint import __version__
-from tpulint.engine import ModelResult, OperatorRow, RunResult
 from tpulint.report import DEFAULT, ReportOptions
 from tpulint.report.triage import (
     Group,
@@ -30,6 +29,7 @@ from tpulint.report.triage import (
     short_status,
     shorten_names,
 )
+from tpulint.results import ModelResult, OperatorRow, RunResult
 from tpulint.text import printable
 
 MIB = 1024 * 1024
@@ -136,7 +136,7 @@ def _overview(run: RunResult) -> str:
                         "</td></tr>")
             continue
         s, counts = model.summary, Counter(f.severity.value for f in model.findings)
-        rows.append(f"<tr><td>{link}</td><td>{s['tpu']} of {s['operators']}</td>"
+        rows.append(f"<tr><td>{link}</td><td>{s.tpu} of {s.operators}</td>"
                     f"<td>{counts['error']}</td><td>{counts['warning']}</td>"
                     f"<td>{counts['info']}</td></tr>")
     return ('<section><h3>Models</h3><table class="overview"><colgroup><col><col class="n">'
@@ -172,10 +172,10 @@ def _summary(model: ModelResult, severities: Counter[str]) -> str:
                      for level in ("error", "warning", "info") if severities[level]) or \
         '<span class="badge none">no findings</span>'
     if model.compiled:
-        text = f"<b>Compiled model:</b> {s['tpu']} Edge TPU operator(s), {s['cpu']} on the CPU"
+        text = f"<b>Compiled model:</b> {s.tpu} Edge TPU operator(s), {s.cpu} on the CPU"
     else:
-        text = (f"<b>{s['tpu']} of {s['operators']}</b> operators predicted on the Edge TPU, "
-                f"<b>{s['cpu_segments']}</b> CPU segment(s)")
+        text = (f"<b>{s.tpu} of {s.operators}</b> operators predicted on the Edge TPU, "
+                f"<b>{s.cpu_segments}</b> CPU segment(s)")
     recipe = f' <span class="muted">· {e(model.recipe)}</span>' if model.recipe else ""
     suppressed = f' <span class="muted">· {model.suppressed} suppressed</span>' \
         if model.suppressed else ""

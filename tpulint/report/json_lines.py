@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import TextIO
 
-from tpulint.engine import RunResult
 from tpulint.report import DEFAULT, ReportOptions
 from tpulint.report.json_report import finding_entry
+from tpulint.results import RunResult
 
 
 def render(run: RunResult, stream: TextIO, color: str,

@@ -21,13 +21,14 @@ Fields are only ever added; `version` changes if one is removed or changes meani
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from typing import Any, TextIO
 
 from tpulint import __version__
 from tpulint.api import Finding
-from tpulint.engine import ModelResult, RunResult
-from tpulint.fingerprint import fingerprint
+from tpulint.engine.fingerprint import fingerprint
 from tpulint.report import DEFAULT, ReportOptions
+from tpulint.results import ModelResult, RunResult
 
 SCHEMA_VERSION = 1
 
@@ -55,7 +56,7 @@ def model_entry(model: ModelResult, run: RunResult) -> dict[str, Any]:
         "relpath": model.relpath,
         "suppressed": model.suppressed,
         "compiled": model.compiled,
-        "summary": model.summary,
+        "summary": asdict(model.summary),
         "recipe": model.recipe,
         "fatal": [{"message": f.message, "cause": f.cause, "operator": f.operator,
                    "confidence": f.confidence} for f in model.fatal],

@@ -12,9 +12,9 @@ from typing import TextIO
 from xml.etree import ElementTree as ET
 
 from tpulint.api import Finding
-from tpulint.engine import RunResult
 from tpulint.report import DEFAULT, ReportOptions
 from tpulint.report._common import headline
+from tpulint.results import RunResult
 from tpulint.text import printable
 
 PASSED = "Edge TPU compatibility"

@@ -14,7 +14,6 @@ import re
 from collections import Counter
 from typing import TextIO
 
-from tpulint.engine import ModelResult, RunResult
 from tpulint.report import DEFAULT, ReportOptions
 from tpulint.report.triage import (
     Group,
@@ -25,6 +24,7 @@ from tpulint.report.triage import (
     short_status,
     shorten_names,
 )
+from tpulint.results import ModelResult, RunResult
 from tpulint.text import printable
 
 FOLD_AFTER = 12  # operator types listed before the table folds into `<details>`
@@ -48,8 +48,8 @@ def render(run: RunResult, stream: TextIO, color: str,
             stream.write(f"| {md(model.relpath)} | could not be read | | | | |\n")
             continue
         s, counts = model.summary, Counter(f.severity.value for f in model.findings)
-        stream.write(f"| {md(model.relpath)} | {s['tpu']} of {s['operators']} | "
-                     f"{s['cpu_segments']} | {counts['error']} | {counts['warning']} | "
+        stream.write(f"| {md(model.relpath)} | {s.tpu} of {s.operators} | "
+                     f"{s.cpu_segments} | {counts['error']} | {counts['warning']} | "
                      f"{counts['info']} |\n")
     for model in run.models:
         stream.write(f"\n### {md(model.relpath)}\n\n")
@@ -66,8 +66,8 @@ def render(run: RunResult, stream: TextIO, color: str,
 
 def _model(model: ModelResult, stream: TextIO, options: ReportOptions) -> None:
     s = model.summary
-    stream.write(f"{s['tpu']} of {s['operators']} operators predicted on the Edge TPU, "
-                 f"{s['cpu_segments']} CPU segment(s).\n")
+    stream.write(f"{s.tpu} of {s.operators} operators predicted on the Edge TPU, "
+                 f"{s.cpu_segments} CPU segment(s).\n")
     for fatal in model.fatal:
         stream.write(f"\n**Compilation fails:** {md(fatal.message)} ({md(fatal.cause)})\n")
     ends = region_ends(model)

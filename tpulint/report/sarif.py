@@ -18,9 +18,9 @@ from urllib.parse import quote
 from tpulint import __version__
 from tpulint.api import Finding, Rule
 from tpulint.docs import rule_page
-from tpulint.engine import RunResult
 from tpulint.report import DEFAULT, ReportOptions
 from tpulint.report._common import headline, unique_fingerprints
+from tpulint.results import RunResult
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://github.com/tpulint/tpulint"

@@ -8,8 +8,8 @@ from collections import Counter
 from dataclasses import asdict
 from typing import TextIO
 
-from tpulint.config import Settings
-from tpulint.engine import RunResult
+from tpulint.engine.config import Settings
+from tpulint.results import RunResult
 
 
 def show_settings(settings: Settings, stream: TextIO) -> None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from tpulint.analysis import status
 from tpulint.analysis.status import MORE_THAN_ONE_SUBGRAPH
 from tpulint.api import Finding
-from tpulint.engine import ModelResult, OperatorRow, RunResult
+from tpulint.results import ModelResult, OperatorRow, RunResult
 
 SHOWN_PER_CODE = 3  # findings of one code listed before the rest are folded into a count
 NAME_WIDTH = 48  # quoted names longer than this are shortened in the middle
@@ -111,7 +111,7 @@ def _whole_model_cause(model: ModelResult) -> Finding | None:
     """A model-wide error when nothing reaches the Edge TPU (a float or float16 model, a
     compilation failure): every other finding is its consequence."""
     s = model.summary
-    if s["tpu"] and not model.fatal:
+    if s.tpu and not model.fatal:
         return None
     return next((f for f in model.findings if f.severity.value == "error"
                  and f.location.operator is None and f.location.tensor is None), None)
@@ -188,8 +188,8 @@ def run_summary(run: RunResult) -> str:
     `3 errors, 1 warning in 2 models (12 suppressed); 233 of 256 operators on the Edge TPU`."""
     counts = Counter(f.severity.value for f in run.findings)
     checked = [m for m in run.models if not m.error]
-    operators = sum(m.summary["operators"] for m in checked if not m.compiled)
-    tpu = sum(m.summary["tpu"] for m in checked if not m.compiled)
+    operators = sum(m.summary.operators for m in checked if not m.compiled)
+    tpu = sum(m.summary.tpu for m in checked if not m.compiled)
     placed = f"; {tpu} of {operators} operators on the Edge TPU" if operators else ""
     suppressed = sum(m.suppressed for m in run.models)
     hidden = f" ({suppressed} suppressed)" if suppressed else ""

@@ -90,10 +90,11 @@ def verdict_line(result: Verification) -> RenderableType:
 
     comparison = result.comparison
     if comparison is None:
-        summary = result.check.summary if result.check else {"tpu": 0, "operators": 0}
+        check = result.check.summary if result.check else None
+        tpu, operators = (check.tpu, check.operators) if check else (0, 0)
         return Text.assemble(("not verified", "bold yellow"),
-                             (f" (no compiler): tpulint predicts {summary['tpu']} of "
-                              f"{summary['operators']} operators on the Edge TPU", "dim"))
+                             (f" (no compiler): tpulint predicts {tpu} of {operators} "
+                              "operators on the Edge TPU", "dim"))
     s = comparison.summary
     placed, other = s["placement_contradicted"], s["reason_contradicted"]
     text = Text()

@@ -40,7 +40,7 @@ from dataclasses import asdict
 from typing import Any, TextIO
 
 from tpulint import __version__
-from tpulint.fingerprint import fingerprint
+from tpulint.engine.fingerprint import fingerprint
 from tpulint.verify.pipeline import Verification
 from tpulint.verify.tools import Missing
 
@@ -80,7 +80,7 @@ def model_entry(result: Verification) -> dict[str, Any]:
             "parameter_bytes": result.compiled.parameter_bytes,
             "unmatched": result.compiled.unmatched},
         "summary": None if comparison is None else comparison.summary,
-        "prediction": {"tpu": prediction_tpu, "cpu": check.summary["operators"] - prediction_tpu,
+        "prediction": {"tpu": prediction_tpu, "cpu": check.summary.operators - prediction_tpu,
                        "fatal": [{"message": f.message, "cause": f.cause} for f in check.fatal]},
         "log": [] if report is None else [asdict(row) for row in report.rows],
         "memory": _memory(result),

@@ -7,8 +7,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from tpulint.api import Rule
-from tpulint.config import Settings
-from tpulint.engine import ModelResult, RunResult, relative
+from tpulint.engine.config import Settings
+from tpulint.engine.discover import relative
+from tpulint.results import ModelResult, RunResult
 from tpulint.verify.pipeline import Verification
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from tpulint.config import Settings
+    from tpulint.engine.config import Settings
     from tpulint.verify.pipeline import Request, Verification
     from tpulint.verify.tools import Missing
 
@@ -80,6 +80,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from tpulint.cli import UsageError, load_cli_settings
     from tpulint.exitcodes import EXIT_FINDINGS, EXIT_INPUT, EXIT_MISSING, EXIT_OK
+    from tpulint.results import failing
     from tpulint.verify import pipeline, tools
     from tpulint.verify.settings import build_request
 
@@ -108,10 +109,8 @@ def run(args: argparse.Namespace) -> int:
     required = [m for m in missing if m.piece == "compiler" or args.require_device]
     if required and not args.allow_missing:
         return EXIT_MISSING
-    threshold = settings.fail_on
-    failing = [f for r in results for f in r.findings
-               if threshold != "none" and f.severity.rank >= _rank(threshold)]
-    if failing and not args.exit_zero:
+    if failing((f for r in results for f in r.findings), settings.fail_on) and \
+            not args.exit_zero:
         return EXIT_FINDINGS
     return EXIT_OK
 
@@ -141,9 +140,3 @@ def _write(results: list[Verification], args: argparse.Namespace, settings: Sett
 
             run = as_run(results, settings, [*request.check_rules, *request.verify_rules])
             renderer(name)(run, stream, args.color, options)
-
-
-def _rank(level: str) -> int:
-    from tpulint.api import Severity
-
-    return Severity(level).rank

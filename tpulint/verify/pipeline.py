@@ -13,9 +13,11 @@ from pathlib import Path
 from types import ModuleType
 
 from tpulint.api import Finding, Rule
-from tpulint.config import Settings
-from tpulint.engine import ModelResult, Suppressions, check_model
+from tpulint.engine.check import lint_model
+from tpulint.engine.config import Settings
+from tpulint.engine.suppress import Suppressions
 from tpulint.reader import ModelReadError, read_model
+from tpulint.results import ModelResult
 from tpulint.verify import device, findings, log
 from tpulint.verify.compiled import CompiledPlacement, match
 from tpulint.verify.compiler import CompileOptions, CompileRun, compile_model
@@ -64,11 +66,6 @@ class Verification:
     device: device.DeviceReport | None = None
     notes: list[str] = field(default_factory=list)
 
-    @property
-    def compiled_by(self) -> str | None:
-        output = self.compiler_output
-        return output.compiler_version if output else None
-
 
 def verify(path: str, request: Request) -> Verification:
     result = Verification(path)
@@ -81,8 +78,8 @@ def verify(path: str, request: Request) -> Verification:
         result.error = (f"{path}: already compiled for the Edge TPU; verify the model you give "
                         "to edgetpu_compiler")
         return result
-    result.check = check_model(model, path, request.check_rules, request.settings)
-    request.suppressions.apply(result.check)
+    result.check = lint_model(model, path, request.check_rules, request.settings,
+                              request.suppressions)
     with tempfile.TemporaryDirectory(prefix="tpulint-verify-") as scratch:
         compiled_file = _compile(Path(path), Path(scratch), request, result)
         if compiled_file is not None:

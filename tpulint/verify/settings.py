@@ -14,10 +14,10 @@ import argparse
 from typing import Any
 
 from tpulint.analysis import limits
-from tpulint.config import ConfigError, Settings
-from tpulint.engine import Suppressions
-from tpulint.registry import load_registry
-from tpulint.selection import Selection
+from tpulint.engine.config import ConfigError, Settings
+from tpulint.engine.registry import load_registry
+from tpulint.engine.selection import Selection
+from tpulint.engine.suppress import Suppressions
 from tpulint.verify import findings, tools
 from tpulint.verify.compiler import DEFAULT_TIMEOUT, CompileOptions
 from tpulint.verify.pipeline import Request

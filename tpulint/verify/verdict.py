@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from tpulint.analysis.placement import Fatal
 from tpulint.analysis.status import MAPPED
 from tpulint.api import Finding
-from tpulint.engine import ModelResult, OperatorRow
+from tpulint.results import ModelResult, OperatorRow
 from tpulint.verify.compiled import CPU, TPU, CompiledPlacement
 from tpulint.verify.log import CompilerReport
 

@@ -19,12 +19,12 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tpulint.config import ConfigError
-from tpulint.fingerprint import fingerprint
+from tpulint.engine.config import ConfigError
+from tpulint.engine.fingerprint import fingerprint
 
 if TYPE_CHECKING:
-    from tpulint.config import Settings
-    from tpulint.engine import ModelResult, RunResult
+    from tpulint.engine.config import Settings
+    from tpulint.results import ModelResult, RunResult
 
 DEFAULT_FILE = ".tpulint-baseline.json"
 VERSION = 1

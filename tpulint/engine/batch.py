@@ -10,17 +10,21 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from tpulint.engine import ModelResult, Progress, check_file
+from tpulint.engine.check import check_file
+from tpulint.results import ModelResult
+
+Progress = Callable[[int, int], None]  # (models done, models to check)
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from concurrent.futures import ProcessPoolExecutor
 
     from tpulint.api import Rule
-    from tpulint.cache import Cache
-    from tpulint.config import Settings
+    from tpulint.engine.cache import Cache
+    from tpulint.engine.config import Settings
 
 
 def check_files(paths: list[str], rules: list[Rule], settings: Settings, *, jobs: int = 1,
@@ -55,7 +59,7 @@ def check_files(paths: list[str], rules: list[Rule], settings: Settings, *, jobs
 def _open_cache(rules: list[Rule], settings: Settings) -> Cache | None:
     if not settings.cache or os.environ.get("TPULINT_NO_CACHE"):
         return None
-    from tpulint.cache import Cache
+    from tpulint.engine.cache import Cache
 
     return Cache.open(rules, settings)
 
@@ -85,7 +89,7 @@ def _pool(workers: int, rules: list[Rule]) -> ProcessPoolExecutor:
         context = multiprocessing.get_context("fork")
     elif "forkserver" in methods:
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(sorted({"tpulint.engine",
+        context.set_forkserver_preload(sorted({"tpulint.engine.check",
                                                *(rule.check.__module__ for rule in rules)}))
     else:
         context = multiprocessing.get_context("spawn")

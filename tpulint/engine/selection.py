@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from tpulint.api import Rule
-from tpulint.config import ConfigError, Settings
-from tpulint.registry import Registry
+from tpulint.engine.config import ConfigError, Settings
+from tpulint.engine.registry import Registry
 
 
 class Selection:

@@ -28,12 +28,12 @@ from tpulint import __version__
 from tpulint.analysis.memory import MemoryEstimate
 from tpulint.analysis.placement import Fatal
 from tpulint.api import Finding, FixPlan, Severity
-from tpulint.engine import ModelResult, OperatorRow
 from tpulint.ir import Location
+from tpulint.results import ModelResult, OperatorRow
 
 if TYPE_CHECKING:
     from tpulint.api import Rule
-    from tpulint.config import Settings
+    from tpulint.engine.config import Settings
 
 FORMAT = 1
 CHUNK = 1 << 20
@@ -122,7 +122,7 @@ def salt(rules: list[Rule], settings: Settings) -> str:
 
 
 def _code_stamp(rules: list[Rule]) -> list[tuple[str, int, int]]:
-    files = {Path(p) for p in Path(__file__).parent.rglob("*.py")}
+    files = {Path(p) for p in Path(__file__).parent.parent.rglob("*.py")}  # all of tpulint
     for rule in rules:
         module = sys.modules.get(rule.check.__module__)
         if module is not None and getattr(module, "__file__", None):

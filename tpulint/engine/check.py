@@ -1,0 +1,125 @@
+"""Check one model: run the selected rules on it and collect what reporters need.
+
+`check_model` returns findings before suppression (what the cache stores); `lint_model` also
+applies the suppressions, and is what `fix` and `verify` call for each model they check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tpulint.analysis.facts import ModelFacts
+from tpulint.analysis.placement import CPU
+from tpulint.api import (
+    Finding,
+    ModelContext,
+    OperatorContext,
+    Rule,
+    SubgraphContext,
+    TensorContext,
+    describe_operator,
+)
+from tpulint.engine.config import Settings
+from tpulint.engine.discover import relative
+from tpulint.ir import Model
+from tpulint.reader import ModelReadError, read_model
+from tpulint.results import ModelResult, OperatorRow
+
+if TYPE_CHECKING:
+    from tpulint.engine.suppress import Suppressions
+
+
+class RuleFailure(Exception):
+    """A rule raised: reported as an internal error (exit 2), naming the rule and the model."""
+
+
+def check_file(path: str, rules: list[Rule], settings: Settings) -> ModelResult:
+    try:
+        model = read_model(path)
+    except ModelReadError as error:
+        return ModelResult(path=path, error=str(error))
+    return check_model(model, path, rules, settings)
+
+
+def check_model(model: Model, path: str, rules: list[Rule], settings: Settings) -> ModelResult:
+    facts = ModelFacts(model, settings.runtime)
+    findings: list[Finding] = []
+    for rule in rules:
+        if rule.scope == "config":
+            continue
+        options = {**rule.options, **settings.rules.get(rule.code, {})}
+        try:
+            findings.extend(_run(rule, model, facts, options, path))
+        except Exception as error:
+            raise RuleFailure(f"rule {rule.code} failed on {path}: "
+                              f"{type(error).__name__}: {error}") from error
+    result = ModelResult(
+        path=path, compiled=model.compiled, subgraphs=len(model.subgraphs),
+        operators=_operator_rows(model, facts), fatal=list(facts.prediction.fatal),
+        memory=facts.memory, recipe=facts.recipe.kind, cpu_segments=_cpu_segments(facts),
+        groups_with_a=facts.prediction.groups_with_a,
+    )
+    result.findings = sorted(findings, key=lambda f: f.sort_key)
+    return result
+
+
+def _run(rule: Rule, model: Model, facts: ModelFacts, options: dict[str, Any],
+         path: str) -> Iterator[Finding]:
+    context = ModelContext(rule, model, facts, options, path)
+    if rule.scope == "model":
+        yield from rule.check(context)
+        return
+    for sg in model.subgraphs:
+        scope = SubgraphContext(context, sg.index)
+        if rule.scope == "subgraph":
+            yield from rule.check(scope)
+        elif rule.scope == "operator":
+            for op in sg.operators:
+                yield from rule.check(OperatorContext(scope, op))
+        else:
+            for tensor in sg.tensors:
+                yield from rule.check(TensorContext(scope, tensor))
+
+
+def _operator_rows(model: Model, facts: ModelFacts) -> list[OperatorRow]:
+    rows = []
+    for sg, prediction in zip(model.subgraphs, facts.predictions, strict=True):
+        for op, placed in zip(sg.operators, prediction.operators, strict=True):
+            output = sg.tensor(op.outputs[0]) if op.outputs else None
+            rows.append(OperatorRow(sg.index, op.index, op.opcode, describe_operator(sg, op),
+                                    op.version, placed.placement, placed.reason,
+                                    placed.confidence, placed.cause,
+                                    output.name if output is not None else ""))
+    return rows
+
+
+def _cpu_segments(facts: ModelFacts) -> int:
+    """Connected groups of CPU operators in the main subgraph."""
+    graph, prediction = facts.graphs[0], facts.prediction
+    cpu = {p.index for p in prediction.operators if p.placement == CPU}
+    seen: set[int] = set()
+    segments = 0
+    for start in sorted(cpu):
+        if start in seen:
+            continue
+        segments += 1
+        stack = [start]
+        seen.add(start)
+        while stack:
+            op = stack.pop()
+            for nxt in (*graph.predecessors(op), *graph.successors(op)):
+                if nxt in cpu and nxt not in seen:
+                    seen.add(nxt)
+                    stack.append(nxt)
+    return segments
+
+
+def lint_model(model: Model, path: str, rules: list[Rule], settings: Settings,
+               suppressions: Suppressions) -> ModelResult:
+    """`check_model`, then the configured suppressions and severity overrides."""
+    result = check_model(model, path, rules, settings)
+    result.relpath = relative(Path(path), Path(settings.root))
+    suppressions.apply(result)
+    return result

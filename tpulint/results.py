@@ -1,0 +1,114 @@
+"""What each stage hands on: one model's result, its operator rows and summary, a whole run.
+
+Plain data, not the model, so results cross process boundaries (`--jobs`) and the cache. Every
+reporter reads these types; `failing` is the one `fail-on` threshold every command applies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from tpulint.analysis.memory import MemoryEstimate
+from tpulint.analysis.placement import CPU, Fatal
+from tpulint.analysis.status import MORE_THAN_ONE_SUBGRAPH
+from tpulint.api import Finding, Rule, Severity
+
+if TYPE_CHECKING:
+    from tpulint.engine.config import Settings
+
+FAIL_ON_LEVELS = ("info", "warning", "error", "none")
+
+
+def failing(findings: Iterable[Finding], fail_on: str) -> list[Finding]:
+    """The findings at or above `fail_on` (`none`: no finding fails)."""
+    if fail_on == "none":
+        return []
+    threshold = Severity(fail_on).rank
+    return [f for f in findings if f.severity.rank >= threshold]
+
+
+@dataclass(frozen=True)
+class OperatorRow:
+    subgraph: int
+    index: int
+    opcode: str
+    label: str
+    version: int
+    placement: str
+    reason: str
+    confidence: str = "high"
+    cause: int | None = None
+    output: str = ""  # the first output tensor's name, which `ignore-ops` `tensor` matches
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Placement counts of a model's main subgraph."""
+
+    operators: int
+    tpu: int
+    cpu: int
+    edgetpu_subgraphs: int
+    cpu_segments: int
+    # what `edgetpu_compiler -a` (several Edge TPU subgraphs) would map instead
+    tpu_with_a: int
+    edgetpu_subgraphs_with_a: int
+
+
+@dataclass
+class ModelResult:
+    path: str  # as given or found; `relpath` is the stable one for fingerprints and CI reports
+    error: str | None = None
+    compiled: bool = False
+    subgraphs: int = 0
+    operators: list[OperatorRow] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    fatal: list[Fatal] = field(default_factory=list)
+    memory: MemoryEstimate | None = None
+    recipe: str | None = None
+    cpu_segments: int = 0
+    groups_with_a: int = 0
+    suppressed: int = 0  # by per-file ignores, operator ignores and the baseline
+    relpath: str = ""
+
+    @property
+    def summary(self) -> Summary:
+        main = [row for row in self.operators if row.subgraph == 0]
+        tpu = sum(1 for row in main if row.placement != CPU)
+        stranded = sum(1 for row in main if row.reason == MORE_THAN_ONE_SUBGRAPH)
+        return Summary(operators=len(main), tpu=tpu, cpu=len(main) - tpu,
+                       edgetpu_subgraphs=1 if tpu and not self.fatal else 0,
+                       cpu_segments=self.cpu_segments,
+                       tpu_with_a=tpu + stranded if not self.fatal else 0,
+                       edgetpu_subgraphs_with_a=self.groups_with_a if not self.fatal else 0)
+
+
+@dataclass
+class RunResult:
+    models: list[ModelResult]
+    settings: Settings
+    rules: dict[str, Rule]
+    # Findings about the configuration rather than a model (TPU09x); their path is the
+    # configuration file's, relative like `ModelResult.relpath`.
+    config_findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [*(f for m in self.models for f in m.findings), *self.config_findings]
+
+    def located(self) -> Iterator[tuple[str, Finding]]:
+        """Every finding with the stable, root-relative path of the file it is about."""
+        for model in self.models:
+            for finding in model.findings:
+                yield model.relpath, finding
+        for finding in self.config_findings:
+            yield finding.location.path, finding
+
+    @property
+    def errors(self) -> list[ModelResult]:
+        return [m for m in self.models if m.error]
+
+    def failing(self, fail_on: str) -> list[Finding]:
+        return failing(self.findings, fail_on)

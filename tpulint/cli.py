@@ -174,13 +174,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def load_cli_settings(args: argparse.Namespace) -> Settings:
-    """The configuration found from the first checked path's directory upwards (like Ruff; the
-    working directory when no path is given), then the command line's options."""
+    """The configuration found from the first checked path's directory upwards (like Ruff; from
+    the working directory when no path is given or none is found there), then the command
+    line's options."""
     from tpulint.engine.config import find_config, load_settings
 
     paths = [Path(p) for p in getattr(args, "paths", None) or []]
     starts = [p if p.is_dir() else p.parent for p in paths] or [Path.cwd()]
-    settings = load_settings(args.config, isolated=args.isolated, start=starts[0])
+    # A path outside any configured project falls back to the working directory's.
+    start = starts[0] if find_config(starts[0]) else Path.cwd()
+    settings = load_settings(args.config, isolated=args.isolated, start=start)
     if not (args.config or args.isolated):
         others = {str(found) for found in map(find_config, starts[1:]) if found} - \
             {str(Path(settings.source).resolve()) if settings.source else ""}

@@ -123,7 +123,7 @@ tpulint {e(__version__)}</p></header><main>
 
 
 def _error(model: ModelResult) -> str:
-    return (f'<section class="bad"><h2>{e(model.relpath)}</h2>'
+    return (f'<section class="bad" id="{e(model.relpath)}"><h2>{e(model.relpath)}</h2>'
             f'<p class="fatal">Could not be read: {e(model.error)}</p></section>\n')
 
 

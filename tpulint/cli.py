@@ -258,9 +258,9 @@ def _check(args: argparse.Namespace) -> int:
 def _empty_directories(paths: list[str], result: RunResult) -> list[str]:
     """Directories named on the command line with no model under them: a mistyped path in CI
     must not pass green. (Files excluded with `--force-exclude` are not errors.)"""
-    checked = [Path(model.path).resolve() for model in result.models]
+    checked = [Path(model.path).absolute() for model in result.models]  # symlinks kept
     return [raw for raw in paths if raw != "." and Path(raw).is_dir() and
-            not any(found.is_relative_to(Path(raw).resolve()) for found in checked)]
+            not any(found.is_relative_to(Path(raw).absolute()) for found in checked)]
 
 
 def _write_baseline(result: RunResult, target: str) -> None:

@@ -112,9 +112,6 @@ def verdict_line(result: Verification) -> RenderableType:
         text.append(f": {s['confirmed']} of {s['operators']} operators as predicted")
     if s["unverified"] and s["unverified"] != s["operators"]:
         text.append(f", {s['unverified']} unverified", style="dim")
-    if s["compared"]:
-        text.append(f"  ·  compiler: {s['compiler_tpu']} on the Edge TPU, "
-                    f"{s['compiler_cpu']} on the CPU", style="dim")
     return text
 
 
@@ -134,6 +131,11 @@ def _compiler_line(result: Verification) -> RenderableType:
     text.append(f"edgetpu_compiler {version}  ·  {status}  ·  {run.seconds:.1f} s")
     if flags:
         text.append(f"  ·  flags {' '.join(flags)}")
+    comparison = result.comparison
+    if comparison is not None and comparison.summary["compared"]:
+        s = comparison.summary
+        text.append(f"\ncompiler: {s['compiler_tpu']} on the Edge TPU, {s['compiler_cpu']} on "
+                    "the CPU")
     return text
 
 
@@ -144,7 +146,7 @@ def _operators_table(rows: list[OperatorVerdict], every: bool) -> RenderableType
 
     table = Table(box=None, show_header=True, header_style="dim", pad_edge=False)
     table.add_column("op", no_wrap=True)
-    table.add_column("operator", overflow="fold", ratio=1, min_width=16)
+    table.add_column("operator", no_wrap=True)  # the type: names are in `--format json`
     table.add_column("tpulint", no_wrap=True)
     table.add_column("compiler", no_wrap=True)
     table.add_column("compiler status", ratio=1, min_width=14)
@@ -154,7 +156,7 @@ def _operators_table(rows: list[OperatorVerdict], every: bool) -> RenderableType
         where = f"op{row.index}" if row.subgraph == 0 else f"sg{row.subgraph}/op{row.index}"
         statuses = (row.compiler_reason,) if row.compiler_reason else row.reason_candidates
         status = " | ".join(short_status(s) for s in statuses) or "-"
-        table.add_row(Text(where, style="dim"), Text(printable(shorten_names(row.label, 24))),
+        table.add_row(Text(where, style="dim"), Text(printable(row.label.split(" '")[0])),
                       Text(row.predicted), Text(row.compiler or "-"),
                       Text(printable(status), style="dim"),
                       Text(VERDICT_WORD[row.outcome], style=OUTCOME_STYLE[row.outcome]))

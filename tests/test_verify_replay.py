@@ -371,5 +371,6 @@ def test_every_format_of_check(workdir: Path, verify: Run, monkeypatch: pytest.M
     assert code == 1
     assert "TPU501" in out
     if fmt == "concise":
-        assert out.splitlines()[0].startswith("models/kapibara-model.tflite:sg0/op2: TPU501 "
-                                              "[placement-contradicted] ")
+        first, *_, summary = out.splitlines()
+        assert "kapibara-model.tflite:sg0/op2: TPU501 [placement-contradicted] " in first
+        assert summary.startswith("1 warning in 1 model")

@@ -26,6 +26,8 @@ Cli = Callable[..., Outcome]
 TCN = DATA / "reports" / "tegnell-tcn.tflite"
 DEEPLAB = DATA / "corpus" / "td-deeplabv3_mnv2_dm05_pascal_quant.tflite"
 FLOAT16 = FIXTURES / "TPU103" / "bad_float16.tflite"
+DYNAMIC_RANGE = FIXTURES / "TPU104" / "bad_dynamic_range.tflite"
+CONTROL_FLOW = FIXTURES / "TPU002" / "bad_control_flow.tflite"
 COMPILED = DATA / "corpus" / "kapibara-model_edgetpu.tflite"
 # The TCN's first dilated convolution: a fused TensorFlow name of 170 characters.
 TCN_NAME = ("model/tcn_1/activation_1/Relu;model/tcn_1/conv2d_1/BiasAdd;model/tcn_2/conv2d_2/"
@@ -64,23 +66,27 @@ def test_findings_are_ordered_by_impact() -> None:
 
 
 def test_consequences_fold_under_their_cause(cli: Cli, at80: None) -> None:
-    result = check_model_file(FLOAT16)
+    result = check_model_file(DYNAMIC_RANGE)  # nothing reaches the Edge TPU
     [group] = groups(result)
-    assert group.lead.code == "TPU103"
-    assert group.fold_text() == "+7 more from the same cause (TPU303 x2, TPU304 x5)"
-    text = "\n".join(full(cli, str(FLOAT16)))
-    assert "+7 more from the same cause" in text and "TPU304  sg0" not in text
-    expanded = "\n".join(full(cli, str(FLOAT16), "--show-all"))
-    assert expanded.count("TPU304  sg0") == 5 and "more from the same cause" not in expanded
+    assert group.lead.code == "TPU104"
+    assert group.fold_text() == "+2 more from the same cause (TPU202 x2)"
+    text = "\n".join(full(cli, str(DYNAMIC_RANGE)))
+    assert "+2 more from the same cause" in text and "TPU202  sg0" not in text
+    expanded = "\n".join(full(cli, str(DYNAMIC_RANGE), "--show-all"))
+    assert expanded.count("TPU202  sg0") == 2 and "more from the same cause" not in expanded
+
+
+def test_float16_weights_are_not_blamed_for_their_shape_or_constness(cli: Cli) -> None:
+    # Before: TPU303 on each weights DEQUANTIZE and TPU304 on each CONV_2D reading one.
+    assert [f.code for f in check_model_file(FLOAT16).findings] == ["TPU103"]
 
 
 def test_repeats_of_a_code_fold_past_three() -> None:
-    result = check_model_file(FLOAT16)
-    found = [f for f in result.findings if f.code == "TPU304"]
-    result.findings = found  # no whole-model cause left: repeats of one code fold
-    [group] = [g for g in groups(result) if g.folded]
-    assert len([g for g in groups(result) if g.lead.code == "TPU304"]) == 3
-    assert group.fold_text() == "+2 more TPU304 [non-constant-weights]"
+    result = check_model_file(CONTROL_FLOW)
+    assert sum(f.code == "TPU201" for f in result.findings) == 4
+    shown = [g for g in groups(result) if g.lead.code == "TPU201"]
+    assert len(shown) == 3 and shown[-1].fold_text() == "+1 more TPU201 [unsupported-op]"
+    assert sum(g.lead.code == "TPU201" for g in groups(result, show_all=True)) == 4
 
 
 def test_operators_by_type_in_the_terminal(cli: Cli, at80: None) -> None:
@@ -204,11 +210,13 @@ def test_write_baseline_says_how_to_configure_it(project: Path, cli: Cli) -> Non
 # Conveniences ------------------------------------------------------------------------------
 
 def test_statistics(cli: Cli) -> None:
-    outcome = cli("check", "--isolated", "--statistics", str(FLOAT16))
+    outcome = cli("check", "--isolated", "--statistics", str(CONTROL_FLOW))
     assert outcome.out.splitlines() == [
-        "    5  TPU304  non-constant-weights       error",
-        "    2  TPU303  high-rank-tensor           error",
-        "    1  TPU103  float16-quantized          error"]
+        "    4  TPU201  unsupported-op             error",
+        "    3  TPU101  float-tensor               error",
+        "    1  TPU002  multiple-subgraphs         warning",
+        "    1  TPU203  op-constraint-violated     error",
+        "    1  TPU401  cpu-fallback-partition     warning"]
     assert outcome.code == 1
 
 
@@ -273,5 +281,5 @@ def run_cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_json_keeps_every_finding(cli: Cli) -> None:
-    document = json.loads(cli("check", "--isolated", "--format", "json", str(FLOAT16)).out)
-    assert len(document["models"][0]["findings"]) == 8  # nothing folded in machine formats
+    document = json.loads(cli("check", "--isolated", "--format", "json", str(CONTROL_FLOW)).out)
+    assert len(document["models"][0]["findings"]) == 10  # nothing folded in machine formats

@@ -122,3 +122,14 @@ def test_verify_without_edge_tpu(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     np.save(tmp_path / "bad.npy", np.zeros((2, 2), dtype=np.float32))
     assert main([*args, "--data", str(tmp_path / "bad.npy")]) == 3
     assert "needs shape [1, 64, 64, 1], the data has [2, 2]" in capsys.readouterr().err
+
+
+def test_litert_log_lines_are_silenced(capfd: pytest.CaptureFixture[str]) -> None:
+    # LiteRT's C++ code logs "INFO: Created TensorFlow Lite XNNPACK delegate for CPU." on
+    # descriptor 2, past sys.stderr.
+    report = device.run(litert, GOOD_INT8, None, None, 0, 1, None)
+    assert report.reference is not None and report.reference.runs == 1
+    print("after", file=sys.stderr)
+    err = capfd.readouterr().err
+    assert "XNNPACK" not in err and "INFO:" not in err
+    assert err == "after\n"  # the descriptor is restored

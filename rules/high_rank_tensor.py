@@ -30,8 +30,7 @@ from tpulint.api import Finding, OperatorContext, Severity, rule
       summary="Tensor has a dimension larger than 1 outside the 3 innermost")
 def check(ctx: OperatorContext) -> Iterator[Finding]:
     if ctx.model.compiled or ctx.violated("data-type"):
-        # A float operator (float16 weights dequantized at run time, say) is a TPU1xx problem
-        # to fix first; its weights' shape or constness is not the cause.
+        # float first (TPU1xx): see the module docstring
         return
     for violation in ctx.violated("tensor-rank"):
         yield ctx.finding(f"{ctx.describe(ctx.op.index)} runs on the CPU: {violation.detail}",

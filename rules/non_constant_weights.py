@@ -32,8 +32,7 @@ from tpulint.api import Finding, OperatorContext, Severity, rule
       summary="Weights or bias are not constant")
 def check(ctx: OperatorContext) -> Iterator[Finding]:
     if ctx.model.compiled or ctx.violated("data-type"):
-        # A float operator (float16 weights dequantized at run time, say) is a TPU1xx problem
-        # to fix first; its weights' shape or constness is not the cause.
+        # a TPU1xx problem first (float16 weights are dequantized at run time)
         return
     for violation in ctx.violated("constant-parameters"):
         yield ctx.finding(f"{ctx.describe(ctx.op.index)} runs on the CPU: {violation.detail}",

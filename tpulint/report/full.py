@@ -24,6 +24,7 @@ from tpulint.text import printable
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
+    from rich.table import Table
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 MIB = 1024 * 1024
@@ -157,18 +158,25 @@ def _findings_table(model: ModelResult, options: ReportOptions) -> RenderableTyp
     return table
 
 
-def _opcode_table(model: ModelResult) -> RenderableType:
-    """Operators by type, like the table `edgetpu_compiler` prints."""
+def by_type_table(*counts_then_text: str) -> Table:
+    """An `operators by type` table: the type, its count, then right-aligned count columns and
+    a last column of text."""
     from rich.table import Table
-    from rich.text import Text
 
     table = Table(box=None, show_header=True, header_style="dim", pad_edge=False,
                   title="operators by type", title_justify="left", title_style="dim")
     table.add_column("operator", no_wrap=True, overflow="ellipsis", max_width=28)
-    table.add_column("count", justify="right", no_wrap=True)
-    table.add_column("TPU", justify="right", no_wrap=True)
-    table.add_column("CPU", justify="right", no_wrap=True)
-    table.add_column("status", overflow="fold")
+    for name in ("count", *counts_then_text[:-1]):
+        table.add_column(name, justify="right", no_wrap=True)
+    table.add_column(counts_then_text[-1])
+    return table
+
+
+def _opcode_table(model: ModelResult) -> RenderableType:
+    """Operators by type, like the table `edgetpu_compiler` prints."""
+    from rich.text import Text
+
+    table = by_type_table("TPU", "CPU", "status")
     for row in opcode_table(model):
         status_style = "dim" if not row.cpu else "yellow"
         table.add_row(Text(printable(row.opcode)), str(row.count), str(row.tpu),

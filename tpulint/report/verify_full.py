@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, TextIO
 
 from tpulint.report import DEFAULT, ReportOptions
-from tpulint.report.full import MIB, SEVERITY_STYLE
+from tpulint.report.full import MIB, SEVERITY_STYLE, by_type_table
 from tpulint.report.triage import plural, short_status, shorten_names
 from tpulint.text import printable
 from tpulint.verify.pipeline import Verification
@@ -170,20 +170,13 @@ def _operators_table(rows: list[OperatorVerdict], every: bool) -> RenderableType
 
 def _opcode_table(rows: list[OperatorVerdict]) -> RenderableType:
     """Operators by type: predicted and compiled on the Edge TPU, and the verdicts."""
-    from rich.table import Table
     from rich.text import Text
 
     by_type: dict[str, list[OperatorVerdict]] = {}
     for row in rows:
         if row.subgraph == 0:
             by_type.setdefault(row.label.split(" '")[0], []).append(row)
-    table = Table(box=None, show_header=True, header_style="dim", pad_edge=False,
-                  title="operators by type", title_justify="left", title_style="dim")
-    table.add_column("operator", no_wrap=True, overflow="ellipsis", max_width=28)
-    table.add_column("count", justify="right", no_wrap=True)
-    table.add_column("tpulint TPU", justify="right", no_wrap=True)
-    table.add_column("compiler TPU", justify="right", no_wrap=True)
-    table.add_column("verdicts")
+    table = by_type_table("tpulint TPU", "compiler TPU", "verdicts")
     ordered = sorted(by_type.items(), key=lambda item: (
         -sum(r.outcome == PLACEMENT_CONTRADICTED for r in item[1]), -len(item[1]), item[0]))
     for opcode, group in ordered:

@@ -17,6 +17,7 @@ import sys
 import time
 from pathlib import Path
 
+from tpulint.analysis.compiler_options import CompilerOptions
 from tpulint.analysis.facts import ModelFacts
 from tpulint.reader import ModelReadError, read_model
 
@@ -44,7 +45,10 @@ def main() -> int:
             continue
         started = time.perf_counter()
         try:
-            facts = ModelFacts(read_model(model_path))
+            # a compiled file with several Edge TPU subgraphs was made with `-a`
+            multiple = (truth.get("edgetpu_subgraphs") or 0) > 1
+            facts = ModelFacts(read_model(model_path),
+                               CompilerOptions(enable_multiple_subgraphs=multiple))
             placed = facts.prediction.operators
         except ModelReadError as error:
             print(f"{truth['id'][:58]:58} unreadable: {error}")

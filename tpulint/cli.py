@@ -49,6 +49,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from tpulint.compiler_flags import add_compiler_arguments, at_least
     from tpulint.report import FORMATS
 
     parser = _Parser(prog="tpulint", description="Check TensorFlow Lite models for Coral Edge "
@@ -73,8 +74,6 @@ def build_parser() -> argparse.ArgumentParser:
                        help="exit 0 even with findings (bad input still exits 3)")
     check.add_argument("--preview", action="store_true", default=None,
                        help="also run preview rules")
-    check.add_argument("--runtime", type=int, choices=range(10, 15), metavar="{10..14}",
-                       help="Edge TPU runtime the compiler targets (edgetpu_compiler -m)")
     check.add_argument("--config", action="append", metavar="FILE|KEY=VALUE",
                        help="configuration file, or a setting as KEY=VALUE (repeatable)")
     check.add_argument("--isolated", action="store_true", help="ignore configuration files")
@@ -83,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--color", choices=["auto", "always", "never"], default="auto")
     check.add_argument("--no-plugins", action="store_true",
                        help="load only the built-in rules")
-    check.add_argument("--jobs", "-j", type=_jobs, default=1, metavar="N",
+    check.add_argument("--jobs", "-j", type=at_least(0), default=1, metavar="N",
                        help="check N models at once (0: one per CPU; default 1)")
     check.add_argument("--no-cache", action="store_true",
                        help="check every model again instead of reusing cached results")
@@ -93,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_display_options(check)
     from tpulint.fix.check import add_check_options
 
+    add_compiler_arguments(check)
     add_check_options(check)
 
     rules = commands.add_parser("rules", help="list the rules")
@@ -122,16 +122,6 @@ def report_options(args: argparse.Namespace) -> ReportOptions:
     from tpulint.report import ReportOptions
 
     return ReportOptions(show_all=args.show_all, quiet=args.quiet, statistics=args.statistics)
-
-
-def _jobs(value: str) -> int:
-    try:
-        jobs = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
-    if jobs < 0:
-        raise argparse.ArgumentTypeError("must be 0 or more")
-    return jobs
 
 
 def _selectors(value: str) -> list[str]:
@@ -177,6 +167,7 @@ def load_cli_settings(args: argparse.Namespace) -> Settings:
     """The configuration found from the first checked path's directory upwards (like Ruff; from
     the working directory when no path is given or none is found there), then the command
     line's options."""
+    from tpulint.compiler_flags import apply_compiler_arguments
     from tpulint.engine.config import find_config, load_settings
 
     paths = [Path(p) for p in getattr(args, "paths", None) or []]
@@ -184,6 +175,7 @@ def load_cli_settings(args: argparse.Namespace) -> Settings:
     # A path outside any configured project falls back to the working directory's.
     start = starts[0] if find_config(starts[0]) else Path.cwd()
     settings = load_settings(args.config, isolated=args.isolated, start=start)
+    apply_compiler_arguments(settings, args)
     if not (args.config or args.isolated):
         others = {str(found) for found in map(find_config, starts[1:]) if found} - \
             {str(Path(settings.source).resolve()) if settings.source else ""}

@@ -41,6 +41,7 @@ class OperatorRow:
     confidence: str = "high"
     cause: int | None = None
     output: str = ""  # the first output tensor's name, which `ignore-ops` `tensor` matches
+    edgetpu_subgraph: int | None = None  # for a mapped operator, its Edge TPU subgraph
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,8 @@ class ModelResult:
         tpu = sum(1 for row in main if row.placement != CPU)
         stranded = sum(1 for row in main if row.reason == MORE_THAN_ONE_SUBGRAPH)
         return Summary(operators=len(main), tpu=tpu, cpu=len(main) - tpu,
-                       edgetpu_subgraphs=1 if tpu and not self.fatal else 0,
+                       edgetpu_subgraphs=len({row.edgetpu_subgraph for row in main
+                                              if row.placement != CPU}) if not self.fatal else 0,
                        cpu_segments=self.cpu_segments,
                        tpu_with_a=tpu + stranded if not self.fatal else 0,
                        edgetpu_subgraphs_with_a=self.groups_with_a if not self.fatal else 0)

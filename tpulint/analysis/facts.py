@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cached_property
 
 from tpulint.analysis import limits
+from tpulint.analysis.compiler_options import CompilerOptions
 from tpulint.analysis.graph import Graph
 from tpulint.analysis.memory import MemoryEstimate, estimate
 from tpulint.analysis.placement import TPU, Prediction, predict, predict_secondary
@@ -15,9 +16,12 @@ from tpulint.ir import Model
 class ModelFacts:
     """Lazily computed analyses of a model; each is computed at most once."""
 
-    def __init__(self, model: Model, runtime: int = limits.DEFAULT_RUNTIME) -> None:
+    def __init__(self, model: Model, options: CompilerOptions | int | None = None) -> None:
         self.model = model
-        self.runtime = runtime
+        if options is None or isinstance(options, int):
+            options = CompilerOptions(min_runtime_version=options or limits.DEFAULT_RUNTIME)
+        self.options = options
+        self.runtime = options.min_runtime_version
 
     @cached_property
     def graphs(self) -> tuple[Graph, ...]:
@@ -26,7 +30,7 @@ class ModelFacts:
     @cached_property
     def predictions(self) -> tuple[Prediction, ...]:
         """Placement per subgraph: the main one is compiled, control-flow bodies stay on the CPU."""
-        main = predict(self.model, self.model.main, self.graphs[0], self.runtime)
+        main = predict(self.model, self.model.main, self.graphs[0], options=self.options)
         return (main, *(predict_secondary(sg) for sg in self.model.subgraphs[1:]))
 
     @property

@@ -22,8 +22,10 @@ import heapq
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from tpulint.analysis import limits, status
+from tpulint.analysis import delegate_search, intermediate_tensors, limits, status
+from tpulint.analysis.compiler_options import CompilerOptions
 from tpulint.analysis.graph import Graph
+from tpulint.analysis.multiple_subgraphs import edgetpu_subgraphs
 from tpulint.analysis.recipe import is_hybrid
 from tpulint.analysis.support import OperatorView, Violation, check_operator
 from tpulint.analysis.versions import parse_verdict
@@ -41,6 +43,7 @@ class OperatorPlacement:
     violations: tuple[Violation, ...] = ()
     cause: int | None = None  # for a stranded operator: the CPU operator that separates it
     confidence: str = "high"
+    edgetpu_subgraph: int | None = None  # for a mapped operator: its Edge TPU subgraph, from 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,20 +82,24 @@ class Prediction:
 
     @property
     def edgetpu_subgraphs(self) -> int:
-        return 1 if self.tpu_count else 0
+        return len({op.edgetpu_subgraph for op in self.operators if op.placement == TPU})
 
 
 def predict(model: Model, subgraph: Subgraph, graph: Graph | None = None,
-            runtime: int = limits.DEFAULT_RUNTIME) -> Prediction:
+            runtime: int = limits.DEFAULT_RUNTIME,
+            options: CompilerOptions | None = None) -> Prediction:
     graph = graph or Graph(subgraph)
+    options = options or CompilerOptions(min_runtime_version=runtime)
     if model.compiled:
         return _compiled(model, subgraph)
-    own = [tuple(check_operator(OperatorView(model, subgraph, op), runtime))
+    own = [tuple(check_operator(OperatorView(model, subgraph, op), options.min_runtime_version))
            for op in subgraph.operators]
-    eligible = [not violations for violations in own]
+    left_out = option_cuts(subgraph, graph, options)
+    eligible = [not violations and op not in left_out for op, violations in enumerate(own)]
     groups = partition(subgraph, graph, eligible)
     delegated = [ops for kind, ops in groups if kind]
-    region = set(delegated[0] if delegated else [])
+    numbers = edgetpu_subgraphs(groups, options.enable_multiple_subgraphs)
+    region = set(numbers)
     causes = _segment_causes(graph, subgraph, region, own)
     placements = []
     for op in subgraph.operators:
@@ -103,7 +110,11 @@ def predict(model: Model, subgraph: Subgraph, graph: Graph | None = None,
                 confidence=_confidence(violations[0]),
             ))
         elif op.index in region:
-            placements.append(OperatorPlacement(op.index, TPU, status.MAPPED))
+            placements.append(OperatorPlacement(op.index, TPU, status.MAPPED,
+                                                edgetpu_subgraph=numbers[op.index]))
+        elif op.index in left_out:  # cut off by -i or -d: the compiler's status is unrecorded
+            placements.append(OperatorPlacement(
+                op.index, CPU, status.MORE_THAN_ONE_SUBGRAPH, confidence="medium"))
         else:
             placements.append(OperatorPlacement(
                 op.index, CPU, status.MORE_THAN_ONE_SUBGRAPH, cause=causes[op.index],
@@ -114,6 +125,18 @@ def predict(model: Model, subgraph: Subgraph, graph: Graph | None = None,
                       OperatorPlacement(p.index, CPU, fatal[0].message, confidence="high")
                       for p in placements]
     return Prediction(subgraph.index, tuple(placements), tuple(fatal), len(delegated))
+
+
+def option_cuts(subgraph: Subgraph, graph: Graph, options: CompilerOptions) -> set[int]:
+    """Operators that `-i` or `-d` keep out of the Edge TPU, whatever their support."""
+    cut = intermediate_tensors.readers(subgraph, graph, options.intermediate_tensors)
+    if options.search_delegate:
+        # No operator is predicted to fail the whole compilation in a way a shorter segment
+        # avoids (large-activation failures are not modelled), so the search's first try, the
+        # whole graph, is its answer.
+        found = delegate_search.search(subgraph, options.delegate_search_step)
+        cut |= delegate_search.outside(found, subgraph)
+    return cut
 
 
 def predict_secondary(subgraph: Subgraph) -> Prediction:
@@ -189,14 +212,16 @@ def _confidence(violation: Violation) -> str:
 def _compiled(model: Model, subgraph: Subgraph) -> Prediction:
     """A compiled model tells what runs where: `edgetpu-custom-op` on the TPU, the rest not."""
     placements = []
+    edgetpu = 0
     for op in subgraph.operators:
         if op.is_edgetpu:
-            placements.append(OperatorPlacement(op.index, TPU, status.MAPPED))
+            placements.append(OperatorPlacement(op.index, TPU, status.MAPPED,
+                                                edgetpu_subgraph=edgetpu))
+            edgetpu += 1
             continue
         violations = tuple(check_operator(OperatorView(model, subgraph, op)))
         reason = violations[0].status if violations else status.MORE_THAN_ONE_SUBGRAPH
         placements.append(OperatorPlacement(op.index, CPU, reason, violations))
-    edgetpu = sum(1 for op in subgraph.operators if op.is_edgetpu)
     return Prediction(subgraph.index, tuple(placements), groups_with_a=edgetpu)
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from tpulint.analysis import limits, status
+from tpulint.analysis.versions import parse_verdict
 from tpulint.ir import INTEGER_8BIT, Model, Operator, Subgraph, Tensor
 
 # Constant tensors of these types are parameters (biases, shapes, axes), not data.
@@ -191,6 +192,45 @@ def constant_parameters(*positions: int) -> Constraint:
                       status.NOT_CONSTANT, "documented", CORAL_REQUIREMENTS, check)
 
 
+def fully_connected_weights() -> Constraint:
+    """Constant weights, unless the operands are swapped: a constant input and one-row weights.
+
+    FULLY_CONNECTED(input=C[n, k], weights=x[1, k]) computes C.x, an [n, 1] output laid out as
+    [1, n]: the compiler maps it as x times constant weights C (36 such operators mapped by
+    compiler 16 in tpulint's corpus, random forests compiled as matrix products).
+    """
+    weights = constant_parameters(1, 2)
+
+    def check(view: OperatorView) -> str | None:
+        source, kernel = view.input(0), view.input(1)
+        if source is not None and source.constant and kernel is not None and \
+                len(kernel.shape) == 2 and kernel.shape[0] == 1:
+            return constant_parameters(2).check(view)
+        return weights.check(view)
+
+    return Constraint(weights.name, "Weights and biases are constant (or the input is constant "
+                      "and the weights have one row)", weights.status, weights.basis,
+                      weights.source, check)
+
+
+def split_outer_axis() -> Constraint:
+    """A SPLIT along the outermost dimension of a tensor of rank 2 or 3 is not mapped."""
+
+    def check(view: OperatorView) -> str | None:
+        source = view.input(1)
+        values = _axis_values(view, 0)
+        if source is None or values is None or not 2 <= len(source.shape) <= 3:
+            return None
+        if any(axis % len(source.shape) == 0 for axis in values) and source.shape[0] > 1:
+            return f"splits {_describe(source)} along its outermost dimension"
+        return None
+
+    return Constraint("split-outer-axis", "Does not split a 2-D or 3-D tensor along its "
+                      "outermost dimension", status.TWO_D_OUTPUT, "observed",
+                      "compiler 16 log: two SPLITs of [16, 14, 1] and [16, 15, 1] along axis 0 "
+                      "(R-e-d-a-X/EdgeTPU-and-NCS, model_16_4_2_1)", check)
+
+
 def _axis_values(view: OperatorView, position: int) -> list[int] | None:
     """The constant axis input's values, read from the file (None when it is not constant)."""
     tensor = view.input(position)
@@ -364,6 +404,15 @@ def transpose_keeps_batch() -> Constraint:
                       status.UNSPECIFIED, "inferred", CORAL_TABLE, check)
 
 
+# The compiler parses operator versions introduced with TensorFlow 2.6 (`versions.py`) but does
+# not map them: all 15 int8 ADD v4 of a YOLOv10n stay on the CPU, the first ending the region.
+VERSION = Constraint(
+    "mapped-version", "The operator version is one the compiler maps",
+    status.VERSION_NOT_SUPPORTED,
+    "observed", "corpus: YOLOv10n (edward62740/EdgeTPU-MOT), every int8 ADD v4 on the CPU",
+    lambda view: None,
+)
+
 _POOL = (no_fused_activation(),)
 
 OPERATORS: dict[str, OperatorSpec] = {spec.opcode: spec for spec in (
@@ -377,7 +426,7 @@ OPERATORS: dict[str, OperatorSpec] = {spec.opcode: spec for spec in (
                  constraints=(constant_parameters(1, 2), equal_dilation())),
     OperatorSpec("EXPAND_DIMS", "ExpandDims", min_runtime=13, parameters=(1,)),
     OperatorSpec("FULLY_CONNECTED", "FullyConnected", parameters=(1, 2),
-                 constraints=(constant_parameters(1, 2), default_weights_format(),
+                 constraints=(fully_connected_weights(), default_weights_format(),
                               one_dimensional_output())),
     OperatorSpec("L2_NORMALIZATION", "L2Normalization"),
     OperatorSpec("LOGISTIC", "Logistic"),
@@ -413,7 +462,8 @@ OPERATORS: dict[str, OperatorSpec] = {spec.opcode: spec for spec in (
     OperatorSpec("SLICE", "Slice", parameters=(1, 2)),
     OperatorSpec("SOFTMAX", "Softmax"),
     OperatorSpec("SPACE_TO_DEPTH", "SpaceToDepth"),
-    OperatorSpec("SPLIT", "Split", parameters=(0,), constraints=(not_on_batch("split", 0),)),
+    OperatorSpec("SPLIT", "Split", parameters=(0,),
+                 constraints=(not_on_batch("split", 0), split_outer_axis())),
     OperatorSpec("SPLIT_V", "Split", parameters=(1, 2),
                  constraints=(not_on_batch("split", 2),)),
     OperatorSpec("SQUARED_DIFFERENCE", "SquaredDifference", min_runtime=14),
@@ -449,6 +499,9 @@ def check_operator(view: OperatorView, runtime: int = limits.DEFAULT_RUNTIME) ->
     if spec is None:
         found.append(Violation(SUPPORTED, "not in the Edge TPU's operator set"))
         return found
+    if parse_verdict(op.opcode, op.builtin_code, op.version) == "unconfirmed":
+        found.append(Violation(VERSION, f"{op.opcode} version {op.version} came with "
+                                        "TensorFlow 2.6, after the Edge TPU's operator set"))
     if spec.min_runtime > runtime:
         found.append(Violation(SUPPORTED, f"{op.opcode} needs runtime {spec.min_runtime}, "
                                           f"the target is {runtime}"))

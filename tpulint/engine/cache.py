@@ -1,7 +1,7 @@
 """Remember each model's result, keyed by the file's content and everything that shapes it.
 
 The key hashes the model's bytes (streamed: models can be large) with a salt made of the tpulint
-version, the cache format, the target runtime, the enabled rules and their options, and the size
+version, the cache format, the compiler options, the enabled rules and their options, and the size
 and modification time of the code that computes results (tpulint's own modules and each enabled
 rule's module, so an edited rule or an upgraded plugin never reads stale answers). Results are
 stored before suppression, so changing ignores, severities or the baseline needs no new check.
@@ -117,7 +117,8 @@ def user_cache_directory() -> Path:
 def salt(rules: list[Rule], settings: Settings) -> str:
     enabled = [(rule.code, {**rule.options, **settings.rules.get(rule.code, {})})
                for rule in rules]
-    return json.dumps([__version__, FORMAT, settings.runtime, enabled, _code_stamp(rules)],
+    compiler = settings.compiler_options.as_dict()
+    return json.dumps([__version__, FORMAT, compiler, enabled, _code_stamp(rules)],
                       sort_keys=True, default=str)
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tpulint.analysis.facts import ModelFacts
+from tpulint.analysis.intermediate_tensors import missing as missing_tensors
 from tpulint.analysis.placement import CPU
 from tpulint.api import (
     Finding,
@@ -44,7 +45,13 @@ def check_file(path: str, rules: list[Rule], settings: Settings) -> ModelResult:
 
 
 def check_model(model: Model, path: str, rules: list[Rule], settings: Settings) -> ModelResult:
-    facts = ModelFacts(model, settings.runtime)
+    compiler = settings.compiler_options
+    unknown = missing_tensors(model.main, compiler.intermediate_tensors) \
+        if compiler.intermediate_tensors else []
+    if unknown:
+        return ModelResult(path=path, error=f"{path}: --intermediate-tensors: no tensor named "
+                                            f"{', '.join(map(repr, unknown))} in the model")
+    facts = ModelFacts(model, compiler)
     findings: list[Finding] = []
     for rule in rules:
         if rule.scope == "config":
@@ -91,7 +98,8 @@ def _operator_rows(model: Model, facts: ModelFacts) -> list[OperatorRow]:
             rows.append(OperatorRow(sg.index, op.index, op.opcode, describe_operator(sg, op),
                                     op.version, placed.placement, placed.reason,
                                     placed.confidence, placed.cause,
-                                    output.name if output is not None else ""))
+                                    output.name if output is not None else "",
+                                    placed.edgetpu_subgraph))
     return rows
 
 

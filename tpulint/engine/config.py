@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from tpulint.analysis import limits
+from tpulint.analysis.compiler_options import CompilerOptions, updated
 
 CONFIG_FILES = ("tpulint.toml", ".tpulint.toml", "pyproject.toml")
 FAIL_LEVELS = ("info", "warning", "error", "none")
@@ -62,6 +63,7 @@ class Settings:
     require_plugins: list[str] = field(default_factory=list)
     fix: dict[str, Any] = field(default_factory=dict)
     verify: dict[str, Any] = field(default_factory=dict)
+    compiler: dict[str, Any] = field(default_factory=dict)  # [tool.tpulint.compiler], but -m
     source: str | None = None  # the file these settings came from
     root: str = "."  # the directory paths in the configuration are relative to
 
@@ -69,12 +71,17 @@ class Settings:
     def excluded(self) -> list[str]:
         return [*self.exclude, *self.extend_exclude]
 
+    @property
+    def compiler_options(self) -> CompilerOptions:
+        """The compiler options the prediction assumes (`runtime` is `min-runtime-version`)."""
+        return updated(CompilerOptions(min_runtime_version=self.runtime), self.compiler)
+
 
 _KEYS = {f.name.replace("_", "-"): f.name for f in fields(Settings)
          if f.name not in ("source", "root")}
 _LISTS = {"select", "extend-select", "ignore", "extend-ignore", "include", "exclude",
           "extend-exclude", "require-plugins"}
-_TABLES = {"per-file-ignores", "severity", "rules", "fix", "verify"}
+_TABLES = {"per-file-ignores", "severity", "rules", "fix", "verify", "compiler"}
 
 
 def load_settings(config: list[str] | None = None, isolated: bool = False,
@@ -163,6 +170,8 @@ def _apply(settings: Settings, table: Mapping[str, Any], origin: str) -> None:
                          for glob, codes in value.items()}
             elif key == "severity":
                 _check_severities(value, origin)
+            elif key == "compiler":
+                value = _compiler_table(settings, value, origin)
             merged = dict(getattr(settings, attribute))
             merged.update(value)
             value = merged
@@ -181,6 +190,18 @@ def _apply(settings: Settings, table: Mapping[str, Any], origin: str) -> None:
         elif not isinstance(value, str):
             raise ConfigError(f"{origin}: '{key}' must be a string")
         setattr(settings, attribute, value)
+
+
+def _compiler_table(settings: Settings, table: dict[str, Any], origin: str) -> dict[str, Any]:
+    """Validate `[tool.tpulint.compiler]`; its `min-runtime-version` is the `runtime` setting."""
+    try:
+        updated(CompilerOptions(), table)
+    except ValueError as error:
+        raise ConfigError(f"{origin}: {error}") from None
+    table = dict(table)
+    if "min-runtime-version" in table:
+        settings.runtime = table.pop("min-runtime-version")
+    return table
 
 
 def _check_severities(table: dict[str, Any], origin: str) -> None:

@@ -92,6 +92,8 @@ def _summary(model: ModelResult) -> RenderableType:
         style = "bold green" if s.cpu == 0 and not model.fatal else "bold"
         text.append(f"{s.tpu} of {s.operators} operators predicted on the Edge TPU",
                     style=style)
+        if s.edgetpu_subgraphs > 1:  # --enable-multiple-subgraphs
+            text.append(f" in {s.edgetpu_subgraphs} Edge TPU subgraphs", style=style)
         text.append(f", {s.cpu_segments} CPU segment{'s' if s.cpu_segments != 1 else ''}")
     if model.recipe and not model.compiled:
         text.append(f"  ·  {model.recipe}", style="dim")

@@ -3,15 +3,19 @@
     {"version": 1, "tool": {"name", "version"},
      "models": [{"path", "relpath", "suppressed", "compiled",
                  "summary": {"operators", "tpu", "cpu", "edgetpu_subgraphs",
-                 "cpu_segments"}, "recipe", "fatal": [...], "memory": {...},
+                 "cpu_segments"}, "compiler_options": {...}, "recipe", "fatal": [...],
+                 "memory": {...},
                  "operators": [{"subgraph", "index", "opcode", "version", "placement", "reason",
-                                "confidence", "cause"}],
+                                "confidence", "cause", "edgetpu_subgraph"}],
                  "findings": [{"code", "name", "severity", "message", "subgraph", "operator",
                                "tensor", "location", "confidence", "fix", "url",
                                "fingerprint"}]}],
      "errors": [{"path", "message"}],
      "config_findings": [...]}   # TPU09x findings about the configuration file, same fields
 
+`compiler_options` are the edgetpu_compiler options the prediction assumed, under their
+`[tool.tpulint.compiler]` names; `edgetpu_subgraph` numbers a mapped operator's Edge TPU subgraph
+from 0 (several only with `enable-multiple-subgraphs`), null on the CPU.
 `relpath` is the model's path relative to the configuration's root (or the working directory);
 fingerprints are computed from it.
 
@@ -57,6 +61,7 @@ def model_entry(model: ModelResult, run: RunResult) -> dict[str, Any]:
         "suppressed": model.suppressed,
         "compiled": model.compiled,
         "summary": asdict(model.summary),
+        "compiler_options": run.settings.compiler_options.as_dict(),
         "recipe": model.recipe,
         "fatal": [{"message": f.message, "cause": f.cause, "operator": f.operator,
                    "confidence": f.confidence} for f in model.fatal],
@@ -65,7 +70,8 @@ def model_entry(model: ModelResult, run: RunResult) -> dict[str, Any]:
             "off_chip_bytes": memory.off_chip_bytes, "measured": memory.measured},
         "operators": [{"subgraph": row.subgraph, "index": row.index, "opcode": row.opcode,
                        "version": row.version, "placement": row.placement,
-                       "reason": row.reason, "confidence": row.confidence, "cause": row.cause}
+                       "reason": row.reason, "confidence": row.confidence, "cause": row.cause,
+                       "edgetpu_subgraph": row.edgetpu_subgraph}
                       for row in model.operators],
         "findings": [finding_entry(f, run, model.relpath) for f in model.findings],
     }

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from tpulint.verify.pipeline import Request, Verification
     from tpulint.verify.tools import Missing
 
+from tpulint.compiler_flags import add_compiler_arguments
+
 HELP = "compile with edgetpu_compiler and confirm the prediction, on an Edge TPU if present"
 
 
@@ -35,16 +37,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                             "operator type only)")
     tools.add_argument("-o", "--out-dir", type=Path, metavar="DIR",
                        help="keep the compiled model and its log here (default: keep nothing)")
-    tools.add_argument("-m", "--min-runtime-version", dest="runtime", type=int,
-                       choices=range(10, 15), metavar="{10..14}",
-                       help="Edge TPU runtime to target (passed to the compiler as -m)")
-    tools.add_argument("-a", "--enable-multiple-subgraphs", action="store_true",
-                       help="pass the compiler's experimental -a")
-    tools.add_argument("-d", "--search-delegate", action="store_true",
-                       help="pass -d: retry with an earlier end of the Edge TPU region")
-    tools.add_argument("-k", "--delegate-search-step", type=int, metavar="N", help="pass -k N")
     tools.add_argument("-t", "--timeout", type=int, metavar="SECONDS",
                        help="compile time limit (default 180, or [tool.tpulint.verify] timeout)")
+    add_compiler_arguments(parser, short=True)
     run = parser.add_argument_group("device run")
     run.add_argument("--no-run", action="store_true",
                      help="compile and compare only: no CPU reference or Edge TPU run")

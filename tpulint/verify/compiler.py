@@ -16,28 +16,19 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tpulint.analysis.compiler_options import CompilerOptions
+
 DEFAULT_TIMEOUT = 180  # seconds; the compiler's own default
 
 
 @dataclass(frozen=True, slots=True)
 class CompileOptions:
-    min_runtime: int | None = None  # -m
-    multiple_subgraphs: bool = False  # -a (experimental, undocumented)
-    search_delegate: bool = False  # -d
-    delegate_search_step: int | None = None  # -k
+    # the options the prediction assumed (-m, -a, -d, -k, -i), handed on unchanged
+    compiler: CompilerOptions = field(default_factory=CompilerOptions)
     timeout: int = DEFAULT_TIMEOUT  # -t, and tpulint's own limit
 
     def arguments(self) -> list[str]:
-        args = ["-s", "-t", str(self.timeout)]
-        if self.min_runtime is not None:
-            args += ["-m", str(self.min_runtime)]
-        if self.multiple_subgraphs:
-            args.append("-a")
-        if self.search_delegate:
-            args.append("-d")
-        if self.delegate_search_step is not None:
-            args += ["-k", str(self.delegate_search_step)]
-        return args
+        return ["-s", "-t", str(self.timeout), *self.compiler.arguments()]
 
 
 @dataclass

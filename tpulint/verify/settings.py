@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from tpulint.analysis import limits
 from tpulint.engine.config import ConfigError, Settings
 from tpulint.engine.registry import load_registry
 from tpulint.engine.selection import Selection
@@ -51,12 +50,8 @@ def build_request(args: argparse.Namespace,
         raise ConfigError("the compile timeout must be a positive number of seconds")
     if args.runs < 0:
         raise ConfigError("--runs must be 0 or more")
-    # The prediction targets settings.runtime (-m or the configuration); so must the compiler.
-    runtime = settings.runtime if settings.runtime != limits.DEFAULT_RUNTIME else None
-    options = CompileOptions(
-        min_runtime=runtime, multiple_subgraphs=args.enable_multiple_subgraphs,
-        search_delegate=args.search_delegate, delegate_search_step=args.delegate_search_step,
-        timeout=timeout)
+    # The compiler gets the options the prediction assumed, so the two compare like for like.
+    options = CompileOptions(compiler=settings.compiler_options, timeout=timeout)
     missing: list[tools.Missing] = []
     compiler = None
     if args.compiled is None and args.log is None:

@@ -10,13 +10,12 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from tpulint import __version__
+from tpulint import __version__, display_flags
 from tpulint.exitcodes import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, EXIT_USAGE
 
 if TYPE_CHECKING:
     from tpulint.engine.batch import Progress
     from tpulint.engine.config import Settings
-    from tpulint.report import ReportOptions
     from tpulint.results import RunResult
 
 PROGRESS_MIN_MODELS = 8  # fewer models are checked before a bar would be worth drawing
@@ -89,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--write-baseline", nargs="?", const="", default=None, metavar="FILE",
                        help="record every current finding as accepted (default file: the "
                             "configured baseline, else .tpulint-baseline.json)")
-    add_display_options(check)
+    display_flags.add_display_options(check)
     from tpulint.fix.check import add_check_options
 
     add_compiler_arguments(check)
@@ -103,25 +102,6 @@ def build_parser() -> argparse.ArgumentParser:
         module = importlib.import_module(module_name)
         module.add_arguments(commands.add_parser(name, help=module.HELP))
     return parser
-
-
-def add_display_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--quiet", "-q", action="store_true",
-                        help="no summary line (findings and errors only)")
-    parser.add_argument("--show-all", action="store_true",
-                        help="list every finding instead of folding repeats and consequences")
-    parser.add_argument("--statistics", action="store_true",
-                        help="print the number of findings per rule instead of the findings")
-    parser.add_argument("--show-settings", action="store_true",
-                        help="print the settings that apply, and exit")
-    parser.add_argument("--show-files", action="store_true",
-                        help="print the model files that would be checked, and exit")
-
-
-def report_options(args: argparse.Namespace) -> ReportOptions:
-    from tpulint.report import ReportOptions
-
-    return ReportOptions(show_all=args.show_all, quiet=args.quiet, statistics=args.statistics)
 
 
 def _selectors(value: str) -> list[str]:
@@ -204,14 +184,7 @@ def _check(args: argparse.Namespace) -> int:
     if name != "auto" and name not in FORMATS:
         raise UsageError(f"unknown output format '{name}' (choose from {', '.join(FORMATS)})")
     if args.show_settings or args.show_files:
-        from tpulint.engine.discover import discover
-        from tpulint.report import show
-
-        if args.show_settings:
-            show.show_settings(settings, sys.stdout)
-        if args.show_files:
-            show.show_files(discover(args.paths, settings, args.force_exclude), settings,
-                            sys.stdout)
+        display_flags.show(args, settings)
         return EXIT_OK
     with _progress_bar() as progress:
         result = run(args.paths, settings, load_registry(plugins=not args.no_plugins),
@@ -228,12 +201,12 @@ def _check(args: argparse.Namespace) -> int:
             statistics(result, stream)
         else:
             renderer(resolve_format(name, stream))(result, stream, args.color,
-                                                   report_options(args))
+                                                   display_flags.report_options(args))
     if args.fix or args.diff:
         from tpulint.fix.check import apply_fixes
 
         return apply_fixes(result, settings, args)
-    empty = _empty_directories(args.paths, result)
+    empty = display_flags.empty_directories(args.paths, result)
     for path in empty:
         print(f"tpulint: {path}: no models found (looked for {', '.join(settings.include)})",
               file=sys.stderr)
@@ -245,14 +218,6 @@ def _check(args: argparse.Namespace) -> int:
     if not args.exit_zero and result.failing(settings.fail_on):
         return EXIT_FINDINGS
     return EXIT_OK
-
-
-def _empty_directories(paths: list[str], result: RunResult) -> list[str]:
-    """Directories named on the command line with no model under them: a mistyped path in CI
-    must not pass green. (Files excluded with `--force-exclude` are not errors.)"""
-    checked = [Path(model.path).absolute() for model in result.models]  # symlinks kept
-    return [raw for raw in paths if raw != "." and Path(raw).is_dir() and
-            not any(found.is_relative_to(Path(raw).absolute()) for found in checked)]
 
 
 def _write_baseline(result: RunResult, target: str) -> None:

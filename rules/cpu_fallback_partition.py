@@ -8,7 +8,9 @@ subgraph is not supported"). Independent branches keep mapping.
 
 ## Why is this bad?
 One operator in the middle of a network can send most of the network to the CPU, and every
-inference pays for the CPU time and the transfers between CPU and accelerator.
+inference pays for the CPU time and the transfers between CPU and accelerator. The message
+estimates that CPU time from the stranded operators' arithmetic, for the host class of
+`--board` (or `--host`); the JSON report ranks the causes by it (`latency.stranded_cpu_ms`).
 
 ## Example
 fixtures/TPU401/bad_unsupported_mid.tflite (good twin: good_int8.tflite)
@@ -39,10 +41,16 @@ def check(ctx: OperatorContext) -> Iterator[Finding]:
     if not stranded:
         return
     total = len(ctx.prediction.operators)
+    host = ctx.facts.latency.host
+    cost_ms = ctx.facts.latency.stranded_cost_ms(ctx.op.index)
+    cost = (f", costing about {cost_ms:.2g} ms of CPU time per inference (estimate on "
+            f"{host.key}, ±{host.error:.0%})") if cost_ms is not None else ""
     yield ctx.finding(
         f"{ctx.describe(ctx.op.index)} ends the Edge TPU region ({ctx.violations[0].status}): "
-        f"{len(stranded)} supported operator(s) after it run on the CPU too; "
+        f"{len(stranded)} supported operator(s) after it run on the CPU too{cost}; "
         f"{ctx.prediction.tpu_count} of {total} stay on the Edge TPU",
         related=tuple(ctx.operator_location(i) for i in stranded[:10]),
-        data={"stranded": stranded, "status": ctx.violations[0].status},
+        data={"stranded": stranded, "status": ctx.violations[0].status,
+              "stranded_cpu_ms": None if cost_ms is None else round(cost_ms, 3),
+              "host": host.key},
     )

@@ -1,8 +1,11 @@
-"""Fixtures: an isolated cache, the CLI run in-process, and a project with two models."""
+"""Fixtures: an isolated cache, the CLI run in-process, a project with two models, and the
+models `tpulint fix` tests convert."""
 
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -49,4 +52,31 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     shutil.copy(BAD, models / "bad.tflite")
     shutil.copy(GOOD, models / "good.tflite")
     monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture(scope="session")
+def made(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The models and data of `tests/fix_models.py`, made once in a subprocess (TensorFlow's
+    import warns, and pytest turns warnings into errors)."""
+    out = tmp_path_factory.mktemp("fix-models")
+    script = Path(__file__).resolve().parent / "fix_models.py"
+    completed = subprocess.run([sys.executable, str(script), str(out)], capture_output=True,
+                               text=True, check=False)
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    return out
+
+
+@pytest.fixture
+def work(made: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private copy of the made models, so each test sees its own files; temporary files go
+    to `work/tmp`, where tests can see that none is left."""
+    for item in made.iterdir():
+        target = tmp_path / item.name
+        if item.is_dir():
+            shutil.copytree(item, target)
+        else:
+            shutil.copyfile(item, target)
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path / "tmp"))
     return tmp_path

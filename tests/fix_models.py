@@ -10,7 +10,18 @@ errors). Everything is seeded. Writes:
   `dynamic_range.tflite` (`optimizations=[DEFAULT]`, no dataset): the tutorial recipes;
 - `images/`: four 12x10 PNG images (resized to the input by `fix`);
 - `data.npy`: 32 samples of shape [8, 8, 3] and different ranges, stacked on the batch axis;
-  `bad_data.npy`: the wrong size.
+  `bad_data.npy`: the wrong size;
+- `scores.tflite`: the classifier with a SOFTMAX on its logits (class scores);
+- `two_<same|mixed>.tflite`, `.keras`, `_savedmodel/`: two inputs, `zeta` then `alpha` (so their
+  signature's alphabetical order differs from the model's), of equal shapes ([8, 8, 3] both) or
+  different ones ([8, 8, 3] and [8, 8, 1]), with data `two_<kind>.npz` in very different ranges
+  (zeta ±0.1, alpha ±10): calibrating one input with the other's range ruins the result;
+- `detect.tflite`: a YOLO-style head, [1, 6, 64]: 4 box coordinates in pixels (0..640) and 2
+  class scores (0..1) in one tensor, and `detect.npy`;
+- `unsigned_float16.tflite`, `unsigned_dynamic_range.tflite`: the float16 and dynamic-range
+  models without a signature, as many public exports are;
+- `variables.tflite`: a float model that reads its weights from resource variables (a concrete
+  function converted without freezing): ai-edge-quantizer's calibration crashes on it.
 """
 
 from __future__ import annotations
@@ -46,6 +57,65 @@ def network(batch_size: int | None) -> keras.Model:
     return keras.Model(inp, out, name="net")
 
 
+def two_inputs(kind: str) -> keras.Model:
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(SEED)
+    layers = keras.layers
+    zeta = keras.Input(SHAPE, name="zeta")
+    alpha = keras.Input(SHAPE if kind == "same" else (*SHAPE[:2], 1), name="alpha")
+    x = layers.Conv2D(4, 3, padding="same", name="conv_zeta")(zeta)
+    y = layers.Conv2D(4, 3, padding="same", name="conv_alpha")(alpha)
+    return keras.Model([zeta, alpha], layers.Add(name="sum")([x * 100.0, y]), name="two")
+
+
+def detector() -> keras.Model:
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(SEED)
+    layers = keras.layers
+    inp = keras.Input((8, 8, 3), batch_size=1, name="image")
+    boxes = layers.Conv2D(4, 1, activation="sigmoid", name="boxes")(inp)
+    boxes = layers.Rescaling(640.0, name="pixels")(boxes)
+    scores = layers.Conv2D(2, 1, activation="sigmoid", name="scores")(inp)
+    head = layers.Concatenate(name="head")([boxes, scores])
+    head = layers.Permute((2, 1), name="features_first")(layers.Reshape((64, 6))(head))
+    return keras.Model(inp, head, name="detect")
+
+
+def without_signature(model: bytes) -> bytes:
+    from tpulint.fix import rewrite
+
+    tree = rewrite.read(model)
+    tree.signatureDefs = []
+    return rewrite.write(tree)
+
+
+def write_extra(out: Path, rng: np.random.Generator) -> None:
+    for kind in ("same", "mixed"):
+        model = two_inputs(kind)
+        model.save(out / f"two_{kind}.keras")
+        model.export(str(out / f"two_{kind}_savedmodel"), verbose=False)
+        (out / f"two_{kind}.tflite").write_bytes(
+            tf.lite.TFLiteConverter.from_keras_model(model).convert())
+        zeta = rng.uniform(-0.1, 0.1, (32, *SHAPE))
+        alpha = rng.uniform(-10.0, 10.0, (32, *model.inputs[1].shape[1:]))
+        np.savez(out / f"two_{kind}.npz", zeta=zeta.astype(np.float32),
+                 alpha=alpha.astype(np.float32))
+    (out / "detect.tflite").write_bytes(
+        tf.lite.TFLiteConverter.from_keras_model(detector()).convert())
+    np.save(out / "detect.npy", rng.uniform(-1.0, 1.0, (32, 8, 8, 3)).astype(np.float32))
+    classifier = network(1)
+    scores = keras.Model(classifier.inputs, keras.layers.Softmax()(classifier.outputs[0]))
+    (out / "scores.tflite").write_bytes(
+        tf.lite.TFLiteConverter.from_keras_model(scores).convert())
+    for name in ("float16", "dynamic_range"):
+        (out / f"unsigned_{name}.tflite").write_bytes(
+            without_signature((out / f"{name}.tflite").read_bytes()))
+    function = tf.function(lambda x: classifier(x)).get_concrete_function(
+        tf.TensorSpec((1, *SHAPE), tf.float32, name="image"))
+    (out / "variables.tflite").write_bytes(
+        tf.lite.TFLiteConverter.from_concrete_functions([function], classifier).convert())
+
+
 def main(out: Path) -> int:
     out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(SEED)
@@ -77,6 +147,7 @@ def main(out: Path) -> int:
     converter = tf.lite.TFLiteConverter.from_keras_model(static)
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
     (out / "dynamic_range.tflite").write_bytes(converter.convert())
+    write_extra(out, rng)
     return 0
 
 

@@ -1,92 +1,24 @@
 """`tpulint fix` with real conversions: Keras, SavedModel and float `.tflite` inputs.
 
-The models come from `tests/fix_models.py`, run once in a subprocess (TensorFlow's import warns,
-and pytest turns warnings into errors). Each fixed model is read back and must be full integer,
-static, parseable by Edge TPU compiler 16, predicted entirely on the Edge TPU, and close to the
-original on the CPU reference interpreter; the inputs must not change.
+The models come from `tests/fix_models.py` (the `made` fixture). Each fixed model is read back
+and must be full integer, static, parseable by Edge TPU compiler 16, predicted entirely on the
+Edge TPU, and close to the original on the CPU reference interpreter; the inputs must not change.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from fix_checks import MIN_SQNR, assert_maps_fully, digest, fix, sqnr_values
 
 from tpulint.cli import main
-from tpulint.engine.check import check_file
-from tpulint.engine.config import load_settings
-from tpulint.engine.registry import load_registry
-from tpulint.engine.selection import Selection
-from tpulint.fix.versions import unknown_versions
 from tpulint.reader import read_model
 
 pytestmark = pytest.mark.convert
 
-HERE = Path(__file__).resolve().parent
-FIXTURES = HERE.parent / "fixtures"
-MIN_SQNR = 15.0
-
-
-@pytest.fixture(scope="module")
-def made(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("fix-models")
-    completed = subprocess.run([sys.executable, str(HERE / "fix_models.py"), str(out)],
-                               capture_output=True, text=True, check=False)
-    assert completed.returncode == 0, completed.stderr[-2000:]
-    return out
-
-
-@pytest.fixture
-def work(made: Path, tmp_path: Path) -> Path:
-    """A private copy of the made models, so each test sees its own files."""
-    for item in made.iterdir():
-        target = tmp_path / item.name
-        if item.is_dir():
-            shutil.copytree(item, target)
-        else:
-            shutil.copyfile(item, target)
-    return tmp_path
-
-
-def digest(path: Path) -> str:
-    if path.is_dir():
-        return hashlib.sha256(b"".join(digest(p).encode() for p in sorted(path.rglob("*"))
-                                       if p.is_file())).hexdigest()
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def fix(arguments: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    code = main(["fix", *arguments, "--isolated"])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-def sqnr_values(out: str) -> list[float]:
-    return [float(v) for v in re.findall(r"SQNR (-?[\d.]+) dB", out)]
-
-
-def assert_maps_fully(path: Path, io_dtype: str = "int8") -> None:
-    """Full integer, static, versions compiler 16 parses, every operator on the Edge TPU."""
-    model = read_model(str(path))
-    main_graph = model.main
-    edges = set(main_graph.inputs) | set(main_graph.outputs)
-    for tensor in main_graph.tensors:
-        if not tensor.constant:
-            wanted = io_dtype if tensor.index in edges else "int8"
-            assert tensor.dtype == wanted, (tensor.name, tensor.dtype)
-        assert -1 not in (tensor.shape_signature or ()), tensor.name
-        assert -1 not in tensor.shape, tensor.name
-    assert unknown_versions(model) == []
-    settings = load_settings(isolated=True)
-    result = check_file(str(path), Selection(load_registry(), settings).enabled, settings)
-    assert not result.fatal
-    assert result.summary.tpu == result.summary.operators > 0
-    assert result.findings == [], [f.message for f in result.findings]
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
 
 @pytest.mark.parametrize(("model", "source"), [
@@ -110,15 +42,18 @@ def test_recipes_come_out_full_integer_and_fully_mapped(
     assert_maps_fully(fixed)
     values = sqnr_values(out)
     assert values and min(values) >= MIN_SQNR, out
-    assert re.search(r"top-1 agreement (\d+)%", out)
+    assert "held-out samples" in out
+    assert "top-1" not in out  # logits, not class scores
     mapped = r"operators on the Edge TPU\s+0 of \d+(?: \(rejected\))?\s+(\d+) of \1"
     assert re.search(mapped, out), out
     assert {p: digest(p) for p in inputs} == before
     assert not list(work.glob(".*.tmp"))
+    assert not list((work / "tmp").iterdir())
 
 
 def test_uint8_io_on_a_float_tflite(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
     output = work / "out" / "cls_uint8.tflite"
+    output.parent.mkdir()
     code, out, err = fix([str(work / "float32.tflite"), "--data", str(work / "data.npy"),
                           "--io-type", "uint8", "-o", str(output)], capsys)
     assert code == 0, out + err
@@ -132,7 +67,7 @@ def test_images_and_a_generator_as_data(work: Path, capsys: pytest.CaptureFixtur
                           "--input-range=-1,1", "-o", str(work / "from_images.tflite")],
                          capsys)
     assert code == 0, out + err
-    assert "with images" in out and "(4 samples" in out
+    assert "with images" in out and "(1 held-out samples, 3 calibrated" in out
     assert_maps_fully(work / "from_images.tflite")
     (work / "calib.py").write_text(
         "import numpy as np\n\n\n"
@@ -144,7 +79,8 @@ def test_images_and_a_generator_as_data(work: Path, capsys: pytest.CaptureFixtur
     code, out, err = fix(["float16.tflite", "--data", "calib:samples", "-o", "gen.tflite"],
                          capsys)
     assert code == 0, out + err
-    assert "(6 samples" in out
+    assert "(1 held-out samples, 5 calibrated" in out
+    assert "only 1 held-out sample(s): a rough figure" in out
     assert_maps_fully(work / "gen.tflite")
 
 
@@ -152,6 +88,7 @@ def test_random_calibration_warns(work: Path, capsys: pytest.CaptureFixture[str]
     code, out, err = fix([str(work / "dynamic_range.tflite"), "--random-calibration"], capsys)
     assert code == 0, out + err
     assert "accuracy is not preserved" in err
+    assert "random data: this figure says nothing about real inputs" in out
     assert_maps_fully(work / "dynamic_range.fixed.tflite")
 
 

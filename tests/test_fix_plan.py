@@ -16,6 +16,7 @@ from tpulint.engine.config import load_settings
 from tpulint.engine.registry import load_registry
 from tpulint.engine.run import run
 from tpulint.fix import data, plan, sources
+from tpulint.fix.signature import Port
 from tpulint.ir import Location
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -142,7 +143,7 @@ def test_data_parsing(tmp_path: Path) -> None:
 def test_data_loading_checks_shapes(tmp_path: Path) -> None:
     import numpy as np
 
-    inputs = [data.InputInfo("image", (-1, 4, 4, 3), "float32")]
+    inputs = [Port("image", 0, (-1, 4, 4, 3), "float32")]
     np.save(tmp_path / "ok.npy", np.zeros((5, 4, 4, 3), dtype=np.float64))
     np.save(tmp_path / "bad.npy", np.zeros((5, 4, 3), dtype=np.float32))
     samples = data.load(data.DataSpec(data.NPY, str(tmp_path / "ok.npy")), inputs, 3, (-1, 1), 0)
@@ -151,7 +152,7 @@ def test_data_loading_checks_shapes(tmp_path: Path) -> None:
     with pytest.raises(data.DataError, match="stack samples on the batch axis"):
         data.load(data.DataSpec(data.NPY, str(tmp_path / "bad.npy")), inputs, 3, (-1, 1), 0)
     with pytest.raises(data.DataError, match="dynamic sizes"):
-        data.load(data.DataSpec(data.RANDOM), [data.InputInfo("x", (1, -1, 3), "float32")], 2,
+        data.load(data.DataSpec(data.RANDOM), [Port("x", 0, (1, -1, 3), "float32")], 2,
                   (0, 1), 0)
     rand = data.load(data.DataSpec(data.RANDOM), inputs, 4, (0.0, 0.5), 3)
     assert len(rand) == 4 and all(s[0].min() >= 0 and s[0].max() <= 0.5 for s in rand)
@@ -252,7 +253,7 @@ def test_io_type_alone_is_a_plan() -> None:
 def test_npz_arrays_are_matched_by_input_name(tmp_path: Path) -> None:
     import numpy as np
 
-    inputs = [data.InputInfo("a", (1, 2), "float32"), data.InputInfo("b:0", (1, 3), "float32")]
+    inputs = [Port("a", 0, (1, 2), "float32"), Port("b:0", 0, (1, 3), "float32")]
     np.savez(tmp_path / "d.npz", b=np.ones((4, 3)), a=np.zeros((4, 2)))
     samples = data.load(data.DataSpec(data.NPZ, str(tmp_path / "d.npz")), inputs, 10, (0, 1), 0)
     assert len(samples) == 4

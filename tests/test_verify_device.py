@@ -30,6 +30,17 @@ def no_edge_tpu(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(tools, "pycoral_edgetpu", lambda: None)
 
 
+def replay_compiler(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fake edgetpu_compiler replaying kapibara-model's real recorded compilation."""
+    wrapper = tmp_path / "edgetpu_compiler"
+    wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" '
+                       f'"{REPLAY / "fake_edgetpu_compiler.py"}" "$@"\n')
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("TPULINT_REPLAY", str(REPLAY / "recordings" / "kapibara-model.json"))
+    monkeypatch.chdir(tmp_path)
+    return wrapper
+
+
 def test_seeded_inputs_cover_the_type_range() -> None:
     details = litert.Interpreter(model_path=str(GOOD_INT8)).get_input_details()
     first = device.load_data(None, details, seed=7)
@@ -101,12 +112,7 @@ def test_edge_tpu_absent_or_refusing(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_verify_without_edge_tpu(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                  capsys: pytest.CaptureFixture[str]) -> None:
-    wrapper = tmp_path / "edgetpu_compiler"
-    wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" '
-                       f'"{REPLAY / "fake_edgetpu_compiler.py"}" "$@"\n')
-    wrapper.chmod(0o755)
-    monkeypatch.setenv("TPULINT_REPLAY", str(REPLAY / "recordings" / "kapibara-model.json"))
-    monkeypatch.chdir(tmp_path)
+    wrapper = replay_compiler(tmp_path, monkeypatch)
     args = ["verify", "--isolated", "--compiler", str(wrapper), str(KAPIBARA), "--runs", "2"]
     assert main([*args, "--color", "never", "--require-device"]) == 4
     capsys.readouterr()
@@ -122,6 +128,42 @@ def test_verify_without_edge_tpu(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     np.save(tmp_path / "bad.npy", np.zeros((2, 2), dtype=np.float32))
     assert main([*args, "--data", str(tmp_path / "bad.npy")]) == 3
     assert "needs shape [1, 64, 64, 1], the data has [2, 2]" in capsys.readouterr().err
+
+
+def test_measured_latency_beside_the_estimate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """STAND-IN for the Edge TPU: the device run is the original model on LiteRT's CPU
+    interpreter (a real run, timed for real), handed back as if a delegate had loaded it."""
+    wrapper = replay_compiler(tmp_path, monkeypatch)
+
+    def stand_in(module: Any, compiled: Path, device_name: str | None) -> tuple[Any, str]:
+        return litert.Interpreter(model_path=str(KAPIBARA)), "stand-in (CPU interpreter)"
+
+    monkeypatch.setattr(device, "edgetpu_interpreter", stand_in)
+    args = ["verify", "--isolated", "--compiler", str(wrapper), str(KAPIBARA), "--runs", "5"]
+    monkeypatch.setenv("COLUMNS", "200")  # one report line per terminal line
+    main([*args, "--color", "never", "--board", "devboard"])
+    out = capsys.readouterr().out
+    [line] = [text for text in out.splitlines() if "latency: measured " in text]
+    assert "(median of 5) vs estimate ≈ " in line and "on Dev Board (±" in line
+    main([*args, "--format", "json"])
+    run = json.loads(capsys.readouterr().out)["models"][0]["run"]
+    latency = run["latency"]
+    assert latency["board"] == "usb3" and latency["verified"] is True
+    assert latency["measured_median_ms"] == pytest.approx(run["tpu"]["median_ms"], abs=1e-3)
+    assert latency["estimate_ms"] > 0
+    expected = latency["measured_median_ms"] / latency["estimate_ms"] - 1
+    assert latency["measured_vs_estimate"] == pytest.approx(expected, abs=0.05)  # rounded
+
+
+def test_estimate_unverified_without_edge_tpu(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    wrapper = replay_compiler(tmp_path, monkeypatch)
+    monkeypatch.setenv("COLUMNS", "200")
+    main(["verify", "--isolated", "--compiler", str(wrapper), str(KAPIBARA), "--runs", "1",
+          "--color", "never"])
+    out = capsys.readouterr().out
+    assert "on USB Accelerator on USB 3 (±" in out and "unverified (no Edge TPU run)" in out
 
 
 def test_litert_log_lines_are_silenced(capfd: pytest.CaptureFixture[str]) -> None:

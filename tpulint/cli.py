@@ -73,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="exit 0 even with findings (bad input still exits 3)")
     check.add_argument("--preview", action="store_true", default=None,
                        help="also run preview rules")
+    add_board_options(check)
     check.add_argument("--config", action="append", metavar="FILE|KEY=VALUE",
                        help="configuration file, or a setting as KEY=VALUE (repeatable)")
     check.add_argument("--isolated", action="store_true", help="ignore configuration files")
@@ -143,6 +144,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
 
 
+def add_board_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    from tpulint.analysis.boards import BOARDS, HOSTS
+
+    parser.add_argument("--board", choices=list(BOARDS),
+                        help="board for the latency estimate (default: usb3)")
+    parser.add_argument("--host", choices=list(HOSTS),
+                        help="host CPU class for CPU operators (default: the board's)")
+
+
 def load_cli_settings(args: argparse.Namespace) -> Settings:
     """The configuration found from the first checked path's directory upwards (like Ruff; from
     the working directory when no path is given or none is found there), then the command
@@ -166,7 +176,7 @@ def load_cli_settings(args: argparse.Namespace) -> Settings:
     if getattr(args, "no_cache", False):
         settings.cache = False
     for name in ("select", "extend_select", "ignore", "extend_ignore", "fail_on", "preview",
-                 "runtime", "output_format"):
+                 "runtime", "output_format", "board", "host"):
         value = getattr(args, name, None)
         if value is not None:
             setattr(settings, name, value)

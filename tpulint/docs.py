@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from tpulint.analysis import limits, support, versions
+from tpulint.analysis.boards import constants_table
 from tpulint.api import Rule
 
 
@@ -72,7 +73,7 @@ def versions_table() -> str:
 
 
 APPENDICES = {"TPU203": constraints_table, "TPU305": size_limits_table,
-              "TPU202": versions_table}
+              "TPU202": versions_table, "TPU401": constants_table}
 
 
 def rules_document(rules: Iterable[Rule]) -> str:

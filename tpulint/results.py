@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from tpulint.analysis.latency import LatencyEstimate
 from tpulint.analysis.memory import MemoryEstimate
 from tpulint.analysis.placement import CPU, Fatal
 from tpulint.analysis.status import MORE_THAN_ONE_SUBGRAPH
@@ -68,6 +69,7 @@ class ModelResult:
     findings: list[Finding] = field(default_factory=list)
     fatal: list[Fatal] = field(default_factory=list)
     memory: MemoryEstimate | None = None
+    latency: LatencyEstimate | None = None
     recipe: str | None = None
     cpu_segments: int = 0
     groups_with_a: int = 0

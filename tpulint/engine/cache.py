@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tpulint import __version__
+from tpulint.analysis.latency import dump_latency, load_latency
 from tpulint.analysis.memory import MemoryEstimate
 from tpulint.analysis.placement import Fatal
 from tpulint.api import Finding, FixPlan, Severity
@@ -118,7 +119,8 @@ def salt(rules: list[Rule], settings: Settings) -> str:
     enabled = [(rule.code, {**rule.options, **settings.rules.get(rule.code, {})})
                for rule in rules]
     compiler = settings.compiler_options.as_dict()
-    return json.dumps([__version__, FORMAT, compiler, enabled, _code_stamp(rules)],
+    return json.dumps([__version__, FORMAT, compiler, settings.board, settings.host, enabled,
+                       _code_stamp(rules)],
                       sort_keys=True, default=str)
 
 
@@ -148,6 +150,7 @@ def dump(result: ModelResult) -> dict[str, Any]:
         "findings": [_dump_finding(f, result.path) for f in result.findings],
         "fatal": [asdict(f) for f in result.fatal],
         "memory": None if result.memory is None else asdict(result.memory),
+        "latency": None if result.latency is None else dump_latency(result.latency),
         "recipe": result.recipe, "cpu_segments": result.cpu_segments,
         "groups_with_a": result.groups_with_a,
     }
@@ -161,6 +164,7 @@ def load(data: dict[str, Any], path: str) -> ModelResult:
         findings=[_load_finding(f, path) for f in data["findings"]],
         fatal=[Fatal(**f) for f in data["fatal"]],
         memory=None if memory is None else MemoryEstimate(**memory),
+        latency=None if data["latency"] is None else load_latency(data["latency"]),
         recipe=data["recipe"], cpu_segments=data["cpu_segments"],
         groups_with_a=data["groups_with_a"],
     )

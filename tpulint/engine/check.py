@@ -51,7 +51,7 @@ def check_model(model: Model, path: str, rules: list[Rule], settings: Settings) 
     if unknown:
         return ModelResult(path=path, error=f"{path}: --intermediate-tensors: no tensor named "
                                             f"{', '.join(map(repr, unknown))} in the model")
-    facts = ModelFacts(model, compiler)
+    facts = ModelFacts(model, compiler, settings.board, settings.host)
     findings: list[Finding] = []
     for rule in rules:
         if rule.scope == "config":
@@ -65,7 +65,8 @@ def check_model(model: Model, path: str, rules: list[Rule], settings: Settings) 
     result = ModelResult(
         path=path, compiled=model.compiled, subgraphs=len(model.subgraphs),
         operators=_operator_rows(model, facts), fatal=list(facts.prediction.fatal),
-        memory=facts.memory, recipe=facts.recipe.kind, cpu_segments=_cpu_segments(facts),
+        memory=facts.memory, latency=facts.latency, recipe=facts.recipe.kind,
+        cpu_segments=_cpu_segments(facts),
         groups_with_a=facts.prediction.groups_with_a,
     )
     result.findings = sorted(findings, key=lambda f: f.sort_key)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from tpulint.analysis import limits
+from tpulint.analysis.boards import BOARDS, DEFAULT_BOARD, HOSTS
 from tpulint.analysis.compiler_options import CompilerOptions, updated
 
 CONFIG_FILES = ("tpulint.toml", ".tpulint.toml", "pyproject.toml")
@@ -59,6 +60,8 @@ class Settings:
     preview: bool = False
     baseline: str | None = None
     runtime: int = limits.DEFAULT_RUNTIME
+    board: str = DEFAULT_BOARD  # for the latency estimate
+    host: str | None = None  # host CPU class; None: the board's own
     cache: bool = True
     require_plugins: list[str] = field(default_factory=list)
     fix: dict[str, Any] = field(default_factory=dict)
@@ -184,12 +187,20 @@ def _apply(settings: Settings, table: Mapping[str, Any], origin: str) -> None:
         elif key in ("preview", "cache"):
             if not isinstance(value, bool):
                 raise ConfigError(f"{origin}: '{key}' must be true or false")
+        elif key in ("board", "host"):
+            _check_choice(key, value, origin)
         elif key == "runtime":
             if not isinstance(value, int) or not 10 <= value <= 14:
                 raise ConfigError(f"{origin}: runtime must be an Edge TPU runtime from 10 to 14")
         elif not isinstance(value, str):
             raise ConfigError(f"{origin}: '{key}' must be a string")
         setattr(settings, attribute, value)
+
+
+def _check_choice(key: str, value: Any, origin: str) -> None:
+    known = BOARDS if key == "board" else HOSTS
+    if value not in known:
+        raise ConfigError(f"{origin}: {key} must be one of {', '.join(known)}, not {value!r}")
 
 
 def _compiler_table(settings: Settings, table: dict[str, Any], origin: str) -> dict[str, Any]:

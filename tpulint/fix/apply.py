@@ -1,15 +1,17 @@
 """Fix one model: convert in the worker, check the result, measure drift, write it atomically.
 
-The converted model goes to a hidden temporary file next to the output; only when the result
-parses for compiler 16 and its drift passes the threshold is it renamed onto the output path
-(`<name>.fixed.tflite` by default). The input model and the source are only ever read.
+The output path is checked before the conversion starts. The converted model stays in the
+worker's scratch folder; only when it parses for compiler 16 and its drift on held-out samples
+passes the threshold is it written onto the output path (`<name>.fixed.tflite` by default,
+atomically: `output.install`). The input model and the source are only ever read.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
-import os
-import tempfile
+import signal
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,15 +21,16 @@ from tpulint.engine.config import ConfigError, Settings
 from tpulint.engine.registry import Registry
 from tpulint.engine.selection import Selection
 from tpulint.engine.suppress import Suppressions
-from tpulint.exitcodes import EXIT_FINDINGS, EXIT_INPUT, EXIT_MISSING, EXIT_OK
+from tpulint.exitcodes import EXIT_FINDINGS, EXIT_INPUT, EXIT_MISSING, EXIT_OK, EXIT_USAGE
+from tpulint.fix import output as destination
 from tpulint.fix import runner
-from tpulint.fix.data import IMAGES, DataSpec
+from tpulint.fix.data import IMAGES, RANDOM, DataSpec
 from tpulint.fix.drift import DEFAULT_MIN_SQNR, OutputDrift
 from tpulint.fix.plan import MergedPlan
 from tpulint.fix.sources import Source
 from tpulint.fix.versions import unknown_versions
 from tpulint.ir import Model
-from tpulint.reader import read_model
+from tpulint.reader import read_model_bytes
 from tpulint.results import ModelResult, failing
 
 
@@ -35,7 +38,7 @@ from tpulint.results import ModelResult, failing
 class Options:
     io_type: str | None = None
     min_sqnr: float = DEFAULT_MIN_SQNR
-    input_range: tuple[float, float] = (-1.0, 1.0)
+    input_range: tuple[float, float] | None = None  # --input-range, when given
     max_samples: int = 100
     seed: int = 0
     debug: bool = False
@@ -52,8 +55,11 @@ class Outcome:
     drift: list[OutputDrift] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     converter: str = ""
-    samples: int = 0
+    samples: int = 0  # held-out samples the drift was measured on
+    calibration: int = 0  # samples calibration used
+    random: bool = False  # calibrated and measured on random data
     seconds: float = 0.0
+    phases: dict[str, float] = field(default_factory=dict)
     remaining: int = 0  # findings at or above fail-on in the fixed model
 
 
@@ -83,46 +89,65 @@ def fix_model(model: str, source: Source, data: DataSpec, plan: MergedPlan, outp
     if missing:
         return Outcome(EXIT_MISSING, f"tpulint fix needs the fix extra (missing: "
                                      f"{', '.join(missing)}): {runner.INSTALL_HINT}")
-    target = Path(output)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
-                                         dir=target.parent)
-    os.close(handle)
     try:
-        return _convert_and_check(model, source, data, plan, output, temporary, settings,
-                                  registry, options)
+        destination.check(output)
+    except destination.OutputError as error:
+        return Outcome(EXIT_USAGE, str(error))
+    with interruptible():
+        return _convert_and_check(model, source, data, plan, output, settings, registry,
+                                  options)
+
+
+@contextlib.contextmanager
+def interruptible() -> Iterator[None]:
+    """SIGTERM and SIGHUP end `fix` like Ctrl-C does: through every `finally` (the worker is
+    killed, the scratch folder and any temporary file removed), exiting 128 + the signal."""
+    def stop(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    try:
+        previous = {number: signal.signal(number, stop)
+                    for number in (signal.SIGTERM, signal.SIGHUP)}
+    except ValueError:  # not the main thread: leave signals alone
+        previous = {}
+    try:
+        yield
     finally:
-        Path(temporary).unlink(missing_ok=True)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def _convert_and_check(model: str, source: Source, data: DataSpec, plan: MergedPlan,
-                       output: str, temporary: str, settings: Settings, registry: Registry,
+                       output: str, settings: Settings, registry: Registry,
                        options: Options) -> Outcome:
     request: dict[str, Any] = {
-        "model": str(Path(model).resolve()), "output": temporary,
+        "model": str(Path(model).resolve()),
         "source": {"kind": source.kind, "path": str(Path(source.path).resolve())},
         "data": {"kind": data.kind, "value": data.value},
-        "settings": plan.settings, "range": list(options.input_range),
+        "settings": plan.settings,
+        "range": list(options.input_range) if options.input_range else None,
         "limit": options.max_samples, "seed": options.seed,
     }
-    result = runner.run_worker(request, debug=options.debug)
+    result, converted_bytes = runner.run_worker(request, debug=options.debug)
     status, message = result.get("status"), str(result.get("message", ""))
     if status == "input":
         return Outcome(EXIT_INPUT, message)
     if status == "missing":
         return Outcome(EXIT_MISSING, f"tpulint fix needs the fix extra (missing: {message}): "
                                      f"{runner.INSTALL_HINT}")
-    if status != "ok":
-        if len(message) > 240:
-            message = message[:239] + "…"
+    if status != "ok" or converted_bytes is None:
+        if len(message) > 400:
+            message = message[:399] + "…"
         hint = "; ".join(f"[{item.code}] {item.reason}" for item in plan.manual)
         return Outcome(EXIT_FINDINGS, f"could not convert {source.path}: {message}"
                        + (f" (change the model first: {hint})" if hint else ""))
     outcome = Outcome(
         EXIT_OK, notes=list(result.get("notes", [])), converter=str(result.get("converter")),
         drift=[OutputDrift.from_json(d) for d in result.get("drift", [])],
-        samples=int(result.get("drift_samples", 0)), seconds=float(result.get("seconds", 0)))
-    converted = read_model(temporary)
+        samples=int(result.get("drift_samples", 0)), seconds=float(result.get("seconds", 0)),
+        calibration=int(result.get("samples", 0)), phases=dict(result.get("phases", {})),
+        random=data.kind == RANDOM)
+    converted = read_model_bytes(converted_bytes, output)
     outcome.after = lint(converted, output, settings, registry)
     unknown = unknown_versions(converted)
     if unknown:
@@ -130,18 +155,27 @@ def _convert_and_check(model: str, source: Source, data: DataSpec, plan: MergedP
         outcome.message = (f"the converted model still has operator versions Edge TPU compiler "
                            f"16 cannot parse ({', '.join(unknown)}); nothing written")
         return outcome
-    low = [d for d in outcome.drift if d.sqnr_db < options.min_sqnr]
-    if low:
-        worst = min(low, key=lambda d: d.sqnr_db)
+    measured = [d for d in outcome.drift if not d.constant]
+    if not measured:
         outcome.code = EXIT_FINDINGS
-        outcome.message = (f"accuracy lost: output '{worst.name}' SQNR {db(worst.sqnr_db)} is "
-                           f"below --min-sqnr {options.min_sqnr:g} dB; nothing written")
+        outcome.message = ("cannot measure drift on this data: every output of the original is "
+                           "constant on the held-out samples; give varied data; nothing written")
         return outcome
-    # mkstemp creates the file readable by its owner only; give it a new file's usual mode.
-    umask = os.umask(0)
-    os.umask(umask)
-    Path(temporary).chmod(0o666 & ~umask)
-    Path(temporary).replace(output)
+    worst = min(measured, key=lambda d: d.worst)
+    if worst.worst < options.min_sqnr:
+        part = next((label for label, value in worst.parts if value == worst.worst), "")
+        outcome.code = EXIT_FINDINGS
+        outcome.message = (f"accuracy lost: output '{worst.name}'"
+                           + (f" ({part})" if part else "")
+                           + f" SQNR {db(worst.worst)} is below --min-sqnr "
+                           f"{options.min_sqnr:g} dB; nothing written")
+        return outcome
+    try:
+        destination.install(converted_bytes, output)
+    except destination.OutputError as error:
+        return Outcome(EXIT_USAGE, str(error))
+    except OSError as error:
+        return Outcome(EXIT_USAGE, f"{output}: cannot write the output: {error.strerror}")
     outcome.output = output
     outcome.remaining = len(failing(outcome.after.findings, settings.fail_on))
     if outcome.remaining:

@@ -33,14 +33,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "float32 converts on the CPU)")
     parser.add_argument("--random-calibration", action="store_true",
                         help="calibrate on seeded random data (does not preserve accuracy)")
-    parser.add_argument("--input-range", type=_range, default=(-1.0, 1.0), metavar="LOW,HIGH",
-                        help="float range of the model input, for images and random data "
-                             "(default: -1,1; write --input-range=-1,1 when LOW is negative)")
+    parser.add_argument("--input-range", type=_range, metavar="LOW,HIGH",
+                        help="float range of the model input: integer data and images are "
+                             "scaled to it, random data drawn in it, other data checked against "
+                             "it (default: the input's quantization range, else -1,1 for images "
+                             "and random data; write --input-range=-1,1 when LOW is negative)")
     parser.add_argument("--min-sqnr", type=float, metavar="DB",
                         help="fail when an output's SQNR against the original is lower "
                              "(default: 15 dB, or fix.min-sqnr in the configuration)")
     parser.add_argument("--max-samples", type=int, default=100, metavar="N",
-                        help="samples used for calibration (default: 100; 64 for the drift)")
+                        help="samples read (default: 100); every fourth is held out from "
+                             "calibration to measure the drift")
     parser.add_argument("--seed", type=int, default=0, help="seed of random data (default: 0)")
     parser.add_argument("--diff", action="store_true",
                         help="print the merged plan and write nothing")
@@ -68,21 +71,35 @@ def run(args: argparse.Namespace) -> int:
     from tpulint.engine.registry import load_registry
     from tpulint.engine.run import run as check_run
     from tpulint.fix import apply, report
+    from tpulint.fix import output as destination
     from tpulint.fix.data import DataError, parse
-    from tpulint.fix.plan import PlanConflict, merge
-    from tpulint.fix.sources import SourceError, detect, from_settings
+    from tpulint.fix.plan import PlanConflict, merge, removed_by_reconversion
+    from tpulint.fix.sources import (
+        SourceError,
+        detect,
+        from_settings,
+        source_given_as_model,
+    )
+    from tpulint.reader import read_model
 
     settings = load_settings(args.config, isolated=args.isolated)
     min_sqnr = apply.configured_min_sqnr(settings.fix) if args.min_sqnr is None \
         else float(args.min_sqnr)
+    not_tflite = source_given_as_model(args.model)
+    if not_tflite:
+        return _fail(not_tflite, EXIT_INPUT)
     registry = load_registry()
     checked = check_run([args.model], settings, registry)
     if not checked.models or checked.models[0].error:
         message = checked.models[0].error if checked.models else f"{args.model}: not found"
         return _fail(str(message), EXIT_INPUT)
     before = checked.models[0]
+    if before.compiled:
+        return _fail(f"{args.model}: the model is compiled for the Edge TPU already; fix the "
+                     "model you give to the compiler", EXIT_FINDINGS)
     try:
-        plan = merge(before.findings, io_type=args.io_type)
+        plan = merge(before.findings, io_type=args.io_type,
+                     removed=removed_by_reconversion(read_model(args.model)))
     except PlanConflict as error:
         return _fail(str(error), EXIT_USAGE)
     print("\n".join(report.plan_lines(args.model, plan, unsafe=True)))
@@ -108,9 +125,14 @@ def run(args: argparse.Namespace) -> int:
     if Path(output).resolve() in protected:
         return _fail(f"{output}: the output would overwrite the input; choose another -o",
                      EXIT_USAGE)
+    try:
+        destination.check(output)
+    except destination.OutputError as error:
+        return _fail(str(error), EXIT_USAGE)
     if data.kind == "random":
         print("warning: calibrating on random data: the fixed model's accuracy is not "
-              "preserved; use --data with real samples", file=sys.stderr)
+              "preserved, and its drift figure says nothing about real inputs; use --data "
+              "with real samples", file=sys.stderr)
     options = apply.Options(io_type=args.io_type, min_sqnr=min_sqnr,
                             input_range=args.input_range, max_samples=max(1, args.max_samples),
                             seed=args.seed, debug=bool(getattr(args, "debug", False)))

@@ -6,7 +6,9 @@ model input and scaled to `--input-range`), or `module:callable` returning an it
 (each an array, a list of arrays in input order, or a dict by input name; TensorFlow's
 `representative_dataset` generators qualify). Random data only with `--random-calibration`.
 
-`parse` runs in tpulint's process (no numpy); `load` runs in the conversion worker.
+Samples are lists of arrays in the order of the model's inputs; dict keys and `.npz` names are
+the inputs' signature names (or tensor names). Every value is checked against its input
+(`scale`). `parse` runs in tpulint's process (no numpy); `load` runs in the conversion worker.
 """
 
 from __future__ import annotations
@@ -19,16 +21,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tpulint.fix.scale import DataError as DataError
+from tpulint.fix.scale import check_ranges, conform, input_range
+from tpulint.fix.signature import Port
+
 if TYPE_CHECKING:
     import numpy as np
 
 NPY, NPZ, IMAGES, CALLABLE, RANDOM = "npy", "npz", "images", "callable", "random"
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif")
 CALLABLE_PATTERN = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
-
-
-class DataError(Exception):
-    """Representative data that is missing or does not fit the model: exit 3."""
 
 
 @dataclass(frozen=True)
@@ -41,15 +43,6 @@ class DataSpec:
             return "seeded random data (--random-calibration)"
         return {NPY: "array", NPZ: "arrays", IMAGES: "images", CALLABLE: "generator"}[
             self.kind] + f" {self.value}"
-
-
-@dataclass(frozen=True)
-class InputInfo:
-    """A model input as the loaders need it: name, shape (-1 = dynamic) and dtype."""
-
-    name: str
-    shape: tuple[int, ...]
-    dtype: str
 
 
 def parse(value: str | None, random: bool) -> DataSpec:
@@ -77,22 +70,31 @@ def parse(value: str | None, random: bool) -> DataSpec:
                     "module:callable)")
 
 
-def load(spec: DataSpec, inputs: list[InputInfo], limit: int, value_range: tuple[float, float],
-         seed: int) -> list[list[np.ndarray]]:
-    """Up to `limit` samples, each a float32 array per input with a batch dimension of 1."""
+def load(spec: DataSpec, inputs: list[Port], limit: int,
+         given: tuple[float, float] | None, seed: int) -> list[list[np.ndarray]]:
+    """Up to `limit` samples, each a float32 array per input with a batch dimension of 1, in the
+    input's own scale; `given` is `--input-range` (None when not given)."""
     if spec.kind == NPY:
-        samples = _rows([_read_array(spec.value)], inputs, spec.value)
+        samples = _rows([_read_array(spec.value)], inputs, spec.value, given)
     elif spec.kind == NPZ:
-        samples = _rows(_read_npz(spec.value, inputs), inputs, spec.value)
+        samples = _rows(_read_npz(spec.value, inputs), inputs, spec.value, given)
     elif spec.kind == IMAGES:
-        samples = _images(Path(spec.value), inputs, limit, value_range)
+        samples = _images(Path(spec.value), inputs, limit, given)
     elif spec.kind == CALLABLE:
-        samples = _generated(spec.value, inputs, limit)
+        samples = _generated(spec.value, inputs, limit, given)
     else:
-        samples = _random(inputs, limit, value_range, seed)
+        samples = _random(inputs, limit, given, seed)
     if not samples:
         raise DataError(f"{spec.describe()}: no samples")
-    return samples[:limit]
+    samples = samples[:limit]
+    if spec.kind in (NPY, NPZ, CALLABLE):
+        check_ranges(samples, inputs, spec.value, given)
+    return samples
+
+
+def generated_range(port: Port, given: tuple[float, float] | None) -> tuple[float, float]:
+    """The range images are scaled to and random data drawn from: the input's, else -1..1."""
+    return input_range(port, given) or (-1.0, 1.0)
 
 
 def _read_array(path: str) -> np.ndarray:
@@ -104,7 +106,7 @@ def _read_array(path: str) -> np.ndarray:
         raise DataError(f"{path}: cannot read as a .npy array: {error}") from None
 
 
-def _read_npz(path: str, inputs: list[InputInfo]) -> list[np.ndarray]:
+def _read_npz(path: str, inputs: list[Port]) -> list[np.ndarray]:
     import numpy as np
 
     try:
@@ -116,7 +118,7 @@ def _read_npz(path: str, inputs: list[InputInfo]) -> list[np.ndarray]:
         return list(arrays.values())
     ordered = []
     for position, info in enumerate(inputs):
-        key = next((k for k in (info.name, info.name.split(":")[0], f"arr_{position}")
+        key = next((k for k in (info.name, info.key, f"arr_{position}")
                     if k in arrays), None)
         if key is None:
             raise DataError(f"{path}: no array for input '{info.name}' (keys: "
@@ -125,7 +127,8 @@ def _read_npz(path: str, inputs: list[InputInfo]) -> list[np.ndarray]:
     return ordered
 
 
-def _rows(arrays: list[np.ndarray], inputs: list[InputInfo], origin: str) -> list[list[Any]]:
+def _rows(arrays: list[np.ndarray], inputs: list[Port], origin: str,
+          given: tuple[float, float] | None) -> list[list[Any]]:
     if len(arrays) != len(inputs):
         raise DataError(f"{origin}: {len(arrays)} array(s) for {len(inputs)} model inputs")
     counts = {len(a) for a in arrays if a.ndim}
@@ -136,11 +139,11 @@ def _rows(arrays: list[np.ndarray], inputs: list[InputInfo], origin: str) -> lis
             raise DataError(f"{origin}: array of shape {list(array.shape)} for input "
                             f"'{info.name}' {list(info.shape)}: stack samples on the batch axis")
     total = counts.pop()
-    return [[_fit(array[i:i + 1], info, origin)
+    return [[_fit(array[i:i + 1], info, origin, given)
              for array, info in zip(arrays, inputs, strict=True)] for i in range(total)]
 
 
-def _fit(sample: Any, info: InputInfo, origin: str) -> np.ndarray:
+def _fit(sample: Any, info: Port, origin: str, given: tuple[float, float] | None) -> np.ndarray:
     """A float32 sample with a batch dimension of 1 whose static sizes match the input."""
     import numpy as np
 
@@ -153,13 +156,11 @@ def _fit(sample: Any, info: InputInfo, origin: str) -> np.ndarray:
             for want, got in zip(wanted, array.shape, strict=True)):
         raise DataError(f"{origin}: sample of shape {list(array.shape)} does not fit input "
                         f"'{info.name}' {list(info.shape)}")
-    if not np.issubdtype(array.dtype, np.number) and array.dtype != np.bool_:
-        raise DataError(f"{origin}: samples for '{info.name}' are {array.dtype}, not numbers")
-    return array.astype(np.float32)
+    return conform(array, info, origin, given)
 
 
-def _images(folder: Path, inputs: list[InputInfo], limit: int,
-            value_range: tuple[float, float]) -> list[list[np.ndarray]]:
+def _images(folder: Path, inputs: list[Port], limit: int,
+            given: tuple[float, float] | None) -> list[list[np.ndarray]]:
     import numpy as np
 
     if len(inputs) != 1 or len(inputs[0].shape) != 4 or -1 in inputs[0].shape[1:]:
@@ -168,7 +169,7 @@ def _images(folder: Path, inputs: list[InputInfo], limit: int,
     _, height, width, channels = inputs[0].shape
     import tensorflow as tf
 
-    low, high = value_range
+    low, high = generated_range(inputs[0], given)
     samples = []
     for path in sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES):
         try:
@@ -185,7 +186,8 @@ def _images(folder: Path, inputs: list[InputInfo], limit: int,
     return samples
 
 
-def _generated(target: str, inputs: list[InputInfo], limit: int) -> list[list[np.ndarray]]:
+def _generated(target: str, inputs: list[Port], limit: int,
+               given: tuple[float, float] | None) -> list[list[np.ndarray]]:
     module_name, _, attribute = target.partition(":")
     if "" not in sys.path and str(Path.cwd()) not in sys.path:
         sys.path.insert(0, str(Path.cwd()))
@@ -197,7 +199,7 @@ def _generated(target: str, inputs: list[InputInfo], limit: int) -> list[list[np
         produced: Iterable[Any] = function()
         samples = []
         for item in produced:
-            samples.append(_sample(item, inputs, target))
+            samples.append(_sample(item, inputs, target, given))
             if len(samples) >= limit:
                 break
     except DataError:
@@ -207,23 +209,23 @@ def _generated(target: str, inputs: list[InputInfo], limit: int) -> list[list[np
     return samples
 
 
-def _sample(item: Any, inputs: list[InputInfo], origin: str) -> list[np.ndarray]:
+def _sample(item: Any, inputs: list[Port], origin: str,
+            given: tuple[float, float] | None) -> list[np.ndarray]:
     if isinstance(item, dict):
-        missing = [i.name for i in inputs if i.name not in item
-                   and i.name.split(":")[0] not in item]
+        missing = [i.name for i in inputs if i.name not in item and i.key not in item]
         if missing:
             raise DataError(f"{origin}: sample has no value for input(s) {', '.join(missing)}")
-        values = [item.get(i.name, item.get(i.name.split(":")[0])) for i in inputs]
+        values = [item[i.name] if i.name in item else item[i.key] for i in inputs]
     elif isinstance(item, (list, tuple)):
         values = list(item)
     else:
         values = [item]
     if len(values) != len(inputs):
         raise DataError(f"{origin}: sample has {len(values)} value(s) for {len(inputs)} inputs")
-    return [_fit(v, info, origin) for v, info in zip(values, inputs, strict=True)]
+    return [_fit(v, info, origin, given) for v, info in zip(values, inputs, strict=True)]
 
 
-def _random(inputs: list[InputInfo], limit: int, value_range: tuple[float, float],
+def _random(inputs: list[Port], limit: int, given: tuple[float, float] | None,
             seed: int) -> list[list[np.ndarray]]:
     import numpy as np
 
@@ -232,6 +234,6 @@ def _random(inputs: list[InputInfo], limit: int, value_range: tuple[float, float
             raise DataError(f"input '{info.name}' {list(info.shape)} has dynamic sizes: random "
                             "data needs them; give real data")
     rng = np.random.default_rng(seed)
-    low, high = value_range
-    return [[rng.uniform(low, high, (1, *info.shape[1:])).astype(np.float32) for info in inputs]
-            for _ in range(limit)]
+    ranges = [generated_range(info, given) for info in inputs]
+    return [[rng.uniform(low, high, (1, *info.shape[1:])).astype(np.float32)
+             for info, (low, high) in zip(inputs, ranges, strict=True)] for _ in range(limit)]

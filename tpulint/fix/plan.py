@@ -12,7 +12,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from tpulint.analysis.recipe import DYNAMIC_RANGE, FLOAT16, classify
 from tpulint.api import Finding
+from tpulint.ir import Model
 
 KNOWN_SETTINGS = {
     "quantization": ("int8",),
@@ -44,6 +46,7 @@ class ManualItem:
     code: str
     reason: str
     where: list[str] = field(default_factory=list)
+    at: list[tuple[int | None, int | None]] = field(default_factory=list)
 
 
 @dataclass
@@ -67,8 +70,29 @@ class MergedPlan:
         return not self.steps and not self.manual
 
 
-def merge(findings: Iterable[Finding], io_type: str | None = None) -> MergedPlan:
-    """One plan from every finding's `fix`; `io_type` (from the command line) wins."""
+def removed_by_reconversion(model: Model) -> set[tuple[int, int]]:
+    """(subgraph, operator) pairs that reconverting a float16 or dynamic-range model removes
+    by itself: weight DEQUANTIZE operators (folded into constants) and the operators whose
+    weights they compute (constant again). Manual plans found there are not the user's to do."""
+    if classify(model).kind not in (FLOAT16, DYNAMIC_RANGE):
+        return set()
+    removed: set[tuple[int, int]] = set()
+    for number, subgraph in enumerate(model.subgraphs):
+        folded: set[int] = set()
+        for op in subgraph.operators:
+            if op.opcode == "DEQUANTIZE" and op.inputs and op.inputs[0] >= 0 and \
+                    subgraph.tensors[op.inputs[0]].constant:
+                removed.add((number, op.index))
+                folded.update(op.outputs)
+        removed.update((number, op.index) for op in subgraph.operators
+                       if folded.intersection(op.inputs))
+    return removed
+
+
+def merge(findings: Iterable[Finding], io_type: str | None = None,
+          removed: set[tuple[int, int]] | None = None) -> MergedPlan:
+    """One plan from every finding's `fix`; `io_type` (from the command line) wins. Manual
+    plans at operators in `removed` are dropped when the plan reconverts the model."""
     values: dict[str, Any] = {}
     codes: dict[str, list[str]] = {}
     reasons: dict[str, list[str]] = {}
@@ -83,6 +107,7 @@ def merge(findings: Iterable[Finding], io_type: str | None = None) -> MergedPlan
             item = manual.setdefault((finding.code, fix.reason),
                                      ManualItem(finding.code, fix.reason))
             item.where.append(_where(finding))
+            item.at.append((finding.location.subgraph, finding.location.operator))
             continue
         for setting, value in fix.settings.items():
             if setting not in KNOWN_SETTINGS or value not in KNOWN_SETTINGS[setting]:
@@ -108,6 +133,12 @@ def merge(findings: Iterable[Finding], io_type: str | None = None) -> MergedPlan
         reasons["io_type"] = ["asked with --io-type" if io_type else
                               "full-integer models take integer I/O"]
         safe["io_type"] = safe.get("quantization", False)
+    if removed and "quantization" in values:
+        for key, item in list(manual.items()):
+            item.where = [w for w, at in zip(item.where, item.at, strict=True)
+                          if at not in removed]
+            if not item.where:
+                del manual[key]
     plan.manual = list(manual.values())
     plan.steps = [Step(name, values[name], tuple(codes[name]), tuple(reasons[name]), safe[name])
                   for name in KNOWN_SETTINGS if name in values]

@@ -14,9 +14,10 @@ if TYPE_CHECKING:
     import numpy as np
 
 
-def quantize(model: bytes, samples: list[list[np.ndarray]], per_channel: bool) -> bytes:
-    """An int8 model with int8 inputs and outputs, calibrated on `samples`."""
-    from ai_edge_litert.interpreter import Interpreter
+def quantize(model: bytes, key: str, samples: list[dict[str, np.ndarray]],
+             per_channel: bool) -> bytes:
+    """An int8 model with int8 inputs and outputs, calibrated on `samples` by the input names of
+    its signature `key` (`signature.add_signature` gives a model without one a signature)."""
     from ai_edge_quantizer import calibrator, qtyping, quantizer, recipe, recipe_manager
     from ai_edge_quantizer.utils import qsv_utils
 
@@ -27,14 +28,7 @@ def quantize(model: bytes, samples: list[list[np.ndarray]], per_channel: bool) -
                 qtyping.QuantGranularity.TENSORWISE)
     manager = recipe_manager.RecipeManager()
     manager.load_quantization_recipe(chosen)
-    signatures = Interpreter(model_content=model).get_signature_list()
-    if not signatures:
-        raise ValueError("the model has no signature: ai-edge-quantizer calibrates through one")
-    key = next(iter(signatures))
-    names = list(signatures[key]["inputs"])
-    ordered = _ordered(model, key, names)
-    dataset: dict[str, Any] = {key: [dict(zip(ordered, sample, strict=True))
-                                     for sample in samples]}
+    dataset: dict[str, Any] = {key: samples}
     calibration = calibrator.Calibrator(model, num_threads=2,
                                         qsv_update_func=qsv_utils.min_max_update)
     calibration.calibrate(dataset, manager)
@@ -44,15 +38,3 @@ def quantize(model: bytes, samples: list[list[np.ndarray]], per_channel: bool) -
     if result.quantized_model is None:
         raise ValueError("ai-edge-quantizer returned no model")
     return bytes(result.quantized_model)
-
-
-def _ordered(model: bytes, key: str, names: list[str]) -> list[str]:
-    """Signature input names in the order of the model's input tensors."""
-    from ai_edge_litert.interpreter import Interpreter
-
-    interpreter = Interpreter(model_content=model)
-    runner = interpreter.get_signature_runner(key)
-    details = runner.get_input_details()
-    order = [detail["index"] for detail in interpreter.get_input_details()]
-    return sorted(names, key=lambda name: order.index(details[name]["index"])
-                  if details[name]["index"] in order else len(order))

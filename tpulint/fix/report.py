@@ -6,6 +6,8 @@ from tpulint.fix.apply import Outcome, db
 from tpulint.fix.plan import MergedPlan, describe
 from tpulint.results import ModelResult
 
+FEW_HELD_OUT = 8  # fewer held-out samples than this give a rough drift figure
+
 
 def plan_lines(model: str, plan: MergedPlan, unsafe: bool) -> list[str]:
     if plan.empty and not plan.unknown:
@@ -47,11 +49,7 @@ def outcome_lines(model: str, before: ModelResult, outcome: Outcome,
     if outcome.after is not None:
         lines.extend(comparison(before, outcome.after))
     if outcome.drift:
-        lines.append(f"drift against {model} on the CPU reference ({outcome.samples} samples, "
-                     f"threshold {min_sqnr:g} dB):")
-        for item in outcome.drift:
-            top1 = "" if item.top1 is None else f", top-1 agreement {item.top1:.0%}"
-            lines.append(f"  {item.name}: SQNR {db(item.sqnr_db)}{top1}")
+        lines.extend(drift_lines(model, outcome, min_sqnr))
     if outcome.output:
         lines.append(f"wrote {outcome.output}")
     if outcome.after is not None and outcome.output and outcome.after.findings:
@@ -64,4 +62,26 @@ def outcome_lines(model: str, before: ModelResult, outcome: Outcome,
             if text not in seen:
                 seen.add(text)
                 lines.append(text)
+    return lines
+
+
+def drift_lines(model: str, outcome: Outcome, min_sqnr: float) -> list[str]:
+    """Drift per output (and per feature group), the worst deciding; what it was measured on."""
+    if outcome.random:
+        on = (f"{outcome.samples} fresh random samples; random data: this figure says nothing "
+              "about real inputs")
+    else:
+        on = f"{outcome.samples} held-out samples, {outcome.calibration} calibrated"
+    lines = [f"drift against {model} on the CPU reference ({on}; threshold {min_sqnr:g} dB):"]
+    for item in outcome.drift:
+        if item.constant:
+            lines.append(f"  {item.name}: cannot measure drift on this data (the original's "
+                         "output is constant on it)")
+            continue
+        top1 = "" if item.top1 is None else f", top-1 agreement {item.top1:.0%}"
+        lines.append(f"  {item.name}: SQNR {db(item.sqnr_db)}{top1}")
+        lines.extend(f"    {label}: SQNR {db(value)}" for label, value in item.parts)
+    if 0 < outcome.samples < FEW_HELD_OUT and not outcome.random:
+        lines.append(f"  warning: only {outcome.samples} held-out sample(s): a rough figure; "
+                     f"give {FEW_HELD_OUT * 4} or more samples")
     return lines

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -33,14 +34,23 @@ def missing_modules(modules: list[str]) -> list[str]:
 
 
 def run_worker(request: dict[str, Any], debug: bool = False,
-               timeout: float | None = None) -> dict[str, Any]:
+               timeout: float | None = None) -> tuple[dict[str, Any], bytes | None]:
+    """The worker's result and the converted model (None when it failed).
+
+    Everything the worker writes goes to one scratch folder (it is also the worker's TMPDIR, so
+    TensorFlow's and Keras's temporary exports land there) that is removed on every path: here
+    when the worker returns, fails or is interrupted, and by the worker itself when tpulint dies
+    first (it asks the kernel for SIGTERM when its parent exits).
+    """
     with tempfile.TemporaryDirectory(prefix="tpulint-fix-") as scratch:
         request_path = Path(scratch) / "request.json"
         result_path = Path(scratch) / "result.json"
+        request = {**request, "output": str(Path(scratch) / "converted.tflite")}
         request_path.write_text(json.dumps(request), encoding="utf-8")
         env = dict(os.environ)
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
         env["PYTHONWARNINGS"] = "ignore"
+        env["TMPDIR"] = scratch
         command = [sys.executable, "-m", "tpulint.fix.worker", str(request_path),
                    str(result_path)]
         try:
@@ -48,18 +58,37 @@ def run_worker(request: dict[str, Any], debug: bool = False,
                                        timeout=timeout, check=False)
         except subprocess.TimeoutExpired:
             return {"status": "failed", "message": f"the conversion took longer than "
-                                                   f"{timeout:.0f} s"}
+                                                   f"{timeout:.0f} s"}, None
         if debug and completed.stderr:
             sys.stderr.write(completed.stderr)
-        if result_path.is_file():
-            result: dict[str, Any] = json.loads(result_path.read_text(encoding="utf-8"))
-            return result
-        return {"status": "failed", "message": _crash(completed)}
+        if not result_path.is_file():
+            return {"status": "failed", "message": crash(completed.returncode,
+                                                         completed.stderr or "")}, None
+        result: dict[str, Any] = json.loads(result_path.read_text(encoding="utf-8"))
+        converted = Path(request["output"])
+        model = converted.read_bytes() if result.get("status") == "ok" and \
+            converted.is_file() else None
+        return result, model
 
 
-def _crash(completed: subprocess.CompletedProcess[str]) -> str:
-    code = completed.returncode
+# Lines a dying converter prints that say nothing about why: progress bars, log prefixes only,
+# Python's fault handler and the interpreter's own banners.
+_NOISE = re.compile(r"(\d+%\|)|(it/s\])|^(Fatal Python error|Current thread|Thread 0x|"
+                    r"Extension modules|  File |Aborted|Segmentation fault|INFO:|WARNING:)")
+_CAUSES = {
+    6: "the converter aborted: usually an operator or shape it does not support; run with "
+       "--debug to see its log",
+    9: "killed from outside, often for lack of memory: try fewer samples (--max-samples)",
+    11: "the converter crashed (segmentation fault): usually an operator or shape it does not "
+        "support; run with --debug to see its log",
+}
+
+
+def crash(code: int, stderr: str) -> str:
+    """One line for a worker that died: how, its last meaningful line, the likely cause."""
     how = f"signal {-code}" if code < 0 else f"exit status {code}"
-    lines = [line.strip() for line in (completed.stderr or "").splitlines() if line.strip()]
+    lines = [line.strip() for line in stderr.splitlines()
+             if line.strip() and not _NOISE.search(line)]
     last = f": {lines[-1][:300]}" if lines else ""
-    return f"the converter process died ({how}){last}"
+    cause = _CAUSES.get(-code, "run with --debug to see the converter's log")
+    return f"the converter process died ({how}){last} ({cause})"

@@ -54,6 +54,19 @@ def detect(path: str) -> Source:
                       ".tflite model")
 
 
+def source_given_as_model(model: str) -> str:
+    """The message for a SavedModel folder or Keras file given where the .tflite goes, or ""."""
+    try:
+        kind = detect(model).kind
+    except SourceError:
+        return ""
+    if kind == TFLITE:
+        return ""
+    what = "a SavedModel folder" if kind == SAVED_MODEL else "a Keras model"
+    return (f"{model}: {what}, not a .tflite: pass it as --source {model}, with MODEL the "
+            ".tflite converted from it")
+
+
 def _is_tflite(path: Path) -> bool:
     try:
         with path.open("rb") as stream:

@@ -11,17 +11,22 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tpulint.fix import data as datasets
+from tpulint.fix.signature import Mismatch
 
 if TYPE_CHECKING:
     import numpy as np
 
+    from tpulint.fix.signature import Port
+
 DRIFT_SAMPLES = 64
+_DELEGATE_NOISE = re.compile(r"failed to delegate \w+ node #\d+")
 
 
 class Unfixable(Exception):
@@ -30,93 +35,143 @@ class Unfixable(Exception):
 
 def main(argv: list[str]) -> int:
     request_path, result_path = argv
+    _die_with_parent(Path(request_path).parent)
     started = time.monotonic()
     request = json.loads(Path(request_path).read_text(encoding="utf-8"))
     try:
         result = run(request)
-    except datasets.DataError as error:
+    except (datasets.DataError, Mismatch) as error:
         result = {"status": "input", "message": str(error)}
     except ModuleNotFoundError as error:
         result = {"status": "missing", "message": str(error.name or error)}
     except Unfixable as error:
         result = {"status": "failed", "message": str(error)}
     except Exception as error:
-        first = (str(error).strip().splitlines() or [""])[0]
+        # The interpreter prefixes why a model fails to load with every node XNNPACK did not
+        # take ("failed to delegate CONCATENATION node #20"): noise before the reason.
+        text = _DELEGATE_NOISE.sub("", str(error)).strip()
+        first = (text.splitlines() or [""])[0]
         result = {"status": "failed", "message": f"{type(error).__name__}: {first}"}
     result["seconds"] = round(time.monotonic() - started, 1)
     Path(result_path).write_text(json.dumps(result), encoding="utf-8")
     return 0
 
 
-def run(request: dict[str, Any]) -> dict[str, Any]:
-    from tpulint.fix import drift
+def _die_with_parent(scratch: Path) -> None:
+    """Remove the scratch folder and exit on SIGTERM, which the kernel sends when tpulint dies
+    (Linux `PR_SET_PDEATHSIG`): a killed `fix` leaves no scratch folder behind."""
+    import ctypes
+    import shutil
+    import signal
 
+    def leave(signum: int, _frame: object) -> None:
+        shutil.rmtree(scratch, ignore_errors=True)
+        os._exit(128 + signum)
+
+    signal.signal(signal.SIGTERM, leave)
+    signal.signal(signal.SIGHUP, leave)
+    try:
+        ctypes.CDLL(None).prctl(1, int(signal.SIGTERM))  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # tpulint died before the request was read
+        leave(int(signal.SIGTERM), None)
+
+
+def run(request: dict[str, Any]) -> dict[str, Any]:
+    from tpulint.fix import drift, rewrite, signature
+
+    phases: dict[str, float] = {"start the worker": round(time.monotonic() - STARTED, 2)}
+    clock = _Clock(phases)
     settings: dict[str, Any] = request["settings"]
     spec = datasets.DataSpec(request["data"]["kind"], request["data"]["value"])
-    value_range = (float(request["range"][0]), float(request["range"][1]))
+    given = tuple(request["range"]) if request.get("range") else None
     kind, path = request["source"]["kind"], request["source"]["path"]
+    original = Path(request["model"]).read_bytes()
+    inputs = signature.ports(rewrite.read(original))
+    samples = datasets.load(spec, inputs, request["limit"], given, request["seed"])
+    calibration, held_out = split(samples)
+    if spec.kind == datasets.RANDOM:
+        held_out = datasets.load(spec, inputs, HELD_OUT_RANDOM, given, request["seed"] + 1)
+    clock.lap("read the model and the data")
     notes: list[str] = []
-    per_channel = True
     if kind == "tflite":
-        source = Path(path).read_bytes()
-        inputs = _tflite_inputs(source)
-        samples = datasets.load(spec, inputs, request["limit"], value_range, request["seed"])
-        converted, converter = _from_tflite(source, samples, settings, per_channel, notes)
-        unknown = _unknown(converted)
-        if unknown and settings.get("op_versions"):
-            notes.append(f"per-channel weights gave {', '.join(unknown)}: "
-                         "retried with per-tensor weights")
-            per_channel = False
-            converted, converter = _from_tflite(source, samples, settings, per_channel, [])
+        source = original if Path(path) == Path(request["model"]) else Path(path).read_bytes()
+        converter = ""
     else:
         from tpulint.fix import tfconvert
 
-        loaded = tfconvert.load(kind, path)
-        inputs = [datasets.InputInfo(name, shape, "float32")
-                  for name, shape in zip(loaded.names, loaded.shapes, strict=True)]
-        samples = datasets.load(spec, inputs, request["limit"], value_range, request["seed"])
-        io_type = settings.get("io_type", "int8")
-        converted = tfconvert.convert(loaded, samples, io_type, per_channel)
-        unknown = _unknown(converted)
-        if unknown and settings.get("op_versions"):
-            notes.append(f"per-channel weights gave {', '.join(unknown)}: "
-                         "retried with per-tensor weights")
-            per_channel = False
-            converted = tfconvert.convert(loaded, samples, io_type, per_channel)
+        clock.lap("import TensorFlow", lambda: __import__("tensorflow"))
+        source = tfconvert.to_float_tflite(kind, path)
+        clock.lap("convert the source to a float .tflite")
         import tensorflow as tf
 
-        converter = f"TensorFlow {tf.__version__} converter"
+        converter = f"TensorFlow {tf.__version__} (float) + "
+    per_channel = True
+    converted, used = _from_tflite(source, inputs, calibration, settings, per_channel, notes)
+    unknown = _unknown(converted)
+    if unknown and settings.get("op_versions"):
+        notes.append(f"per-channel weights gave {', '.join(unknown)}: "
+                     "retried with per-tensor weights")
+        per_channel = False
+        converted, used = _from_tflite(source, inputs, calibration, settings, per_channel, [])
+    clock.lap("quantize")
     Path(request["output"]).write_bytes(converted)
-    original = Path(request["model"]).read_bytes()
-    measured = drift.measure(original, converted, samples[:DRIFT_SAMPLES])
-    return {"status": "ok", "message": "", "notes": notes, "converter": converter,
-            "per_channel": per_channel, "samples": len(samples),
-            "drift_samples": min(len(samples), DRIFT_SAMPLES),
+    measured = drift.measure(original, converted, held_out)
+    clock.lap("measure the drift")
+    return {"status": "ok", "message": "", "notes": notes, "converter": converter + used,
+            "per_channel": per_channel, "samples": len(calibration),
+            "drift_samples": len(held_out), "phases": phases,
             "drift": [d.to_json() for d in measured]}
 
 
-def _tflite_inputs(model: bytes) -> list[datasets.InputInfo]:
-    from ai_edge_litert.interpreter import Interpreter
-
-    details = Interpreter(model_content=model).get_input_details()
-    return [datasets.InputInfo(d["name"], tuple(int(x) for x in d["shape_signature"]),
-                               str(d["dtype"].__name__)) for d in details]
+STARTED = time.monotonic()
+HELD_OUT_SHARE = 4  # every 4th sample is held out from calibration to measure the drift
+HELD_OUT_RANDOM = 16
 
 
-def _from_tflite(source: bytes, samples: list[list[np.ndarray]], settings: dict[str, Any],
-                 per_channel: bool, notes: list[str]) -> tuple[bytes, str]:
+def split(samples: list[list[np.ndarray]]) -> tuple[list[list[np.ndarray]],
+                                                     list[list[np.ndarray]]]:
+    """Calibration samples and held-out samples (every fourth, at most DRIFT_SAMPLES)."""
+    if len(samples) < 2:
+        raise datasets.DataError(f"{len(samples)} sample(s): at least 2 are needed, one to "
+                                 "calibrate and one held out to measure the drift")
+    held = [s for i, s in enumerate(samples) if i % HELD_OUT_SHARE == HELD_OUT_SHARE - 1
+            or (len(samples) < HELD_OUT_SHARE and i == len(samples) - 1)][:DRIFT_SAMPLES]
+    kept = [s for s in samples if not any(s is h for h in held)]
+    return kept, held
+
+
+class _Clock:
+    """Wall time of each phase of a conversion, for `tools/benchmark_fix.py` and `--debug`."""
+
+    def __init__(self, phases: dict[str, float]) -> None:
+        self.phases, self.last = phases, time.monotonic()
+
+    def lap(self, name: str, work: Any = None) -> None:
+        if work is not None:
+            work()
+        now = time.monotonic()
+        self.phases[name] = round(now - self.last, 2)
+        self.last = now
+
+
+def _from_tflite(source: bytes, inputs: list[Port], samples: list[list[np.ndarray]],
+                 settings: dict[str, Any], per_channel: bool,
+                 notes: list[str]) -> tuple[bytes, str]:
+    """Convert `source`, calibrated on `samples` (in the order of `inputs`, the inputs of the
+    model being fixed, which `source` may list in another order)."""
     from tpulint.analysis import recipe as recipes
-    from tpulint.fix import interface, rewrite
+    from tpulint.fix import interface, rewrite, signature
     from tpulint.reader import read_model_bytes
 
     kind = recipes.classify(read_model_bytes(source)).kind
     if kind == recipes.INT16_ACTIVATIONS:
         raise Unfixable("a 16x8 model keeps no float weights to requantize from: reconvert "
                         "from the source model (--source SavedModel or Keras file)")
-    if kind == recipes.COMPILED:
-        raise Unfixable("the model is already compiled for the Edge TPU: fix the model it was "
-                        "compiled from")
     model = rewrite.read(source)
+    order = signature.align(inputs, signature.ports(model))
+    samples = [[sample[i] for i in order] for sample in samples]
     converter = "tpulint rewrite (no requantization)"
     if kind in (recipes.FLOAT16, recipes.DYNAMIC_RANGE):
         notes.extend(rewrite.to_float(model))
@@ -132,7 +187,12 @@ def _from_tflite(source: bytes, samples: list[list[np.ndarray]], settings: dict[
 
         from tpulint.fix.quantize import quantize
 
-        model = rewrite.read(quantize(rewrite.write(model), samples, per_channel))
+        if signature.add_signature(model):
+            notes.append("gave the model a signature from its inputs and outputs (it had none)")
+        key = signature.text(model.signatureDefs[0].signatureKey)
+        names = [port.name for port in signature.ports(model)]
+        by_name = [dict(zip(names, sample, strict=True)) for sample in samples]
+        model = rewrite.read(quantize(rewrite.write(model), key, by_name, per_channel))
         converter = (f"ai-edge-quantizer {version('ai-edge-quantizer')}, static int8, "
                      f"min/max calibration, {'per-channel' if per_channel else 'per-tensor'} "
                      "weights")

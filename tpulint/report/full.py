@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, TextIO
 
+from tpulint.analysis.latency import latency_line
 from tpulint.report import DEFAULT, ReportOptions
 from tpulint.report.triage import (
     groups,
@@ -104,6 +105,8 @@ def _summary(model: ModelResult) -> RenderableType:
         approx = "" if memory.measured else "≈"
         text.append(f"  ·  parameters {approx}{size(memory.parameter_bytes)} ({where})",
                     style="dim")
+    if model.latency is not None:
+        text.append(f"\n{latency_line(model.latency)}", style="dim")
     if s.tpu_with_a > s.tpu and not model.compiled:
         text.append(f"\nedgetpu_compiler -a (experimental) would map {s.tpu_with_a} operators "
                     f"in {s.edgetpu_subgraphs_with_a} Edge TPU subgraphs", style="dim")

@@ -5,6 +5,10 @@
                  "summary": {"operators", "tpu", "cpu", "edgetpu_subgraphs",
                  "cpu_segments"}, "compiler_options": {...}, "recipe", "fatal": [...],
                  "memory": {...},
+                 "latency": {"board", "board_name", "host", "host_name", "estimate",
+                             "total_ms", "low_ms", "high_ms", "expected_error",
+                             "extrapolated", "breakdown_ms": {...}, "stranded_cpu_ms": [...],
+                             "basis"} (or "estimate": false and "reason"),
                  "operators": [{"subgraph", "index", "opcode", "version", "placement", "reason",
                                 "confidence", "cause", "edgetpu_subgraph"}],
                  "findings": [{"code", "name", "severity", "message", "subgraph", "operator",
@@ -29,6 +33,7 @@ from dataclasses import asdict
 from typing import Any, TextIO
 
 from tpulint import __version__
+from tpulint.analysis.latency import describe
 from tpulint.api import Finding
 from tpulint.engine.fingerprint import fingerprint
 from tpulint.report import DEFAULT, ReportOptions
@@ -68,6 +73,7 @@ def model_entry(model: ModelResult, run: RunResult) -> dict[str, Any]:
         "memory": None if memory is None else {
             "parameter_bytes": memory.parameter_bytes, "on_chip_bytes": memory.on_chip_bytes,
             "off_chip_bytes": memory.off_chip_bytes, "measured": memory.measured},
+        "latency": None if model.latency is None else describe(model.latency),
         "operators": [{"subgraph": row.subgraph, "index": row.index, "opcode": row.opcode,
                        "version": row.version, "placement": row.placement,
                        "reason": row.reason, "confidence": row.confidence, "cause": row.cause,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TextIO
 from xml.etree import ElementTree as ET
 
+from tpulint.analysis.latency import LatencyEstimate, flat_latency
 from tpulint.api import Finding
 from tpulint.report import DEFAULT, ReportOptions
 from tpulint.report._common import headline
@@ -25,6 +26,8 @@ def render(run: RunResult, stream: TextIO, color: str,
     root = ET.Element("testsuites", name="tpulint")
     for model in run.models:
         suite = _suite(root, model.relpath)
+        if model.latency is not None:
+            _latency_properties(suite, model.latency)
         if model.error:
             case = _case(suite, model.relpath, "read model")
             ET.SubElement(case, "error", message=printable(model.error), type="bad-input")
@@ -61,10 +64,17 @@ def _failure(suite: ET.Element, path: str, finding: Finding) -> None:
     failure.text = printable(f"{finding.code} [{finding.name}] {headline(finding)}")
 
 
+def _latency_properties(suite: ET.Element, estimate: LatencyEstimate) -> None:
+    properties = ET.SubElement(suite, "properties")
+    for name, value in flat_latency(estimate).items():
+        ET.SubElement(properties, "property", name=name, value=str(value))
+
+
 def _count(root: ET.Element) -> None:
     totals = {"tests": 0, "failures": 0, "errors": 0}
     for suite in root:
-        counts = {"tests": len(suite), "failures": len(suite.findall("testcase/failure")),
+        counts = {"tests": len(suite.findall("testcase")),
+                  "failures": len(suite.findall("testcase/failure")),
                   "errors": len(suite.findall("testcase/error"))}
         for key, value in counts.items():
             suite.set(key, str(value))

@@ -14,6 +14,7 @@ import re
 from collections import Counter
 from typing import TextIO
 
+from tpulint.analysis.latency import latency_line
 from tpulint.report import DEFAULT, ReportOptions
 from tpulint.report.triage import (
     Group,
@@ -68,6 +69,8 @@ def _model(model: ModelResult, stream: TextIO, options: ReportOptions) -> None:
     s = model.summary
     stream.write(f"{s.tpu} of {s.operators} operators predicted on the Edge TPU, "
                  f"{s.cpu_segments} CPU segment(s).\n")
+    if model.latency is not None:
+        stream.write(f"\n{md(latency_line(model.latency))}\n")
     for fatal in model.fatal:
         stream.write(f"\n**Compilation fails:** {md(fatal.message)} ({md(fatal.cause)})\n")
     ends = region_ends(model)

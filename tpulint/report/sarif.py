@@ -16,11 +16,12 @@ from typing import Any, TextIO
 from urllib.parse import quote
 
 from tpulint import __version__
+from tpulint.analysis.latency import describe
 from tpulint.api import Finding, Rule
 from tpulint.docs import rule_page
 from tpulint.report import DEFAULT, ReportOptions
 from tpulint.report._common import headline, unique_fingerprints
-from tpulint.results import RunResult
+from tpulint.results import ModelResult, RunResult
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://github.com/tpulint/tpulint"
@@ -57,6 +58,7 @@ def document(run: RunResult) -> dict[str, Any]:
                      "locations": [{"physicalLocation": _artifact(model.relpath)}]}
                     for model in run.errors],
             }],
+            "artifacts": [_model_artifact(model) for model in run.models if not model.error],
             "results": results,
         }],
     }
@@ -102,6 +104,14 @@ def _location(path: str, finding: Finding) -> dict[str, Any]:
             logical["name"] = name
         location["logicalLocations"] = [logical]
     return location
+
+
+def _model_artifact(model: ModelResult) -> dict[str, Any]:
+    """A checked model, with its latency estimate in the property bag."""
+    artifact: dict[str, Any] = {"location": _artifact(model.relpath)["artifactLocation"]}
+    if model.latency is not None:
+        artifact["properties"] = {"tpulint/latency": describe(model.latency)}
+    return artifact
 
 
 def _artifact(path: str) -> dict[str, Any]:

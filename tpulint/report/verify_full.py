@@ -16,6 +16,7 @@ from tpulint.report import DEFAULT, ReportOptions
 from tpulint.report.full import MIB, SEVERITY_STYLE, by_type_table
 from tpulint.report.triage import plural, short_status, shorten_names
 from tpulint.text import printable
+from tpulint.verify.latency import line as latency_line
 from tpulint.verify.pipeline import Verification
 from tpulint.verify.tools import Missing
 from tpulint.verify.verdict import (
@@ -257,6 +258,9 @@ def _run_lines(result: Verification) -> Iterator[RenderableType]:
         yield Text(f"Edge TPU: failed: {printable(run.tpu_error)}", style="red")
     elif run.tpu_skipped:
         yield Text(f"Edge TPU: skipped: {printable(run.tpu_skipped)}", style="yellow")
+    latency = latency_line(result)
+    if latency:
+        yield Text(latency, style="dim" if run.tpu is None else "")
 
 
 def _timing(timing: Any) -> str:

@@ -26,7 +26,9 @@
        "check_findings": [{"code", "name", "location", "outcome"}],
        "run": null | {"inputs", "reference": timing, "tpu": timing | null, "device",
                       "tpu_skipped", "tpu_error",
-                      "outputs": [{"name", "sqnr_db", "max_abs_error"}]},
+                      "outputs": [{"name", "sqnr_db", "max_abs_error"}],
+                      "latency": {"board", "host", "estimate_ms", "expected_error",
+                                  "measured_median_ms", "verified", "measured_vs_estimate"}},
        "notes": [...]}]}
 
 A timing is {"runs", "mean_ms", "median_ms", "min_ms"}; an SQNR of identical outputs is null.
@@ -41,6 +43,7 @@ from typing import Any, TextIO
 
 from tpulint import __version__
 from tpulint.engine.fingerprint import fingerprint
+from tpulint.verify.latency import entry as latency_entry
 from tpulint.verify.pipeline import Verification
 from tpulint.verify.tools import Missing
 
@@ -163,4 +166,5 @@ def _run_entry(result: Verification) -> dict[str, Any] | None:
         "device": run.device, "tpu_skipped": run.tpu_skipped, "tpu_error": run.tpu_error,
         "outputs": [{"name": o.name, "sqnr_db": None if math.isinf(o.sqnr_db) else o.sqnr_db,
                      "max_abs_error": o.max_abs_error} for o in run.outputs],
+        "latency": latency_entry(result),
     }

@@ -25,6 +25,8 @@ HELP = "compile with edgetpu_compiler and confirm the prediction, on an Edge TPU
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from tpulint.cli import add_board_options
+
     parser.add_argument("paths", nargs="+", metavar="MODEL", help=".tflite files to verify")
     tools = parser.add_argument_group("compiler")
     tools.add_argument("--compiler", metavar="PATH",
@@ -48,6 +50,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                      help=".npy (one input) or .npz (by input name) with the model's inputs")
     run.add_argument("--seed", type=int, default=0, help="seed of the random inputs (default 0)")
     run.add_argument("--runs", type=int, default=10, help="timed invokes per model (default 10)")
+    add_board_options(run)
     out = parser.add_argument_group("output")
     from tpulint.report import FORMATS
 

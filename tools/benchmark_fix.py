@@ -1,0 +1,98 @@
+"""Benchmark `tpulint fix` on MobileNetV2 from a float `.tflite`, a `.keras` file and a SavedModel.
+
+Makes MobileNetV2 (Keras applications, 224x224, untrained weights: timing does not depend on
+them; logits out, as an untrained softmax is constant) in a subprocess, saves it the three ways
+plus `--samples` random samples in -1..1 as a `.npy`, then runs `tpulint fix` on each source as
+the command does (lint, plan, convert in the worker, lint again, drift, write). It prints the
+wall time, the worker's phases (its start-up, TensorFlow's import, conversion to float,
+quantization, drift) and what tpulint's own process spent around them. The goal is 15 s each on
+a 2-core machine. This is a benchmark, not a test: it prints and exits 0.
+
+    python tools/benchmark_fix.py [--samples 100] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+GOAL_SECONDS = 15.0
+
+MAKE = """
+import os, sys, warnings
+os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+warnings.filterwarnings("ignore")
+import keras, numpy as np, tensorflow as tf
+out, samples = sys.argv[1], int(sys.argv[2])
+keras.utils.set_random_seed(0)
+model = keras.applications.MobileNetV2(weights=None, input_shape=(224, 224, 3),
+                                       classifier_activation=None)
+model.save(f"{out}/mobilenet_v2.keras")
+model.export(f"{out}/mobilenet_v2_savedmodel", verbose=False)
+with open(f"{out}/mobilenet_v2.tflite", "wb") as f:
+    f.write(tf.lite.TFLiteConverter.from_keras_model(model).convert())
+rng = np.random.default_rng(0)
+np.save(f"{out}/samples.npy", rng.uniform(-1, 1, (samples, 224, 224, 3)).astype(np.float32))
+"""
+
+
+def fix_once(model: Path, source: Path, data: Path, output: Path) -> tuple[float, dict[str, float],
+                                                                          str]:
+    """Run `tpulint fix` like the command does; wall time, worker phases, verdict."""
+    from tpulint.engine.config import load_settings
+    from tpulint.engine.registry import load_registry
+    from tpulint.engine.run import run as check_run
+    from tpulint.fix import apply
+    from tpulint.fix.data import parse
+    from tpulint.fix.plan import merge
+    from tpulint.fix.sources import detect
+
+    started = time.monotonic()
+    settings = load_settings(isolated=True)
+    registry = load_registry()
+    before = check_run([str(model)], settings, registry).models[0]
+    outcome = apply.fix_model(str(model), detect(str(source)), parse(str(data), False),
+                              merge(before.findings), str(output), settings, registry,
+                              apply.Options())
+    wall = time.monotonic() - started
+    verdict = "written" if outcome.output else f"not written: {outcome.message}"
+    drift = ", ".join(f"{d.name} {d.sqnr_db:.1f} dB" for d in outcome.drift)
+    after = (f"{outcome.after.summary.tpu} of {outcome.after.summary.operators}"
+             if outcome.after else "nothing")
+    mapped = (f"Edge TPU operators {before.summary.tpu} of {before.summary.operators} -> "
+              f"{after}")
+    return wall, outcome.phases, f"{mapped}; {verdict} ({drift})"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", type=int, default=100)
+    parser.add_argument("--keep", type=Path, help="make the models here and keep them")
+    args = parser.parse_args(argv)
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="tpulint-bench-fix-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    if not (folder / "samples.npy").is_file():
+        subprocess.run([sys.executable, "-c", MAKE, str(folder), str(args.samples)], check=True,
+                       capture_output=True)
+    model = folder / "mobilenet_v2.tflite"
+    for label, source in (("float .tflite", model), (".keras", folder / "mobilenet_v2.keras"),
+                          ("SavedModel", folder / "mobilenet_v2_savedmodel")):
+        wall, phases, verdict = fix_once(model, source, folder / "samples.npy",
+                                         folder / "fixed.tflite")
+        worker = sum(phases.values())
+        mark = "ok" if wall <= GOAL_SECONDS else "over the goal"
+        print(f"MobileNetV2 from {label}: {wall:.1f} s (goal {GOAL_SECONDS:.0f} s: {mark}); "
+              f"{verdict}")
+        for name, seconds in phases.items():
+            print(f"  worker: {name:<40} {seconds:5.1f} s")
+        print(f"  tpulint: lint before/after, start the worker   {wall - worker:5.1f} s")
+    print(f"{args.samples} samples of 224x224x3; models in {folder}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,57 @@
+"""Arithmetic and data volume of each operator: what a latency estimate is built from.
+
+Counts come from tensor shapes only. A multiply-accumulate (MAC) is one weight applied to one
+input value; "elements" are the values an operator writes, the work of operators without weights
+(additions, pooling, concatenation, resizing, activations).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tpulint.ir import Operator, Subgraph, Tensor
+
+_WEIGHTS = 1
+_TRANSPOSE_CONV_INPUT = 2
+
+
+@dataclass(frozen=True, slots=True)
+class OperatorCost:
+    macs: int
+    elements: int  # values written by the operator
+
+
+def _elements(subgraph: Subgraph, indices: tuple[int, ...]) -> int:
+    tensors = subgraph.tensors
+    total = 0
+    for index in indices:
+        if 0 <= index < len(tensors):
+            total += tensors[index].elements
+    return total
+
+
+def _weights(subgraph: Subgraph, op: Operator) -> Tensor | None:
+    return subgraph.tensor(op.inputs[_WEIGHTS]) if len(op.inputs) > _WEIGHTS else None
+
+
+def operator_cost(subgraph: Subgraph, op: Operator) -> OperatorCost:
+    out = _elements(subgraph, op.outputs)
+    weights = _weights(subgraph, op)
+    shape = weights.shape if weights is not None else ()
+    macs = 0
+    if op.opcode == "CONV_2D" and len(shape) == 4:
+        macs = out * shape[1] * shape[2] * shape[3]  # [out, kh, kw, in]
+    elif op.opcode == "DEPTHWISE_CONV_2D" and len(shape) == 4:
+        macs = out * shape[1] * shape[2]  # [1, kh, kw, channels]
+    elif op.opcode == "FULLY_CONNECTED" and len(shape) == 2:
+        macs = out * shape[1]  # [out, in]
+    elif op.opcode == "TRANSPOSE_CONV" and len(shape) == 4 and len(op.inputs) > 2:
+        source = subgraph.tensor(op.inputs[_TRANSPOSE_CONV_INPUT])
+        if source is not None:
+            macs = source.elements * shape[0] * shape[1] * shape[2]  # each input fans out
+    elif op.opcode in ("AVERAGE_POOL_2D", "MAX_POOL_2D"):
+        window = op.options.get("filter_width", 1) * op.options.get("filter_height", 1)
+        macs = out * max(int(window), 1)
+    elif op.opcode in ("MEAN", "SUM"):
+        macs = _elements(subgraph, op.inputs[:1])
+    return OperatorCost(macs, out)

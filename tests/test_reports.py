@@ -109,6 +109,15 @@ def test_long_names_are_shortened_in_human_formats_only(cli: Cli, at80: None) ->
     assert len(short) == 48 and short.endswith("conv2d_1/BiasAdd/ReadVariableOp")
 
 
+def test_only_names_are_shortened_never_the_prose_between_them() -> None:
+    from tpulint.report.triage import shorten_names
+
+    name = "a" * 60
+    message = (f"ADD 'x/Add' runs on the CPU: it is version 4, which came with TensorFlow 2.6 "
+               f"after the set 'b' was made; reads '{name}'")
+    assert shorten_names(message) == message.replace(name, shorten(name))
+
+
 def test_full_report_lines_fit_80_columns_with_a_hanging_indent(cli: Cli, at80: None) -> None:
     lines = full(cli, str(TCN))
     assert all(len(line) <= 80 for line in lines)

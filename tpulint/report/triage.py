@@ -31,7 +31,8 @@ SHORT_STATUS = {
     status.VERSION_NOT_SUPPORTED: "version not supported",
     status.NOT_CONSTANT: "param not constant",
 }
-_QUOTED = re.compile(rf"'([^'\n]{{{NAME_WIDTH + 1},}})'")
+# A quoted name holds no white space: that tells it from the prose between two quoted names.
+_QUOTED = re.compile(rf"'([^'\s]{{{NAME_WIDTH + 1},}})'")
 
 
 def shorten(name: str, width: int = NAME_WIDTH) -> str:
@@ -46,7 +47,7 @@ def shorten(name: str, width: int = NAME_WIDTH) -> str:
 
 def shorten_names(message: str, width: int = NAME_WIDTH) -> str:
     """`message` with every quoted name longer than `width` shortened."""
-    quoted = _QUOTED if width == NAME_WIDTH else re.compile(rf"'([^'\n]{{{width + 1},}})'")
+    quoted = _QUOTED if width == NAME_WIDTH else re.compile(rf"'([^'\s]{{{width + 1},}})'")
     return quoted.sub(lambda match: f"'{shorten(match.group(1), width)}'", message)
 
 

@@ -16,7 +16,7 @@ fixtures/TPU203/bad_strided_slice.tflite (good twin: good_int8.tflite)
 
 ## How to fix
 Change the layer so the constraint holds; the message names the constraint and the value that
-breaks it. `tpulint rule TPU203` lists every constraint with its source.
+breaks it ("needs: X; has: Y"). `tpulint rule TPU203` lists every constraint with its source.
 
 ## Sources
 Coral supported-operations table (restrictions column), and compiler logs for the observed ones.
@@ -35,7 +35,8 @@ def check(ctx: OperatorContext) -> Iterator[Finding]:
     broken = ctx.reported()
     if not broken:
         return
-    details = "; ".join(f"{v.constraint.text.lower()} ({v.detail})" for v in broken)
+    details = "; ".join(f"needs: {_lower_first(v.constraint.text)}; has: {v.detail}"
+                        for v in broken)
     observed = all(v.constraint.basis != "documented" for v in broken)
     yield ctx.finding(
         f"{ctx.describe(ctx.op.index)} runs on the CPU: {details}",
@@ -43,3 +44,8 @@ def check(ctx: OperatorContext) -> Iterator[Finding]:
         fix=ctx.plans.manual(broken[0].constraint.text),
         data={"constraints": [v.constraint.name for v in broken], "status": broken[0].status},
     )
+
+
+def _lower_first(text: str) -> str:
+    """`All strides are 1` -> `all strides are 1`, keeping names such as `ellipsis_mask`."""
+    return text[:1].lower() + text[1:]

@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tpulint import __version__
+from tpulint import __version__, display_flags
 from tpulint.engine.options import (
     add_board_options,
     add_color_option,
@@ -37,6 +37,16 @@ EXTRA_COMMANDS: dict[str, str] = {
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
+        from tpulint.suggest import did_you_mean
+
+        prefix = "unrecognized arguments: "
+        if message.startswith(prefix):
+            options = [o for action in self._actions for o in action.option_strings]
+            for sub in self._subparsers._group_actions if self._subparsers else []:
+                for parser in getattr(sub, "choices", {}).values():
+                    options += [o for action in parser._actions for o in action.option_strings]
+            word = message[len(prefix):].split()[0]
+            message += did_you_mean(word, options)
         raise UsageError(message)
 
 
@@ -77,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--write-baseline", nargs="?", const="", default=None, metavar="FILE",
                        help="record every current finding as accepted (default file: the "
                             "configured baseline, else .tpulint-baseline.json)")
+    display_flags.add_display_options(check)
     from tpulint.fix.check import add_check_options
 
     add_compiler_arguments(check)
@@ -146,6 +157,9 @@ def _check(args: argparse.Namespace) -> int:
     name = settings.output_format
     if name != "auto" and name not in FORMATS:
         raise UsageError(f"unknown output format '{name}' (choose from {', '.join(FORMATS)})")
+    if args.show_settings or args.show_files:
+        display_flags.show(args, settings)
+        return EXIT_OK
     with _progress_bar() as progress:
         result = run(args.paths, settings, load_registry(plugins=not args.no_plugins),
                      force_exclude=args.force_exclude, jobs=args.jobs, progress=progress,
@@ -155,12 +169,22 @@ def _check(args: argparse.Namespace) -> int:
     if args.write_baseline is not None:
         _write_baseline(result, args.write_baseline)
     with output_stream(args.output_file) as stream, collector_paused():
-        renderer(resolve_format(name, stream))(result, stream, args.color)
+        if args.statistics:
+            from tpulint.report.show import statistics
+
+            statistics(result, stream)
+        else:
+            renderer(resolve_format(name, stream))(result, stream, args.color,
+                                                   display_flags.report_options(args))
     if args.fix or args.diff:
         from tpulint.fix.check import apply_fixes
 
         return apply_fixes(result, settings, args)
-    if result.errors:
+    empty = display_flags.empty_directories(args.paths, result)
+    for path in empty:
+        print(f"tpulint: {path}: no models found (looked for {', '.join(settings.include)})",
+              file=sys.stderr)
+    if result.errors or empty:
         return EXIT_INPUT
     if not result.models:
         print("tpulint: no models found (looked for " + ", ".join(settings.include) + ")",
@@ -181,6 +205,15 @@ def _write_baseline(result: RunResult, target: str) -> None:
         raise UsageError(f"cannot write {path}: {error.strerror or error}") from None
     Baseline.load_file(path).apply(result.models)
     print(f"tpulint: wrote {count} finding(s) to {path}", file=sys.stderr)
+    if path.resolve() != configured_path(result.settings).resolve() or \
+            not result.settings.baseline:
+        import os
+
+        relative = os.path.relpath(path.resolve(), Path(result.settings.root).resolve())
+        where = result.settings.source or "pyproject.toml"
+        print(f"tpulint: the baseline takes effect once configured: add "
+              f"`baseline = \"{Path(relative).as_posix()}\"` under [tool.tpulint] in {where}",
+              file=sys.stderr)
 
 
 @contextlib.contextmanager
@@ -234,7 +267,11 @@ def _rule(args: argparse.Namespace) -> int:
     registry = load_registry()
     rule = registry.resolve(args.code)
     if rule is None:
-        raise UsageError(f"unknown rule '{args.code}' (see `tpulint rules`)")
+        from tpulint.suggest import did_you_mean
+
+        known = [word for rule in registry for word in (rule.code, rule.name)]
+        raise UsageError(f"unknown rule '{args.code}'{did_you_mean(args.code, known)} "
+                         "(see `tpulint rules`)")
     sys.stdout.write(rule_page(rule))
     return EXIT_OK
 

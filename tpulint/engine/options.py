@@ -8,6 +8,8 @@ configuration files, then lets the command line's options win.
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -57,12 +59,25 @@ def add_board_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup)
 
 
 def load_cli_settings(args: argparse.Namespace) -> Settings:
-    """Configuration files, then the command line's options."""
+    """The configuration found from the first checked path's directory upwards (like Ruff; from
+    the working directory when no path is given or none is found there), then the command
+    line's options."""
     from tpulint.compiler_flags import apply_compiler_arguments
-    from tpulint.engine.config import load_settings
+    from tpulint.engine.config import find_config, load_settings
 
-    settings = load_settings(args.config, isolated=args.isolated)
+    paths = [Path(p) for p in getattr(args, "paths", None) or []]
+    starts = [p if p.is_dir() else p.parent for p in paths] or [Path.cwd()]
+    # A path outside any configured project falls back to the working directory's.
+    start = starts[0] if find_config(starts[0]) else Path.cwd()
+    settings = load_settings(args.config, isolated=args.isolated, start=start)
     apply_compiler_arguments(settings, args)
+    if not (args.config or args.isolated):
+        others = {str(found) for found in map(find_config, starts[1:]) if found} - \
+            {str(Path(settings.source).resolve()) if settings.source else ""}
+        for other in sorted(others):
+            print(f"tpulint: warning: {other} not used: one configuration applies per run "
+                  f"({settings.source or 'defaults'}); check its models in a run of their own",
+                  file=sys.stderr)
     if getattr(args, "no_cache", False):
         settings.cache = False
     for name in SETTING_OPTIONS:

@@ -28,7 +28,10 @@ class Selection:
         key = self._normalise(selector)
         if key == "ALL" or any(rule.code.startswith(key) for rule in self.registry):
             return key
-        raise ConfigError(f"unknown rule selector '{selector}'")
+        from tpulint.suggest import did_you_mean
+
+        known = [word for rule in self.registry for word in (rule.code, rule.name)]
+        raise ConfigError(f"unknown rule selector '{selector}'{did_you_mean(selector, known)}")
 
     def validate_suppressions(self) -> None:
         """Codes in per-file ignores, operator ignores and severity overrides must name rules."""

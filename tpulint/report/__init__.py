@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, TextIO
 
 if TYPE_CHECKING:  # the CLI reads FORMATS to build its parser: no engine import for that
@@ -24,8 +25,24 @@ FORMATS = {
 }
 
 
+HUMAN = ("full", "markdown", "html")  # these shorten long names and fold repeated findings
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    """How much a report shows (machine formats always show everything)."""
+
+    show_all: bool = False  # list every finding instead of folding repeats and consequences
+    quiet: bool = False  # no summary line
+    statistics: bool = False  # a count per rule instead of the findings
+
+
+DEFAULT = ReportOptions()
+
+
 class Renderer(Protocol):
-    def __call__(self, run: RunResult, stream: TextIO, color: str) -> None: ...
+    def __call__(self, run: RunResult, stream: TextIO, color: str,
+                 options: ReportOptions = DEFAULT) -> None: ...
 
 
 def resolve_format(name: str, stream: TextIO = sys.stdout) -> str:

@@ -36,12 +36,14 @@ from tpulint import __version__
 from tpulint.analysis.latency import describe
 from tpulint.api import Finding
 from tpulint.engine.fingerprint import fingerprint
+from tpulint.report import DEFAULT, ReportOptions
 from tpulint.results import ModelResult, RunResult
 
 SCHEMA_VERSION = 1
 
 
-def render(run: RunResult, stream: TextIO, color: str) -> None:
+def render(run: RunResult, stream: TextIO, color: str,
+           options: ReportOptions = DEFAULT) -> None:
     # One write: `json.dump` writes each token separately (thousands of calls on a large model).
     stream.write(json.dumps(document(run), indent=2) + "\n")
 

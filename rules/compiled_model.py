@@ -42,7 +42,13 @@ def check(ctx: ModelContext) -> Iterator[Finding]:
                                "cpu_operators": prediction.cpu_count}
     if packages:
         runtime = max(p.min_runtime_version or 0 for p in packages)
-        compilers = sorted({p.compiler_version or "unknown" for p in packages})
+        compilers = sorted({_version(p.compiler_version) for p in packages})
         message += f"; needs Edge TPU runtime {runtime} or newer (compiler {', '.join(compilers)})"
         data.update(min_runtime_version=runtime, compiler_version=compilers)
     yield ctx.finding(message, data=data)
+
+
+def _version(tag: str | None) -> str:
+    """The compiler's build tag as stored in the package; released compilers store an empty
+    one (`cl/` with no number)."""
+    return "not recorded" if not tag or tag.rstrip("/") in ("", "cl") else tag

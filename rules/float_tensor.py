@@ -33,7 +33,7 @@ REPORTED_AS_RECIPE = (recipes.FLOAT, recipes.FLOAT16, recipes.DYNAMIC_RANGE,
 
 
 @rule(code="TPU101", name="float-tensor", severity=Severity.ERROR, scope="tensor",
-      summary="Float tensor inside an integer model", fix="unsafe")
+      summary="Float tensor inside an integer model", fix=None)
 def check(ctx: TensorContext) -> Iterator[Finding]:
     tensor, recipe = ctx.tensor, ctx.facts.recipe
     if tensor.constant or tensor.dtype not in recipes.FLOAT_TYPES or ctx.subgraph.index != 0:
@@ -42,7 +42,11 @@ def check(ctx: TensorContext) -> Iterator[Finding]:
         return
     if tensor.index in recipe.float_inputs or tensor.index in recipe.float_outputs:
         return
+    if tensor.index in recipe.custom_tensors:
+        return  # a custom operator's own input or output: TPU204 reports the operator
     producer = ctx.producer
+    if producer is None and not ctx.consumers and not ctx.is_model_input:
+        return  # no operator computes with it (an LSTM's recorded intermediates)
     made_by = ctx.describe(producer.index) if producer else "a model input"
     users = ", ".join(ctx.describe(op.index) for op in ctx.consumers[:3]) or "no operator"
     yield ctx.finding(

@@ -3,7 +3,8 @@
 ## What it does
 Reports an operator with an input or output tensor that has a dimension larger than 1 outside
 its 3 innermost ones: a batch larger than 1, a 5-D tensor, an NCHW layout split into extra
-dimensions. Weights of convolutions and fully connected layers are exempt.
+dimensions. Weights of convolutions and fully connected layers are exempt, and so is an operator
+that computes in float (TPU1xx names that cause: float16 weights dequantized at run time, say).
 
 ## Why is this bad?
 The Edge TPU maps at most 3 dimensions (y, x, z). The operator runs on the CPU ("Tensor has
@@ -28,8 +29,9 @@ from tpulint.api import Finding, OperatorContext, Severity, rule
 @rule(code="TPU303", name="high-rank-tensor", severity=Severity.ERROR, scope="operator",
       summary="Tensor has a dimension larger than 1 outside the 3 innermost")
 def check(ctx: OperatorContext) -> Iterator[Finding]:
-    if ctx.model.compiled:
+    if ctx.model.compiled or ctx.violated("data-type"):
+        # float first (TPU1xx): see the module docstring
         return
-    for violation in ctx.violated("tensor-rank"):
+    for violation in ctx.reported():
         yield ctx.finding(f"{ctx.describe(ctx.op.index)} runs on the CPU: {violation.detail}",
                           fix=ctx.plans.manual("keep batch 1 and at most 3 dimensions > 1"))

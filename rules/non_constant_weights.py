@@ -3,7 +3,8 @@
 ## What it does
 Reports a convolution, depthwise convolution, transposed convolution or fully connected operator
 whose weights or bias are not constants in the file (for example a `tf.matmul` of two model
-inputs).
+inputs). An operator that computes in float is left to TPU1xx: float16 weights are dequantized
+at run time, and quantizing the model is the fix.
 
 ## Why is this bad?
 The Edge TPU compiles weights into its parameter memory ahead of time. The operator runs on the
@@ -30,8 +31,9 @@ from tpulint.api import Finding, OperatorContext, Severity, rule
 @rule(code="TPU304", name="non-constant-weights", severity=Severity.ERROR, scope="operator",
       summary="Weights or bias are not constant")
 def check(ctx: OperatorContext) -> Iterator[Finding]:
-    if ctx.model.compiled:
+    if ctx.model.compiled or ctx.violated("data-type"):
+        # a TPU1xx problem first (float16 weights are dequantized at run time)
         return
-    for violation in ctx.violated("constant-parameters"):
+    for violation in ctx.reported():
         yield ctx.finding(f"{ctx.describe(ctx.op.index)} runs on the CPU: {violation.detail}",
                           fix=ctx.plans.manual("make the weights constants of the model"))

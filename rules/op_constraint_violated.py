@@ -16,7 +16,7 @@ fixtures/TPU203/bad_strided_slice.tflite (good twin: good_int8.tflite)
 
 ## How to fix
 Change the layer so the constraint holds; the message names the constraint and the value that
-breaks it. `tpulint rule TPU203` lists every constraint with its source.
+breaks it ("needs: X; has: Y"). `tpulint rule TPU203` lists every constraint with its source.
 
 ## Sources
 Coral supported-operations table (restrictions column), and compiler logs for the observed ones.
@@ -26,22 +26,17 @@ from collections.abc import Iterator
 
 from tpulint.api import Finding, OperatorContext, Severity, rule
 
-# Reported by their own rules.
-ELSEWHERE = frozenset({
-    "tensor-rank", "data-type", "supported-operator", "custom-operator", "constant-parameters",
-    "integer-requantize", "plane-size", "transpose-size", "resize-output-size",
-})
-
 
 @rule(code="TPU203", name="op-constraint-violated", severity=Severity.ERROR, scope="operator",
       summary="Operator breaks an Edge TPU constraint of its type")
 def check(ctx: OperatorContext) -> Iterator[Finding]:
     if ctx.model.compiled or ctx.violated("data-type"):
         return  # the data type is the problem to fix first (TPU1xx)
-    broken = [v for v in ctx.violations if v.constraint.name not in ELSEWHERE]
+    broken = ctx.reported()
     if not broken:
         return
-    details = "; ".join(f"{v.constraint.text.lower()} ({v.detail})" for v in broken)
+    details = "; ".join(f"needs: {_lower_first(v.constraint.text)}; has: {v.detail}"
+                        for v in broken)
     observed = all(v.constraint.basis != "documented" for v in broken)
     yield ctx.finding(
         f"{ctx.describe(ctx.op.index)} runs on the CPU: {details}",
@@ -49,3 +44,8 @@ def check(ctx: OperatorContext) -> Iterator[Finding]:
         fix=ctx.plans.manual(broken[0].constraint.text),
         data={"constraints": [v.constraint.name for v in broken], "status": broken[0].status},
     )
+
+
+def _lower_first(text: str) -> str:
+    """`All strides are 1` -> `all strides are 1`, keeping names such as `ellipsis_mask`."""
+    return text[:1].lower() + text[1:]

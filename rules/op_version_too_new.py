@@ -26,16 +26,7 @@ version); google-coral/edgetpu#631, #845, #879 and libedgetpu#71 (reported failu
 
 from collections.abc import Iterator
 
-from tpulint.api import Finding, OperatorContext, Severity, rule, versions
-
-CAUSES = {
-    ("CONV_2D", 6): "a grouped convolution (Conv2D with groups > 1): split it into per-group "
-                    "convolutions and concatenate",
-    ("TRANSPOSE_CONV", 4): "a fused activation on TRANSPOSE_CONV: apply the activation as its "
-                           "own layer",
-    ("QUANTIZE", 3): "a per-channel QUANTIZE: quantize that tensor per tensor",
-    ("EXP", 2): "an integer EXP: keep EXP in float outside the model",
-}
+from tpulint.api import Finding, OperatorContext, Severity, operators, rule, versions
 
 
 @rule(code="TPU202", name="op-version-too-new", severity=Severity.ERROR, scope="operator",
@@ -48,7 +39,7 @@ def check(ctx: OperatorContext) -> Iterator[Finding]:
     if verdict == "known":
         return
     known = versions.max_known_version(op.opcode)
-    cause = CAUSES.get((op.opcode, op.version))
+    cause = operators.facts(op.opcode).version_causes.get(op.version)
     label = ctx.describe(op.index)
     if verdict == "unknown":
         message = (f"{label} is version {op.version}, newer than compiler 16 parses (up to "

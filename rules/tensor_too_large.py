@@ -28,15 +28,13 @@ from collections.abc import Iterator
 
 from tpulint.api import Finding, OperatorContext, Severity, rule
 
-SIZE_CONSTRAINTS = frozenset({"plane-size", "transpose-size", "resize-output-size"})
-
 
 @rule(code="TPU305", name="tensor-too-large", severity=Severity.WARNING, scope="operator",
       summary="Tensor exceeds an Edge TPU size limit")
 def check(ctx: OperatorContext) -> Iterator[Finding]:
     if ctx.model.compiled or ctx.violated("data-type"):
         return  # the data type is the problem to fix first (TPU1xx)
-    for violation in ctx.violated(*SIZE_CONSTRAINTS):
+    for violation in ctx.reported():
         yield ctx.finding(
             f"{ctx.describe(ctx.op.index)} runs on the CPU: {violation.detail}",
             confidence="medium",

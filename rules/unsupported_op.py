@@ -24,22 +24,7 @@ Coral supported-operations table; google-coral/edgetpu#597 (LEAKY_RELU), #272 an
 
 from collections.abc import Iterator
 
-from tpulint.api import Finding, OperatorContext, Severity, rule
-
-REPLACEMENTS = {
-    "LEAKY_RELU": "use RELU, or PRELU with a constant alpha",
-    "HARD_SWISH": "use RELU (e.g. MobileNetV3 'minimalistic')",
-    "ELU": "use RELU",
-    "GELU": "use RELU or LOGISTIC-based approximations",
-    "DIV": "multiply by a constant reciprocal",
-    "ARG_MAX": "take the arg-max on the CPU after the model",
-    "ARG_MIN": "take the arg-min on the CPU after the model",
-    "CAST": "feed the model integer inputs of the type it expects",
-    "GATHER": "move the gather to pre- or post-processing",
-    "GATHER_ND": "move the gather to pre- or post-processing",
-    "BATCH_MATMUL": "use FULLY_CONNECTED with constant weights",
-    "DEPTH_TO_SPACE": "use RESHAPE and TRANSPOSE, or TRANSPOSE_CONV",
-}
+from tpulint.api import Finding, OperatorContext, Severity, operators, rule
 
 
 @rule(code="TPU201", name="unsupported-op", severity=Severity.ERROR, scope="operator",
@@ -48,10 +33,10 @@ def check(ctx: OperatorContext) -> Iterator[Finding]:
     op = ctx.op
     if op.is_custom or op.opcode == "DEQUANTIZE" or ctx.model.compiled:
         return  # custom ops: TPU204/205; DEQUANTIZE: the quantization rules
-    unsupported = ctx.violated("supported-operator")
+    unsupported = ctx.reported()
     if not unsupported:
         return
-    hint = REPLACEMENTS.get(op.opcode)
+    hint = operators.facts(op.opcode).replacement
     message = f"{ctx.describe(op.index)} runs on the CPU: {unsupported[0].detail}"
     yield ctx.finding(
         message + (f"; {hint}" if hint else ""),

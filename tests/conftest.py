@@ -15,6 +15,15 @@ from helpers import BAD, GOOD, Outcome
 from tpulint.cli import main
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The same cache isolation for module- and session-scoped fixtures, which run before any
+    function-scoped fixture could set it."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TPULINT_CACHE_DIR", str(tmp_path_factory.mktemp("session-cache")))
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path_factory: pytest.TempPathFactory,
               monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:

@@ -32,14 +32,18 @@ def codes_in(concise: str) -> set[str]:
 
 def test_clean_model_exits_0() -> None:
     result = run_cli("check", "--isolated", "--format", "concise", str(GOOD))
-    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout == "All checks passed (1 model); 9 of 9 operators on the Edge TPU\n"
+    quiet = run_cli("check", "--isolated", "--format", "concise", "--quiet", str(GOOD))
+    assert (quiet.returncode, quiet.stdout, quiet.stderr) == (0, "", "")
 
 
 def test_findings_exit_1_with_one_concise_line_each() -> None:
     result = run_cli("check", "--isolated", "--format", "concise", str(BAD))
     assert result.returncode == 1
-    lines = result.stdout.splitlines()
+    *lines, summary = result.stdout.splitlines()
     assert lines
+    assert summary == "1 error, 1 warning in 1 model; 1 of 7 operators on the Edge TPU"
     pattern = re.compile(r"^.+\.tflite:sg\d+(/(op|t)\d+)?: TPU\d{3} \[[a-z0-9-]+\] .+$")
     assert all(pattern.match(line) for line in lines), lines
     assert any(" TPU201 [unsupported-op] LEAKY_RELU" in line for line in lines)
@@ -126,7 +130,7 @@ def test_select_ignore_and_exit_zero(capsys) -> None:  # type: ignore[no-untyped
     assert codes_in(capsys.readouterr().out) == {"TPU401"}
     assert main(["check", "--isolated", "--format", "concise", "--ignore", "TPU2,TPU4",
                  str(BAD)]) == 0
-    assert capsys.readouterr().out == ""
+    assert capsys.readouterr().out.startswith("All checks passed (1 model)")
     assert main(["check", "--isolated", "--format", "concise", "--exit-zero", str(BAD)]) == 0
 
 

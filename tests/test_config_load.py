@@ -73,3 +73,14 @@ def test_comma_separated_string_is_a_list(tmp_path: Path) -> None:
 def test_isolated_ignores_files(tmp_path: Path) -> None:
     (tmp_path / "tpulint.toml").write_text('fail-on = "info"\n')
     assert load_settings(isolated=True, start=tmp_path).fail_on == "warning"
+
+
+def test_require_plugins_names_a_rule_package_that_is_not_loaded() -> None:
+    from tpulint.engine.config import Settings
+    from tpulint.engine.registry import load_registry
+    from tpulint.engine.selection import Selection
+
+    registry = load_registry(plugins=False)
+    Selection(registry, Settings(require_plugins=["TPU"]))  # the built-in package: loaded
+    with pytest.raises(ConfigError, match="rule package\\(s\\) ACME not loaded"):
+        Selection(registry, Settings(require_plugins=["TPU", "ACME"]))

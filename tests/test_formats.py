@@ -52,7 +52,7 @@ def hostile_run() -> RunResult:
             OperatorRow(0, 1, "GATHER", label, 1, "cpu", "Operation not supported",
                         output=HOSTILE),
             OperatorRow(0, 2, "ADD", "ADD 'after'", 1, "cpu",
-                        "More than one subgraph is not supported", cause=1)]
+                        "More than one subgraph is not supported", cause=1, kind="stranded")]
     findings = [
         Finding("TPU201", "unsupported-op", Severity.ERROR, f"GATHER {HOSTILE} runs on the CPU",
                 Location(path, 0, operator=1), operator=label),
@@ -145,7 +145,8 @@ def test_sarif_levels_and_hostile_names() -> None:
 # GitHub --------------------------------------------------------------------------------------
 
 def test_github_annotations_parse_as_the_runner_parses_them(zoo: Path, cli: Any) -> None:
-    lines = produce(cli, "github").splitlines()
+    *lines, summary = produce(cli, "github").splitlines()
+    assert parse(summary) is None and "1 file could not be read" in summary  # the summary, last
     commands = [parse(line) for line in lines]
     groups = [c.data for c in commands if c and c.name == "group"]
     assert len(groups) == len(list((zoo / "models").rglob("*.tflite")))
@@ -257,13 +258,16 @@ def tables(text: str) -> list[list[list[str]]]:
     return found
 
 
-def test_markdown_has_a_placement_table_per_model(zoo: Path, cli: Any) -> None:
+def test_markdown_has_an_operator_type_table_per_model(zoo: Path, cli: Any) -> None:
     text = produce(cli, "markdown")
     parsed = tables(text)
     readable = [m for m in json.loads(cli("check", "models", "--format", "json").out)["models"]]
-    placement = [t for t in parsed if t[0] == ["op", "operator", "placement", "reason"]]
-    assert len(placement) == len(readable)
-    assert [len(t) - 1 for t in placement] == [m["summary"]["operators"] for m in readable]
+    by_type = [t for t in parsed if t[0] == ["operator", "count", "Edge TPU", "CPU", "status"]]
+    assert len(by_type) == len(readable)
+    assert [sum(int(row[1]) for row in t[1:]) for t in by_type] == \
+        [m["summary"]["operators"] for m in readable]
+    assert [sum(int(row[2]) for row in t[1:]) for t in by_type] == \
+        [m["summary"]["tpu"] for m in readable]
     overview = parsed[0]
     assert len(overview) == len(readable) + 2  # header, every model, the broken one
     for table in parsed:
@@ -305,7 +309,7 @@ def test_html_is_self_contained_and_draws_every_operator(zoo: Path, cli: Any) ->
     text = produce(cli, "html")
     page = read_page(text)
     assert not [t for t, _ in page.tags if t in ("script", "link", "img", "iframe")]
-    assert not re.search(r"(src|href)\s*=|url\(|@import", text)
+    assert not re.search(r"src\s*=|href\s*=\s*\"(?!#)|url\(|@import", text)  # in-page links only
     models = json.loads(cli("check", "models", "--format", "json").out)["models"]
     cells = [a for t, a in page.tags if t == "div" and (a.get("class") or "").startswith("op ")]
     assert len(cells) == sum(m["summary"]["operators"] for m in models)
@@ -314,7 +318,11 @@ def test_html_is_self_contained_and_draws_every_operator(zoo: Path, cli: Any) ->
     drawn = [(a["class"] or "").split()[1] for a in cells]
     assert [p == "tpu" for p in placements] == [d == "tpu" for d in drawn]
     sections = [a for t, a in page.tags if t == "section"]
-    assert len(sections) == len(models) + 2  # the broken model and the configuration
+    # the overview, the broken model and the configuration
+    assert len(sections) == len(models) + 3
+    links = [a["href"] for t, a in page.tags if t == "a"]
+    ids = {a.get("id") for t, a in page.tags if t == "section"}
+    assert len(links) == len(models) + 1 and {link[1:] for link in links} <= ids | {None}
 
 
 def test_html_escapes_hostile_names() -> None:
@@ -338,7 +346,9 @@ def test_every_format_is_registered_and_renders(zoo: Path, cli: Any) -> None:
 
 @pytest.mark.parametrize("fmt", ["concise", "json-lines", "github"])
 def test_machine_formats_print_no_header_or_footer(zoo: Path, cli: Any, fmt: str) -> None:
-    for line in produce(cli, fmt).splitlines():
+    """Nothing but findings, except the summary line the text formats end with (`--quiet`
+    drops it)."""
+    for line in produce(cli, fmt, "--quiet").splitlines():
         if fmt == "concise":
             assert re.match(r"^\S+: TPU\d{3} \[[a-z0-9-]+\] ", line)
         elif fmt == "json-lines":

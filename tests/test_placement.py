@@ -207,3 +207,59 @@ def test_dynamic_range_quantization_is_fatal() -> None:
     g.op("FULLY_CONNECTED", [x, w, b], [out], version=4)
     prediction = predict(g.model(), g.model().main)
     assert [f.message for f in prediction.fatal] == ["Model not quantized"]
+
+
+def _transpose_then_relu(elements_side: int) -> GraphBuilder:
+    g = GraphBuilder()
+    x = g.input((1, elements_side, elements_side, 200))
+    perm = g.const((4,), "int32", values=[0, 3, 1, 2])
+    out = g.tensor((1, 200, elements_side, elements_side))
+    g.op("TRANSPOSE", [x, perm], [out], version=2)
+    g.unary("RELU", out)
+    return g
+
+
+@pytest.mark.parametrize(("side", "placement", "confidence", "tpu_range"), [
+    (18, TPU, "high", None),  # 64,800 bytes: at most what was seen mapped
+    (20, TPU, "medium", (1, 2)),  # 80,000: inside the bracket, under the deciding value
+    (23, CPU, "medium", (1, 2)),  # 105,800: still inside, over the deciding value
+    (24, CPU, "high", None),  # 115,200: beyond the smallest seen refused
+])
+def test_a_size_inside_a_bracket_is_a_medium_confidence_guess_with_a_range(
+        side: int, placement: str, confidence: str, tpu_range: tuple[int, int] | None) -> None:
+    limit = limits.TRANSPOSE_BYTES
+    assert limit.mapped is not None and limit.refused is not None
+    size = side * side * 200
+    assert (limit.mapped < size < limit.refused) is (tpu_range is not None)
+    model = _transpose_then_relu(side).model()
+    prediction = predict(model, model.main)
+    transpose = prediction.operators[0]
+    assert (transpose.placement, transpose.confidence) == (placement, confidence)
+    assert prediction.tpu_range == tpu_range
+    if tpu_range:
+        assert prediction.depends_on == ("transpose-size",)
+
+
+def test_a_later_group_of_only_requantizations_reports_an_unspecified_limitation() -> None:
+    g = GraphBuilder()
+    x = g.input((1, 8, 8, 4))
+    y = g.unary("RELU", x)
+    z = g.unary("CUSTOM", y, dtype="float32", custom_code="PostProcess")
+    q = g.unary("QUANTIZE", z)  # float to int8: its own constraint
+    g.unary("QUANTIZE", q, dtype="uint8")  # int8 to uint8, alone in a later group
+    rows, prediction = placements(g.model())
+    assert rows[:2] == [(TPU, status.MAPPED), (CPU, status.UNSUPPORTED_TYPE)]
+    assert rows[2:] == [(CPU, status.UNSPECIFIED), (CPU, status.UNSPECIFIED)]
+    assert [p.kind for p in prediction.operators[2:]] == [CPU, "stranded"]
+
+
+def test_the_summary_gives_the_range_and_what_it_depends_on() -> None:
+    from tpulint.engine.check import check_model
+    from tpulint.engine.config import Settings
+    from tpulint.engine.registry import load_registry
+
+    result = check_model(_transpose_then_relu(20).model(), "memory.tflite",
+                         list(load_registry(plugins=False)), Settings())
+    summary = result.summary
+    assert (summary.tpu, summary.tpu_low, summary.tpu_high) == (2, 1, 2)
+    assert result.tpu_depends_on == ("transpose-size",)

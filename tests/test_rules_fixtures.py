@@ -19,6 +19,9 @@ WITHOUT_FIXTURE = {
     "TPU107": "no converter writes an 8-bit tensor without quantization (test_rules_memory.py)",
     "TPU402": "over 7 MB of weights; the estimate is tested in test_rules_memory.py",
     "TPU091": "about the configuration, not a model (test_unused_ignore.py)",
+    **dict.fromkeys(("TPU501", "TPU502", "TPU503", "TPU504"),
+                    "about a compilation, not a model: recorded compiler runs in "
+                    "test_verify_replay.py and test_verify_verdict.py"),
 }
 
 

@@ -114,7 +114,9 @@ def test_verify_without_edge_tpu(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
                                  capsys: pytest.CaptureFixture[str]) -> None:
     wrapper = replay_compiler(tmp_path, monkeypatch)
     args = ["verify", "--isolated", "--compiler", str(wrapper), str(KAPIBARA), "--runs", "2"]
-    assert main([*args, "--color", "never"]) == 4
+    assert main([*args, "--color", "never", "--require-device"]) == 4
+    capsys.readouterr()
+    assert main([*args, "--color", "never"]) == 0  # a missing device is a line, not a failure
     out, err = capsys.readouterr()
     assert "CPU reference: 2 runs, median" in out
     assert "Edge TPU: skipped: no Edge TPU found (" in out
@@ -162,3 +164,14 @@ def test_estimate_unverified_without_edge_tpu(tmp_path: Path, monkeypatch: pytes
           "--color", "never"])
     out = capsys.readouterr().out
     assert "on USB Accelerator on USB 3 (±" in out and "unverified (no Edge TPU run)" in out
+
+
+def test_litert_log_lines_are_silenced(capfd: pytest.CaptureFixture[str]) -> None:
+    # LiteRT's C++ code logs "INFO: Created TensorFlow Lite XNNPACK delegate for CPU." on
+    # descriptor 2, past sys.stderr.
+    report = device.run(litert, GOOD_INT8, None, None, 0, 1, None)
+    assert report.reference is not None and report.reference.runs == 1
+    print("after", file=sys.stderr)
+    err = capfd.readouterr().err
+    assert "XNNPACK" not in err and "INFO:" not in err
+    assert err == "after\n"  # the descriptor is restored

@@ -99,7 +99,7 @@ def test_several_models_in_one_text() -> None:
         ("DEPTHWISE_CONV_2D", 20, MAPPED))
 
 
-# Stdout in the shape edgetpu-facts.md 3.1 documents (compiler 16, `-s -d`); figures made up.
+# Stdout in the shape docs/compiler-facts.md §1 shows (compiler 16, `-s -d`); figures made up.
 STDOUT = """\
 Edge TPU Compiler version 16.0.384591198
 Searching for valid delegate with step 1

@@ -9,6 +9,7 @@ So the subprocess wiring, the parsing and the comparison all run here without th
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sys
 import time
@@ -104,7 +105,7 @@ def test_full_report(workdir: Path, verify: Run) -> None:
                           recording="hanchanghun-dummy")
     assert code == 0
     assert "edgetpu_compiler 16.0.384591198" in out
-    assert "3 of 3 operators confirmed, 0 placed otherwise" in out
+    assert "confirmed: 3 of 3 operators as predicted" in out
     assert "no contradictions in 1 verified model" in out
 
 
@@ -214,7 +215,9 @@ def test_missing_compiler(workdir: Path, verify: Run, monkeypatch: pytest.Monkey
     assert code == 4
     assert err == ("tpulint: edgetpu_compiler not found: install the edgetpu-compiler package "
                    "from Coral's apt repository (x86-64 Linux only), or pass --compiler\n")
-    assert "not compiled (no compiler): tpulint predicts 3 of 3 operators" in out
+    assert "not verified (no compiler): tpulint predicts 3 of 3 operators" in out
+    assert "Nothing verified (no compiler): 1 model predicted only" in out
+    assert "0 verified" not in out  # not "no contradictions in 0 verified models"
     code, _, _ = verify(str(model), "--no-run", "--allow-missing")
     assert code == 0
 
@@ -267,16 +270,18 @@ def test_ignored_codes_do_not_fail(workdir: Path, verify: Run) -> None:
     assert as_json(out)["models"][0]["findings"] == []
 
 
-def test_rule_pages_and_check_never_runs_them(capsys: pytest.CaptureFixture[str]) -> None:
+def test_rule_pages_and_registry_entries(capsys: pytest.CaptureFixture[str]) -> None:
     from tpulint.engine.registry import load_registry
 
     for key in ("TPU501", "compile-failed", "TPU503", "TPU504"):
         assert main(["rule", key]) == 0
         page = capsys.readouterr().out
         assert page.startswith("# TPU50") and "### What it does" in page
-    assert not [rule.code for rule in load_registry() if rule.code.startswith("TPU5")]
+    # One registry: verify's rules are listed with the others, with a scope `check` skips.
+    listed = {rule.code: rule.scope for rule in load_registry() if rule.code.startswith("TPU5")}
+    assert listed == dict.fromkeys(("TPU501", "TPU502", "TPU503", "TPU504"), "verify")
     docs = (TESTS.parent / "docs" / "verify.md").read_text(encoding="utf-8")
-    from tpulint.verify.findings import RULES
+    from tpulint.verify.rules import RULES
 
     for rule in RULES:
         assert f"{rule.code} `{rule.name}`" in docs
@@ -305,3 +310,69 @@ def test_verify_settings_are_checked(workdir: Path, verify: Run) -> None:
     assert "unknown setting 'verify.compilr'" in err
     code, _, err = verify(str(model), "--config", "verify.timeout='long'")
     assert code == 2 and "'verify.timeout' must be an integer" in err
+
+
+def _wrong_prediction(monkeypatch: pytest.MonkeyPatch) -> None:
+    """RESHAPE (op2) predicted on the CPU, which the recorded compilation maps: a TPU501."""
+    real = engine_check.check_model
+
+    def wrong(*args: Any) -> ModelResult:
+        result = real(*args)
+        result.operators[2] = _replace(result.operators[2], placement="cpu",
+                                       reason=status.UNSPECIFIED)
+        return result
+
+    monkeypatch.setattr(engine_check, "check_model", wrong)
+
+
+def test_contradictions_fail_without_an_edge_tpu(workdir: Path, verify: Run,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("ai_edge_litert.interpreter")
+    _wrong_prediction(monkeypatch)
+    model = model_copy(workdir, MODELS / "kapibara-model.tflite")
+    # With the device run (no Edge TPU here): the contradiction decides, the device is a line.
+    code, out, err = verify(str(model), "--runs", "1", "--color", "never",
+                            recording="kapibara-model")
+    assert code == 1, err
+    assert "Edge TPU: skipped: no Edge TPU found" in out
+    code, _, _ = verify(str(model), "--runs", "1", "--require-device", recording="kapibara-model")
+    assert code == 4
+
+
+def test_full_report_puts_contradictions_first(workdir: Path, verify: Run,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    _wrong_prediction(monkeypatch)
+    monkeypatch.setenv("COLUMNS", "80")
+    model = model_copy(workdir, MODELS / "kapibara-model.tflite")
+    code, out, _ = verify(str(model), "--no-run", "--color", "never", recording="kapibara-model")
+    assert code == 1
+    lines = out.splitlines()
+    assert "CONTRADICTED: 1 of 10 operators placed otherwise than predicted" in lines[1]
+    assert "where the compiler disagrees" in lines[4]
+    assert "op2" in lines[6] and "CONTRADICTED" in lines[6]
+    rows = [line for line in lines if re.match(r"^│ op\d+ ", line)]
+    assert len(rows) == 1  # no row per confirmed operator
+    assert lines[-2] == "1 verify finding in 1 verified model"
+    _, every, _ = verify(str(model), "--no-run", "--color", "never", "--show-all",
+                         recording="kapibara-model")
+    assert "every operator" in every
+    assert len([line for line in every.splitlines() if re.match(r"^│ op\d+ ", line)]) == 10
+    for text in (out, every):  # at 80 columns no word is cut
+        assert all(len(line) <= 80 for line in text.splitlines())
+        words = set(re.findall(r"[a-z]+", text))
+        assert not words & {"confirme", "unsupporte", "contradicte", "st", "verifie"}
+
+
+@pytest.mark.parametrize("fmt", ["concise", "github", "sarif", "junit", "gitlab", "markdown",
+                                 "html", "json-lines"])
+def test_every_format_of_check(workdir: Path, verify: Run, monkeypatch: pytest.MonkeyPatch,
+                               fmt: str) -> None:
+    _wrong_prediction(monkeypatch)
+    model = model_copy(workdir, MODELS / "kapibara-model.tflite")
+    code, out, _ = verify(str(model), "--no-run", "--format", fmt, recording="kapibara-model")
+    assert code == 1
+    assert "TPU501" in out
+    if fmt == "concise":
+        first, *_, summary = out.splitlines()
+        assert "kapibara-model.tflite:sg0/op2: TPU501 [placement-contradicted] " in first
+        assert summary.startswith("1 warning in 1 model")

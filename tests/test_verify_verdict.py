@@ -16,6 +16,7 @@ from tpulint.results import ModelResult
 from tpulint.verify import findings
 from tpulint.verify.compiled import match
 from tpulint.verify.log import StatusRow, parse
+from tpulint.verify.rules import RULES
 from tpulint.verify.verdict import compare, fatal_cause
 
 DATA = Path(__file__).parent / "data" / "verify"
@@ -117,7 +118,7 @@ def test_predicted_failure_that_did_not_happen() -> None:
     placed = match(read_model(DATA / "models" / "kapibara-model.tflite"),
                    read_model(DATA / "models" / "kapibara-model_edgetpu.tflite"))
     comparison = compare(result, placed, None, False, [])
-    emitted = findings.emit(list(findings.RULES), comparison)
+    emitted = findings.emit(list(RULES), comparison)
     # One model-level finding, not one per operator the failure was meant to keep off the TPU.
     assert [(f.code, f.location.operator) for f in emitted] == [("TPU504", None)]
     assert "Model not quantized" in emitted[0].message

@@ -1,22 +1,28 @@
-"""Benchmark `tpulint check`: start-up, time per model, memory, against Python's own floor.
+"""Benchmark `tpulint check` against Python's floor and against the other ways to read a model.
 
-For the fixtures, the corpus models (../shared/corpus/models, when present), a generated typical
-model (~100 operators, ~4 MB) and a generated large one (3072 operators, 127 MB, see
-make_large_model.py), it prints:
+Every figure is the median wall time of fresh processes, and the commands compared are run in
+turn, round after round (interleaved), so load from other work on the machine weighs on all of
+them alike. Printed, each beside its references:
 
-- fresh process: median wall time of `tpulint check` in a new interpreter (hyperfine when
-  installed, else repeated runs), and the same for `python -c pass` and for a new interpreter that
-  only reads the files' bytes, as ratios;
-- in process: time per model of reading and checking it (`engine.check_file`), and of reading its
-  bytes;
-- peak RSS of the fresh `tpulint check` process, and for the large model the bytes it read from
-  disk with the file evicted from the page cache first.
+- start-up: `python -c pass`, `tpulint --version`, `tpulint rules`;
+- Coral-size corpus models (MobileNetV2, YOLOv8n, from ../shared/corpus/models when present) and
+  a generated large one (3,204 operators, ~140 MB): `tpulint check --no-cache --format json`
+  (report rendering included), a process that only reads the bytes tpulint needs (every byte
+  but the constant buffers' payloads), LiteRT's interpreter details (`Interpreter(...)`,
+  `get_tensor_details()`, `_get_ops_details()`), and a walk of every operator, tensor and
+  quantization vector with the `tflite` package;
+- a scaling series from 10 to 100,000 operators made by make_large_model.py: the same figures,
+  and the time per operator of reading, checking and rendering in an already started process;
+- the result cache on a folder of real models: `--no-cache`, then warm.
 
-Child processes may write bytecode caches (as an installed wheel has them), even when
-PYTHONDONTWRITEBYTECODE is set here. This is a benchmark, not a test: it prints, the targets
-included, and exits 0.
+The checks run without the cache (`--no-cache`) unless `--cache` is given. The children run in a
+scratch directory with PYTHONSAFEPATH set, so a checkout's `tpulint/` never shadows the installed
+package, whichever directory this is started from. `--python` measures another interpreter (a
+virtual environment with tpulint installed from its wheel: an editable install's import hook
+costs every start-up, `python -c pass` included, about 20 ms itself). This is a benchmark, not a
+test: it prints, the targets included, and exits 0.
 
-    python tools/benchmark.py [--runs 20] [--keep DIR]
+    python tools/benchmark.py [--runs 11] [--python PATH] [--keep DIR] [--quick]
 """
 
 from __future__ import annotations
@@ -24,235 +30,282 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import make_large_model
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT.parent / "shared" / "corpus" / "models"
-TYPICAL_CORPUS = "maxwellhogan-yolov8n_full_integer_quant.tflite"
-MB = 1e6
-# How the child processes run: bytecode caches allowed, one BLAS thread if anything loads one.
-ENV = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
-ENV["OPENBLAS_NUM_THREADS"] = "1"
-READ_BYTES = "import sys\nfor name in sys.argv[1:]:\n    open(name, 'rb').read()"
-# `tpulint check` in process, then what the process read from disk and its memory high-water
-# mark. (A child's ru_maxrss would include this benchmark's own peak, inherited across fork.)
-CHECK_STATS = """
-import os, re, sys
-from tpulint.cli import main
-main(["check", "--isolated", "--output-file", os.devnull, *sys.argv[1:]])
-status = open("/proc/self/status").read()
-io = open("/proc/self/io").read()
-field = lambda text, key: int(re.search(key + r":\\s+(\\d+)", text).group(1))
-print(field(io, "read_bytes"), field(status, "VmHWM"), field(status, "RssAnon"))
+# ../shared beside the checkout, or beside the directory holding worktrees of it
+CORPUS = next((base / "shared" / "corpus" / "models" for base in ROOT.parents[:2]
+               if (base / "shared" / "corpus" / "models").is_dir()),
+              ROOT.parent / "shared" / "corpus" / "models")
+CORAL = {"MobileNetV2": "et-mobilenet_v2_1.0_224_quant.tflite",
+         "YOLOv8n": "maxwellhogan-yolov8n_full_integer_quant.tflite"}
+SERIES = (10, 100, 1_000, 10_000, 100_000)  # operators (3 a block, so one less at most)
+LARGE_BLOCKS, LARGE_CHANNELS = 1068, 332  # 3,204 operators, ~141 MB
+SERIES_CHANNELS = 8
+
+# A process that reads what tpulint reads: every byte but the constant payloads (argv: a JSON
+# file of [path, [[start, end], ...]] gaps between payloads).
+READ_NEEDED = """
+import json, os, sys
+for path, gaps in json.load(open(sys.argv[1])):
+    fd = os.open(path, os.O_RDONLY)
+    for start, end in gaps:
+        os.pread(fd, end - start, start)
+    os.close(fd)
 """
-
-
-# Median seconds per model of `engine.check_file` and of reading the bytes, averaged over models.
+LITERT = """
+import sys
+from ai_edge_litert.interpreter import Interpreter
+for path in sys.argv[1:]:
+    interpreter = Interpreter(model_path=path)
+    interpreter.get_tensor_details()
+    interpreter._get_ops_details()
+"""
+TFLITE_WALK = """
+import sys
+import tflite
+for path in sys.argv[1:]:
+    with open(path, "rb") as f:
+        model = tflite.Model.GetRootAsModel(f.read(), 0)
+    codes = [(max(c.DeprecatedBuiltinCode(), c.BuiltinCode()), c.Version(), c.CustomCode())
+             for c in map(model.OperatorCodes, range(model.OperatorCodesLength()))]
+    sizes = [model.Buffers(i).DataLength() for i in range(model.BuffersLength())]
+    for s in range(model.SubgraphsLength()):
+        graph = model.Subgraphs(s)
+        for t in range(graph.TensorsLength()):
+            tensor = graph.Tensors(t)
+            q = tensor.Quantization()
+            (tensor.Name(), tensor.Type(), tensor.ShapeAsNumpy(), tensor.ShapeSignatureAsNumpy(),
+             tensor.Buffer(), None if q is None else
+             (q.ScaleAsNumpy(), q.ZeroPointAsNumpy(), q.QuantizedDimension()))
+        for o in range(graph.OperatorsLength()):
+            op = graph.Operators(o)
+            (codes[op.OpcodeIndex()], op.InputsAsNumpy(), op.OutputsAsNumpy(),
+             op.BuiltinOptionsType())
+"""
+# Seconds to read, check and render (JSON) one model in a started process: median of repeats.
 IN_PROCESS = """
-import statistics, sys, time
-from pathlib import Path
-from tpulint.engine.config import load_settings
-from tpulint.engine.check import check_file
-from tpulint.engine.registry import load_registry
-from tpulint.engine.selection import Selection
-
-settings = load_settings(None, isolated=True)
-rules = Selection(load_registry(), settings).enabled
-repeats, paths = int(sys.argv[1]), sys.argv[2:]
-
-def timed(work):
-    medians = []
-    for path in paths:
-        samples = []
-        for _ in range(repeats):
-            started = time.perf_counter()
-            work(path)
-            samples.append(time.perf_counter() - started)
-        medians.append(statistics.median(samples))
-    return sum(medians) / len(medians)
-
-print(timed(lambda path: check_file(path, rules, settings)),
-      timed(lambda path: Path(path).read_bytes()))
+import io, statistics, sys, time
+from tpulint.cli import main
+path, repeats = sys.argv[1], int(sys.argv[2])
+args = ["check", "--isolated", "--no-cache", "--format", "json", "--output-file", "/dev/null", path]
+main(args)
+samples = []
+for _ in range(repeats):
+    started = time.perf_counter()
+    main(args)
+    samples.append(time.perf_counter() - started)
+print(statistics.median(samples))
 """
 
 
-@dataclass
-class Group:
-    name: str
-    paths: list[Path]
-
-    @property
-    def size(self) -> int:
-        return sum(p.stat().st_size for p in self.paths)
-
-
-@dataclass
-class Row:
-    group: Group
-    check_s: float
-    read_s: float
-    peak_rss_mb: float
-    private_mb: float
-    in_process_s: float
-    in_process_read_s: float
+def child_env(cache_dir: Path | None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PYTHONDONTWRITEBYTECODE", "TPULINT_NO_CACHE", "TPULINT_CACHE_DIR")}
+    env["PYTHONSAFEPATH"] = "1"  # the working directory never shadows installed packages
+    env["OPENBLAS_NUM_THREADS"] = "1"
+    if cache_dir is not None:
+        env["TPULINT_CACHE_DIR"] = str(cache_dir)
+    return env
 
 
-def fresh(command: Sequence[str], runs: int) -> float:
-    """Median wall time of `command` in seconds, each run a new process."""
-    hyperfine = shutil.which("hyperfine")
-    if hyperfine:
-        with tempfile.NamedTemporaryFile(suffix=".json") as report:
-            subprocess.run([hyperfine, "-N", "-i", "--style", "none", "--warmup", "3",
-                            "--runs", str(runs), "--export-json", report.name,
-                            subprocess.list2cmdline(command)],
-                           env=ENV, check=True, capture_output=True)
-            result = json.loads(Path(report.name).read_text())["results"][0]
-        return float(result["median"])
-    for _ in range(3):
-        subprocess.run(command, env=ENV, capture_output=True, check=False)
-    times = []
-    for _ in range(runs):
+class Runner:
+    """Runs commands as fresh processes in a scratch directory, interleaved, and keeps medians."""
+
+    def __init__(self, python: str, scratch: Path, cache: bool) -> None:
+        self.python = python
+        self.scratch = scratch
+        self.cache = cache
+        script = Path(python).with_name("tpulint")
+        self.tpulint = [str(script)] if script.is_file() else [python, "-m", "tpulint"]
+        self.env = child_env(scratch / "cache")
+
+    def check(self, *paths: str | Path, cache: bool | None = None) -> list[str]:
+        use_cache = self.cache if cache is None else cache
+        return [*self.tpulint, "check", "--isolated", "--format", "json",
+                *([] if use_cache else ["--no-cache"]), *map(str, paths)]
+
+    def script(self, code: str, *args: str | Path) -> list[str]:
+        return [self.python, "-c", code, *map(str, args)]
+
+    def once(self, command: list[str]) -> float:
         started = time.perf_counter()
-        subprocess.run(command, env=ENV, capture_output=True, check=False)
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+        subprocess.run(command, cwd=self.scratch, env=self.env, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, check=False)
+        return time.perf_counter() - started
+
+    def medians(self, commands: dict[str, list[str]], runs: int, warmup: int = 1
+                ) -> dict[str, float]:
+        samples: dict[str, list[float]] = {name: [] for name in commands}
+        for round_number in range(warmup + runs):
+            for name, command in commands.items():
+                elapsed = self.once(command)
+                if round_number >= warmup:
+                    samples[name].append(elapsed)
+        return {name: statistics.median(values) for name, values in samples.items()}
+
+    def in_process(self, path: Path, repeats: int) -> float:
+        done = subprocess.run([self.python, "-c", IN_PROCESS, str(path), str(repeats)],
+                              cwd=self.scratch, env=self.env, capture_output=True, text=True,
+                              check=True)
+        return float(done.stdout.split()[-1])
 
 
-def check_stats(paths: list[Path], evict: bool = False) -> tuple[float, float, float]:
-    """MB read from disk, peak RSS and private RSS (MB) of a process checking `paths`; with
-    `evict`, the files are dropped from the page cache first."""
-    for path in paths if evict else []:
-        descriptor = os.open(path, os.O_RDONLY)
-        try:
-            os.posix_fadvise(descriptor, 0, 0, os.POSIX_FADV_DONTNEED)
-        finally:
-            os.close(descriptor)
-    done = subprocess.run([sys.executable, "-c", CHECK_STATS, *map(str, paths)], env=ENV,
-                          capture_output=True, text=True, check=True)
-    read_bytes, peak_kb, anon_kb = (int(x) for x in done.stdout.split())
-    return read_bytes / MB, peak_kb * 1024 / MB, anon_kb * 1024 / MB
+def needed_gaps(paths: list[Path], target: Path) -> None:
+    """Write, for each model, the byte ranges outside its constant payloads."""
+    from tpulint.reader import read_model
 
-
-def in_process(paths: list[Path], repeats: int = 5) -> tuple[float, float]:
-    """Seconds per model to read and check it, and to read its bytes, in a tpulint process
-    (a child, so this benchmark's own state does not weigh on it)."""
-    done = subprocess.run([sys.executable, "-c", IN_PROCESS, str(repeats), *map(str, paths)],
-                          env=ENV, capture_output=True, text=True, check=True)
-    check_s, read_s = (float(x) for x in done.stdout.split())
-    return check_s, read_s
-
-
-def measure(group: Group, runs: int) -> Row:
-    files = [str(p) for p in group.paths]
-    check = [sys.executable, "-m", "tpulint", "check", "--isolated", *files]
-    per_model, per_read = in_process(group.paths)
-    _read, peak, private = check_stats(group.paths)
-    return Row(group=group, check_s=fresh(check, runs),
-               read_s=fresh([sys.executable, "-c", READ_BYTES, *files], runs),
-               peak_rss_mb=peak, private_mb=private, in_process_s=per_model,
-               in_process_read_s=per_read)
-
-
-def groups(workdir: Path) -> list[Group]:
-    found = [Group("fixtures", sorted(ROOT.glob("fixtures/**/*.tflite")))]
-    typical = workdir / "typical.tflite"
-    typical.write_bytes(make_large_model.build(blocks=34, channels=320))
-    found.append(Group("generated typical", [typical]))
-    if CORPUS.is_dir():
-        found.append(Group("corpus", sorted(CORPUS.glob("*.tflite"))))
-        if (CORPUS / TYPICAL_CORPUS).is_file():
-            found.append(Group("corpus yolov8n", [CORPUS / TYPICAL_CORPUS]))
-    else:
-        print(f"(no corpus at {CORPUS}: skipped)")
-    large = workdir / "large.tflite"
-    large.write_bytes(make_large_model.build(blocks=1024, channels=320))
-    found.append(Group("generated large", [large]))
-    return found
-
-
-def _operators(paths: list[Path]) -> int:
-    from tpulint.reader import ModelReadError, read_model
-
-    total = 0
+    entries = []
     for path in paths:
-        try:
-            total += sum(len(sg.operators) for sg in read_model(path).subgraphs)
-        except ModelReadError:
-            continue
-    return total
+        model = read_model(path)
+        spans = sorted((b.offset, b.offset + b.size) for b in model.buffers if b.size)
+        gaps, position = [], 0
+        for start, end in spans:
+            if start > position:
+                gaps.append([position, start])
+            position = max(position, end)
+        if position < model.file_size:
+            gaps.append([position, model.file_size])
+        entries.append([str(path), gaps])
+    target.write_text(json.dumps(entries))
 
 
-def report(rows: list[Row], baseline_s: float) -> None:
-    header = (f"{'models':<20} {'files':>5} {'ops':>6} {'MB':>7} | {'check':>8} {'xpass':>6} "
-              f"{'xread':>6} | {'per model':>9} {'xread':>7} | {'peak RSS':>8} {'private':>7}")
-    print(f"\npython -c pass, fresh process: {baseline_s * 1000:.1f} ms (median)\n")
-    print(header)
-    print("-" * len(header))
-    for row in rows:
-        g = row.group
-        print(f"{g.name:<20} {len(g.paths):>5} {_operators(g.paths):>6} {g.size / MB:>7.1f} | "
-              f"{row.check_s * 1000:>6.0f}ms {row.check_s / baseline_s:>6.1f} "
-              f"{row.check_s / row.read_s:>6.1f} | {row.in_process_s * 1000:>7.1f}ms "
-              f"{row.in_process_s / row.in_process_read_s:>7.0f} | "
-              f"{row.peak_rss_mb:>6.0f}MB {row.private_mb:>5.0f}MB")
-    print("\ncheck: `tpulint check` of all the group's files in one fresh process (median);"
-          "\nxpass, xread: that time over `python -c pass` and over a fresh process reading"
-          " the same files;\nper model: read + analyses + rules in process (mean of medians);"
-          " xread: over reading the bytes;\npeak RSS: the check process's high-water mark,"
-          " with the page-cache pages of mapped files;\nprivate: its own memory at the end"
-          " (RssAnon).")
+def operators(path: Path) -> int:
+    from tpulint.reader import read_model
+
+    return sum(len(graph.operators) for graph in read_model(path).subgraphs)
 
 
-def targets(rows: list[Row], baseline_s: float, cold: tuple[float, float, float]) -> None:
-    by_name = {row.group.name: row for row in rows}
-    large = by_name["generated large"]
-    size_mb = large.group.size / MB
-    read_mb, peak_mb, anon_mb = cold
-    checks = [
-        (f"typical model ({row.group.name}) <= 10x python -c pass",
-         row.check_s / baseline_s <= 10, f"{row.check_s / baseline_s:.1f}x")
-        for row in rows if row.group.name in ("generated typical", "corpus yolov8n")
-    ]
-    checks += [
-        ("large model checked in <= 1 s end to end", large.check_s <= 1.0,
-         f"{large.check_s:.2f} s"),
-        ("large model: weights not read (private memory and cold-cache disk reads each under a"
-         " quarter of the file)", max(large.private_mb, read_mb) < size_mb / 4,
-         f"{large.private_mb:.0f} MB private, {read_mb:.0f} MB read, {size_mb:.0f} MB file"),
-    ]
-    print(f"\nlarge model from a cold page cache: read {read_mb:.0f} of {size_mb:.0f} MB from "
-          f"disk, peak RSS {peak_mb:.0f} MB of which {anon_mb:.0f} MB private")
-    print("\ntargets:")
-    for text, met, value in checks:
-        print(f"  {'met ' if met else 'MISSED'}  {text}: {value}")
+def compare(runner: Runner, name: str, path: Path, runs: int) -> dict[str, float]:
+    gaps = runner.scratch / f"{path.stem}.gaps.json"
+    needed_gaps([path], gaps)
+    figures = runner.medians({
+        "python -c pass": runner.script("pass"),
+        "tpulint check": runner.check(path),
+        "needed bytes": runner.script(READ_NEEDED, gaps),
+        "LiteRT details": runner.script(LITERT, path),
+        "tflite walk": runner.script(TFLITE_WALK, path),
+    }, runs)
+    check, floor = figures["tpulint check"], figures["python -c pass"]
+    size = path.stat().st_size / 1e6
+    print(f"{name:<14} {operators(path):>7} {size:>7.1f} | {check * 1000:>8.0f} "
+          f"{floor * 1000:>6.1f} {check / floor:>5.1f}x | "
+          f"{figures['needed bytes'] * 1000:>6.0f} {check / figures['needed bytes']:>5.2f}x | "
+          f"{figures['LiteRT details'] * 1000:>7.0f} {check / figures['LiteRT details']:>5.2f}x | "
+          f"{figures['tflite walk'] * 1000:>7.0f} {check / figures['tflite walk']:>5.2f}x",
+          flush=True)
+    return figures
+
+
+HEADER = (f"{'model':<14} {'ops':>7} {'MB':>7} | {'check ms':>8} {'pass':>6} {'ratio':>6} | "
+          f"{'needed':>6} {'ratio':>6} | {'LiteRT':>7} {'ratio':>6} | {'tflite':>7} {'ratio':>6}")
+
+
+def generated(workdir: Path, blocks: int, channels: int) -> Path:
+    path = workdir / f"chain_{blocks}x{channels}.tflite"
+    if not path.is_file():
+        path.write_bytes(make_large_model.build(blocks=blocks, channels=channels))
+    return path
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=20, help="fresh-process runs per figure")
-    parser.add_argument("--keep", type=Path, help="write the generated models here and keep them")
+    parser.add_argument("--runs", type=int, default=11, help="rounds per comparison")
+    parser.add_argument("--python", default=sys.executable, help="interpreter to measure")
+    parser.add_argument("--keep", type=Path, help="write the generated models here, reuse them")
+    parser.add_argument("--cache", action="store_true", help="let the checks use the cache")
+    parser.add_argument("--quick", action="store_true", help="skip 100,000 operators")
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="tpulint-bench-") as scratch:
-        workdir = args.keep or Path(scratch)
+    with tempfile.TemporaryDirectory(prefix="tpulint-bench-") as temporary:
+        scratch = Path(temporary)
+        workdir = args.keep or scratch
         workdir.mkdir(parents=True, exist_ok=True)
-        found = groups(workdir)
-        baseline = fresh([sys.executable, "-c", "pass"], args.runs)
-        rows = [measure(group, args.runs if group.size < 50 * MB else max(5, args.runs // 4))
-                for group in found]
-        cold = check_stats(found[-1].paths, evict=True)
-        report(rows, baseline)
-        targets(rows, baseline, cold)
+        runner = Runner(args.python, scratch, args.cache)
+        load = os.getloadavg()
+        print(f"{args.python}, {os.cpu_count()} CPUs, load {load[0]:.2f} {load[1]:.2f} "
+              f"{load[2]:.2f}; medians of {args.runs} interleaved rounds, fresh processes; "
+              f"checks {'with' if args.cache else 'without'} the cache\n", flush=True)
+        results: dict[str, tuple[dict[str, float], int]] = {}
+        start = runner.medians({"python -c pass": runner.script("pass"),
+                                "tpulint --version": [*runner.tpulint, "--version"],
+                                "tpulint rules": [*runner.tpulint, "rules"]}, args.runs * 2)
+        floor = start["python -c pass"]
+        for name, value in start.items():
+            print(f"{name:<18} {value * 1000:6.1f} ms  {value / floor:4.1f}x python -c pass")
+        print("\n" + HEADER + "\n" + "-" * len(HEADER), flush=True)
+        for name, file in CORAL.items():
+            if (CORPUS / file).is_file():
+                path = CORPUS / file
+                results[name] = (compare(runner, name, path, args.runs), operators(path))
+        large = generated(workdir, LARGE_BLOCKS, LARGE_CHANNELS)
+        results["large"] = (compare(runner, "large", large, max(3, args.runs // 2)),
+                            operators(large))
+        print("\nscaling series (conv blocks, C = 8): fresh processes as above, and in process")
+        print(HEADER + f" | {'in proc ms':>10} {'us/op':>6}\n" + "-" * (len(HEADER) + 20))
+        per_op: list[float] = []
+        for target in SERIES if not args.quick else SERIES[:-1]:
+            path = generated(workdir, max(1, target // 3), SERIES_CHANNELS)
+            runs = args.runs if target <= 1_000 else 3
+            figures = compare(runner, f"{target:,} ops", path, runs)
+            count = operators(path)
+            results[f"{target} ops"] = (figures, count)
+            inside = runner.in_process(path, 9 if target <= 10_000 else 3)
+            per_op.append(inside / count * 1e6)
+            print(f"{'':>110}{inside * 1000:>10.1f} {per_op[-1]:>6.1f}", flush=True)
+        cache = cache_figures(runner, args.runs)
+        targets(start, results, per_op, cache)
     return 0
+
+
+def cache_figures(runner: Runner, runs: int) -> dict[str, float]:
+    if not CORPUS.is_dir():
+        return {}
+    files = sorted(CORPUS.glob("*.tflite"))
+    print(f"\ncache, {len(files)} files of the corpus "
+          f"({sum(f.stat().st_size for f in files) / 1e6:.0f} MB) in one process:")
+    runner.once(runner.check(CORPUS, cache=True))  # fills the cache
+    figures = runner.medians({"no cache": runner.check(CORPUS, cache=False),
+                              "warm": runner.check(CORPUS, cache=True)}, max(3, runs // 2))
+    print(f"  --no-cache {figures['no cache'] * 1000:.0f} ms, warm {figures['warm'] * 1000:.0f} "
+          f"ms: {figures['no cache'] / figures['warm']:.1f}x")
+    return figures
+
+
+def targets(start: dict[str, float], results: dict[str, tuple[dict[str, float], int]],
+            per_op: list[float], cache: dict[str, float]) -> None:
+    floor = start["python -c pass"]
+    checks: list[tuple[str, float, float]] = []  # (what, measured, limit)
+    for name in CORAL:
+        if name in results:
+            figures = results[name][0]
+            checks.append((f"{name} x python -c pass", figures["tpulint check"]
+                           / figures["python -c pass"], 5))
+    for name in ("tpulint --version", "tpulint rules"):
+        checks.append((f"{name} x python -c pass", start[name] / floor, 2))
+    large = results["large"][0]
+    checks.append(("large model x needed-bytes read", large["tpulint check"]
+                   / large["needed bytes"], 2))
+    if per_op:
+        checks.append(("per-operator cost, spread over 1,000+ ops (in process)",
+                       max(per_op[2:]) / min(per_op[2:]) - 1 if len(per_op) > 2 else 0, 0.10))
+    for name, (figures, _count) in results.items():
+        for reference in ("LiteRT details", "tflite walk"):
+            checks.append((f"{name} x {reference}", figures["tpulint check"]
+                           / figures[reference], 1))
+    if cache:
+        # as the inverse, so "at most" reads the same: warm / no-cache at most 1/5
+        checks.append(("warm run x --no-cache run", cache["warm"] / cache["no cache"], 0.2))
+    print("\ntargets (measured / limit):")
+    for what, measured, limit in checks:
+        print(f"  {'met   ' if measured <= limit else 'MISSED'} {what}: {measured:.2f} "
+              f"(limit {limit:g})")
 
 
 if __name__ == "__main__":

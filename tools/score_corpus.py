@@ -6,7 +6,8 @@ CORPUS_DIR (default ../shared/corpus) holds truth/<id>.json (per-operator `statu
 the compiler's `reason` where its log gave one) and models/<id>.tflite with, where published,
 the compiled models/<id>_edgetpu.tflite. Prints a row per model, then operator accuracy, exact
 models, CPU-operator precision and recall, reason agreement, and the parameter-memory estimate
-against the compiled packages.
+against the compiled packages, and accuracy per confidence level (`high` should be right on
+every operator).
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ def main() -> int:
     ops = correct = exact = models = 0
     cpu_true = cpu_predicted = cpu_hit = reasons = reasons_right = 0
     memory_errors: list[float] = []
+    by_confidence: dict[str, list[int]] = {}  # level -> [right, placed]
+    wrong_high: dict[str, int] = {}  # model -> operators misplaced at high confidence
     print(f"{'model':58} {'ops':>9} {'ms':>6}  memory (estimate / compiled)")
     for path in sorted(truth_dir.glob("*.json")):
         truth = json.loads(path.read_text())
@@ -61,6 +64,11 @@ def main() -> int:
             got = placed[op["index"]]
             ops += 1
             correct += got.placement == op["status"]
+            level = by_confidence.setdefault(got.confidence, [0, 0])
+            level[0] += got.placement == op["status"]
+            level[1] += 1
+            if got.confidence == "high" and got.placement != op["status"]:
+                wrong_high[truth["id"]] = wrong_high.get(truth["id"], 0) + 1
             cpu_true += op["status"] == "cpu"
             cpu_predicted += got.placement == "cpu"
             cpu_hit += got.placement == op["status"] == "cpu"
@@ -99,6 +107,14 @@ def main() -> int:
     print(f"CPU operators: precision {precision:.3f}, recall {recall:.3f}")
     print(f"compiler status string matched: {reasons_right}/{reasons} CPU operators with a "
           "known status")
+    for name in ("high", "medium", "low"):
+        right, placed_n = by_confidence.get(name, [0, 0])
+        if placed_n:
+            print(f"confidence {name}: {right}/{placed_n} placed right "
+                  f"({100 * right / placed_n:.2f}%)")
+    if wrong_high:
+        print("wrong at high confidence: " + ", ".join(
+            f"{model} ({count})" for model, count in sorted(wrong_high.items())))
     if memory_errors:
         mean = sum(abs(e) for e in memory_errors) / len(memory_errors)
         worst = max(memory_errors, key=abs)

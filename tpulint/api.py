@@ -16,25 +16,28 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from tpulint.analysis import limits, status, support, versions
-from tpulint.analysis import recipe as recipes
 from tpulint.analysis.facts import ModelFacts
 from tpulint.analysis.graph import Graph
 from tpulint.analysis.placement import OperatorPlacement, Prediction
 from tpulint.analysis.support import Violation
 from tpulint.ir import Location, Model, Operator, Subgraph, Tensor
+from tpulint.plans import FixPlan, Plans
+from tpulint.rulefacts import limits, operators, recipes, support, versions
 
 __all__ = [
     "ConfigContext", "Finding", "FixPlan", "ModelContext", "OperatorContext", "Rule", "Severity",
     "SubgraphContext", "TensorContext", "UnusedSuppression", "describe_operator", "limits",
-    "recipes", "rule", "status", "support", "versions",
+    "operators", "recipes", "rule", "support", "versions",
 ]
 
 CODE_PATTERN = re.compile(r"^[A-Z]{2,4}\d{3}$")
 NAME_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-# `config` rules (TPU09x) judge the configuration once per run, after every model is checked.
-SCOPES = ("model", "subgraph", "operator", "tensor", "config")
+# `config` rules (TPU09x) judge the configuration once per run, after every model is checked;
+# `verify` rules (TPU5xx) judge a compilation, once per model `tpulint verify` compiles.
+SCOPES = ("model", "subgraph", "operator", "tensor", "config", "verify")
+RUN_ONCE_SCOPES = ("config", "verify")  # never called per model object by `check`
 STATUSES = ("stable", "preview", "deprecated", "removed")
+FIXES = (None, "safe", "unsafe")  # what `Rule.fix` declares: the kind of plan its findings carry
 DOCS_URL = "https://github.com/tpulint/tpulint/blob/main/docs/rules.md#{code}"
 
 
@@ -46,48 +49,6 @@ class Severity(enum.Enum):
     @property
     def rank(self) -> int:
         return ("info", "warning", "error").index(self.value)
-
-
-@dataclass(frozen=True, slots=True)
-class FixPlan:
-    """Converter settings that would remove a finding; `tpulint fix` merges them per model.
-
-    `safe` plans compute exactly what the model computed; every reconversion changes numerics,
-    so plans are unsafe unless stated. `manual` plans cannot be applied by reconversion: the
-    model itself has to change, and `reason` says how.
-    """
-
-    settings: Mapping[str, Any]
-    reason: str
-    safe: bool = False
-    manual: bool = False
-
-
-class Plans:
-    """The plans built-in rules attach; `tpulint fix` knows how to apply each setting."""
-
-    @staticmethod
-    def full_integer() -> FixPlan:
-        return FixPlan({"quantization": "int8"},
-                       "reconvert with full-integer quantization and a representative dataset")
-
-    @staticmethod
-    def integer_io(dtype: str = "int8") -> FixPlan:
-        return FixPlan({"quantization": "int8", "io_type": dtype},
-                       f"reconvert with {dtype} model inputs and outputs")
-
-    @staticmethod
-    def static_shapes() -> FixPlan:
-        return FixPlan({"static_shapes": True}, "reconvert with every input shape fixed")
-
-    @staticmethod
-    def compiler16_versions() -> FixPlan:
-        return FixPlan({"op_versions": "edgetpu-compiler-16"},
-                       "reconvert with settings that keep operator versions compiler 16 parses")
-
-    @staticmethod
-    def manual(reason: str) -> FixPlan:
-        return FixPlan({}, reason, manual=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +151,9 @@ class ModelContext:
                 confidence: str = "high", data: Mapping[str, Any] | None = None,
                 severity: Severity | None = None) -> Finding:
         """A finding of this rule; `severity` lowers it for an instance the rule is unsure of."""
+        if (fix.kind if fix else None) != self.rule.fix:
+            raise ValueError(f"{self.rule.code} declares fix={self.rule.fix!r} but its finding's "
+                             f"plan is {fix.kind if fix else None!r}")
         return Finding(
             code=self.rule.code, name=self.rule.name, severity=severity or self.rule.severity,
             message=message, location=location or self.location,
@@ -240,6 +204,11 @@ class OperatorContext(SubgraphContext):
     def violated(self, *names: str) -> list[Violation]:
         """The violations of the named constraints (see `tpulint rule TPU203`)."""
         return [v for v in self.placement.violations if v.constraint.name in names]
+
+    def reported(self) -> list[Violation]:
+        """The violations of the constraints this rule reports (their `reported_by`)."""
+        return [v for v in self.placement.violations
+                if v.constraint.reported_by == self.rule.code]
 
     @property
     def location(self) -> Location:

@@ -8,14 +8,21 @@ import importlib
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any
 
-from tpulint import __version__
-from tpulint.exitcodes import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, EXIT_USAGE
+from tpulint import __version__, display_flags
+from tpulint.engine.options import (
+    add_board_options,
+    add_color_option,
+    add_config_options,
+    add_exit_options,
+    add_plugins_option,
+    load_cli_settings,
+)
+from tpulint.exitcodes import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, EXIT_USAGE, UsageError
 
 if TYPE_CHECKING:
     from tpulint.engine.batch import Progress
-    from tpulint.engine.config import Settings
     from tpulint.results import RunResult
 
 PROGRESS_MIN_MODELS = 8  # fewer models are checked before a bar would be worth drawing
@@ -28,12 +35,18 @@ EXTRA_COMMANDS: dict[str, str] = {
 }
 
 
-class UsageError(Exception):
-    """A problem with how tpulint was called: one line, exit 2."""
-
-
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
+        from tpulint.suggest import did_you_mean
+
+        prefix = "unrecognized arguments: "
+        if message.startswith(prefix):
+            options = [o for action in self._actions for o in action.option_strings]
+            for sub in self._subparsers._group_actions if self._subparsers else []:
+                for parser in getattr(sub, "choices", {}).values():
+                    options += [o for action in parser._actions for o in action.option_strings]
+            word = message[len(prefix):].split()[0]
+            message += did_you_mean(word, options)
         raise UsageError(message)
 
 
@@ -57,21 +70,16 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--extend-select", type=_selectors, help="add to the selection")
     check.add_argument("--ignore", type=_selectors, help="rule codes, prefixes or names to skip")
     check.add_argument("--extend-ignore", type=_selectors, help="add to the ignored rules")
-    check.add_argument("--fail-on", choices=["info", "warning", "error", "none"],
-                       help="lowest severity that fails the run (default: warning)")
-    check.add_argument("--exit-zero", action="store_true",
-                       help="exit 0 even with findings (bad input still exits 3)")
+    add_exit_options(check, fail_on_help="lowest severity that fails the run (default: warning)",
+                     exit_zero_help="exit 0 even with findings (bad input still exits 3)")
     check.add_argument("--preview", action="store_true", default=None,
                        help="also run preview rules")
     add_board_options(check)
-    check.add_argument("--config", action="append", metavar="FILE|KEY=VALUE",
-                       help="configuration file, or a setting as KEY=VALUE (repeatable)")
-    check.add_argument("--isolated", action="store_true", help="ignore configuration files")
+    add_config_options(check)
     check.add_argument("--force-exclude", action="store_true",
                        help="apply exclusions to paths given on the command line too")
-    check.add_argument("--color", choices=["auto", "always", "never"], default="auto")
-    check.add_argument("--no-plugins", action="store_true",
-                       help="load only the built-in rules")
+    add_color_option(check)
+    add_plugins_option(check)
     check.add_argument("--jobs", "-j", type=at_least(0), default=1, metavar="N",
                        help="check N models at once (0: one per CPU; default 1)")
     check.add_argument("--no-cache", action="store_true",
@@ -79,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--write-baseline", nargs="?", const="", default=None, metavar="FILE",
                        help="record every current finding as accepted (default file: the "
                             "configured baseline, else .tpulint-baseline.json)")
+    display_flags.add_display_options(check)
     from tpulint.fix.check import add_check_options
 
     add_compiler_arguments(check)
@@ -101,6 +110,9 @@ def _selectors(value: str) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args_list
+    if args_list == ["--version"]:  # answered before the parser, which imports every command
+        print(f"tpulint {__version__}")
+        return EXIT_OK
     try:
         parser = build_parser()
         args = parser.parse_args(args_list)
@@ -145,42 +157,21 @@ def _silence_stdout() -> None:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
-def add_board_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
-    from tpulint.analysis.boards import BOARDS, HOSTS
-
-    parser.add_argument("--board", choices=list(BOARDS),
-                        help="board for the latency estimate (default: usb3)")
-    parser.add_argument("--host", choices=list(HOSTS),
-                        help="host CPU class for CPU operators (default: the board's)")
-
-
-def load_cli_settings(args: argparse.Namespace) -> Settings:
-    """Configuration files, then the command line's options."""
-    from tpulint.compiler_flags import apply_compiler_arguments
-    from tpulint.engine.config import load_settings
-
-    settings = load_settings(args.config, isolated=args.isolated)
-    apply_compiler_arguments(settings, args)
-    if getattr(args, "no_cache", False):
-        settings.cache = False
-    for name in ("select", "extend_select", "ignore", "extend_ignore", "fail_on", "preview",
-                 "runtime", "output_format", "board", "host"):
-        value = getattr(args, name, None)
-        if value is not None:
-            setattr(settings, name, value)
-    return settings
-
-
 def _check(args: argparse.Namespace) -> int:
+    from tpulint.engine.check import collector_paused
     from tpulint.engine.registry import load_registry
     from tpulint.engine.run import run
     from tpulint.report import FORMATS, renderer, resolve_format
+    from tpulint.report.output import output_stream
     from tpulint.text import printable
 
     settings = load_cli_settings(args)
     name = settings.output_format
     if name != "auto" and name not in FORMATS:
         raise UsageError(f"unknown output format '{name}' (choose from {', '.join(FORMATS)})")
+    if args.show_settings or args.show_files:
+        display_flags.show(args, settings)
+        return EXIT_OK
     with _progress_bar() as progress:
         result = run(args.paths, settings, load_registry(plugins=not args.no_plugins),
                      force_exclude=args.force_exclude, jobs=args.jobs, progress=progress,
@@ -189,13 +180,23 @@ def _check(args: argparse.Namespace) -> int:
         print(f"tpulint: {printable(model.error or '')}", file=sys.stderr)
     if args.write_baseline is not None:
         _write_baseline(result, args.write_baseline)
-    with output_stream(args.output_file) as stream:
-        renderer(resolve_format(name, stream))(result, stream, args.color)
+    with output_stream(args.output_file) as stream, collector_paused():
+        if args.statistics:
+            from tpulint.report.show import statistics
+
+            statistics(result, stream)
+        else:
+            renderer(resolve_format(name, stream))(result, stream, args.color,
+                                                   display_flags.report_options(args))
     if args.fix or args.diff:
         from tpulint.fix.check import apply_fixes
 
         return apply_fixes(result, settings, args)
-    if result.errors:
+    empty = display_flags.empty_directories(args.paths, result)
+    for path in empty:
+        print(f"tpulint: {path}: no models found (looked for {', '.join(settings.include)})",
+              file=sys.stderr)
+    if result.errors or empty:
         return EXIT_INPUT
     if not result.models:
         print("tpulint: no models found (looked for " + ", ".join(settings.include) + ")",
@@ -216,6 +217,15 @@ def _write_baseline(result: RunResult, target: str) -> None:
         raise UsageError(f"cannot write {path}: {error.strerror or error}") from None
     Baseline.load_file(path).apply(result.models)
     print(f"tpulint: wrote {count} finding(s) to {path}", file=sys.stderr)
+    if path.resolve() != configured_path(result.settings).resolve() or \
+            not result.settings.baseline:
+        import os
+
+        relative = os.path.relpath(path.resolve(), Path(result.settings.root).resolve())
+        where = result.settings.source or "pyproject.toml"
+        print(f"tpulint: the baseline takes effect once configured: add "
+              f"`baseline = \"{Path(relative).as_posix()}\"` under [tool.tpulint] in {where}",
+              file=sys.stderr)
 
 
 @contextlib.contextmanager
@@ -244,28 +254,6 @@ def _progress_bar() -> Iterator[Progress | None]:
             bar[0].stop()
 
 
-@contextlib.contextmanager
-def output_stream(path: str | None) -> Iterator[TextIO]:
-    """Standard output, or the file at `path` (a write failure is a usage error)."""
-    from tpulint.safeio import atomic_writer, is_regular_file_or_missing
-
-    if path is None:
-        yield sys.stdout
-        return
-    try:
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if is_regular_file_or_missing(target):
-            # A report is complete or absent: a run that fails half-way leaves the old file.
-            with atomic_writer(target) as stream:
-                yield stream
-        else:  # a device, a pipe or a link: written through, never replaced
-            with target.open("w", encoding="utf-8") as stream:
-                yield stream
-    except OSError as error:
-        raise UsageError(f"cannot write {path}: {error.strerror or error}") from None
-
-
 def _rules(args: argparse.Namespace) -> int:
     from tpulint.engine.registry import load_registry
 
@@ -291,12 +279,11 @@ def _rule(args: argparse.Namespace) -> int:
     registry = load_registry()
     rule = registry.resolve(args.code)
     if rule is None:
-        # TPU5xx: verify's rules, which `check` never runs (tpulint/verify/findings.py).
-        from tpulint.verify.findings import resolve
+        from tpulint.suggest import did_you_mean
 
-        rule = resolve(args.code)
-    if rule is None:
-        raise UsageError(f"unknown rule '{args.code}' (see `tpulint rules`)")
+        known = [word for rule in registry for word in (rule.code, rule.name)]
+        raise UsageError(f"unknown rule '{args.code}'{did_you_mean(args.code, known)} "
+                         "(see `tpulint rules`)")
     sys.stdout.write(rule_page(rule))
     return EXIT_OK
 

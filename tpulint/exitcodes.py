@@ -14,3 +14,7 @@ EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 EXIT_INPUT = 3
 EXIT_MISSING = 4
+
+
+class UsageError(Exception):
+    """A problem with how tpulint was called (an option, a file to write): one line, exit 2."""

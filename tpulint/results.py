@@ -12,15 +12,11 @@ from typing import TYPE_CHECKING
 
 from tpulint.analysis.latency import LatencyEstimate
 from tpulint.analysis.memory import MemoryEstimate
-from tpulint.analysis.placement import CPU, Fatal
-from tpulint.analysis.status import MORE_THAN_ONE_SUBGRAPH
+from tpulint.analysis.placement import CPU, STRANDED, Fatal
 from tpulint.api import Finding, Rule, Severity
 
 if TYPE_CHECKING:
     from tpulint.engine.config import Settings
-
-FAIL_ON_LEVELS = ("info", "warning", "error", "none")
-
 
 def failing(findings: Iterable[Finding], fail_on: str) -> list[Finding]:
     """The findings at or above `fail_on` (`none`: no finding fails)."""
@@ -43,6 +39,11 @@ class OperatorRow:
     cause: int | None = None
     output: str = ""  # the first output tensor's name, which `ignore-ops` `tensor` matches
     edgetpu_subgraph: int | None = None  # for a mapped operator, its Edge TPU subgraph
+    kind: str = ""  # "tpu", "cpu" or "stranded" (the analysis's placement kind)
+
+    def __post_init__(self) -> None:
+        if not self.kind:
+            object.__setattr__(self, "kind", self.placement)
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,9 @@ class Summary:
     # what `edgetpu_compiler -a` (several Edge TPU subgraphs) would map instead
     tpu_with_a: int
     edgetpu_subgraphs_with_a: int
+    # Edge TPU operators if every size inside a limit's bracket were refused, or mapped
+    tpu_low: int = 0
+    tpu_high: int = 0
 
 
 @dataclass
@@ -73,6 +77,10 @@ class ModelResult:
     recipe: str | None = None
     cpu_segments: int = 0
     groups_with_a: int = 0
+    # Edge TPU operators if every size inside a limit's bracket were refused, or mapped, and the
+    # limits concerned (None: no such guess changes the region)
+    tpu_range: tuple[int, int] | None = None
+    tpu_depends_on: tuple[str, ...] = ()
     suppressed: int = 0  # by per-file ignores, operator ignores and the baseline
     relpath: str = ""
 
@@ -80,13 +88,15 @@ class ModelResult:
     def summary(self) -> Summary:
         main = [row for row in self.operators if row.subgraph == 0]
         tpu = sum(1 for row in main if row.placement != CPU)
-        stranded = sum(1 for row in main if row.reason == MORE_THAN_ONE_SUBGRAPH)
+        stranded = sum(1 for row in main if row.kind == STRANDED)
+        low, high = self.tpu_range or (tpu, tpu)
         return Summary(operators=len(main), tpu=tpu, cpu=len(main) - tpu,
                        edgetpu_subgraphs=len({row.edgetpu_subgraph for row in main
                                               if row.placement != CPU}) if not self.fatal else 0,
                        cpu_segments=self.cpu_segments,
                        tpu_with_a=tpu + stranded if not self.fatal else 0,
-                       edgetpu_subgraphs_with_a=self.groups_with_a if not self.fatal else 0)
+                       edgetpu_subgraphs_with_a=self.groups_with_a if not self.fatal else 0,
+                       tpu_low=low, tpu_high=high)
 
 
 @dataclass

@@ -8,7 +8,7 @@ It takes the real compiler's command line (`--version`, `-o DIR`, `-s`, `-m N`, 
 - "success": writes the recorded compiled model and the recorded operation log as
   `<name>_edgetpu.tflite` / `<name>_edgetpu.log` in the output directory and prints stdout. No
   full stdout of a real run is public, so stdout is composed: the real log's table framed by the
-  summary lines the real compiler prints (their shape is documented in edgetpu-facts.md 3.1),
+  summary lines the real compiler prints (their shape is in docs/compiler-facts.md §1),
   with counts from the log and memory figures given in the recording.
 - "fatal": prints the recorded error lines (quoted from public compiler reports) and exits 1.
 - "hang": sleeps far past any time limit, as a stuck compiler does.

@@ -11,7 +11,7 @@ from tpulint.analysis.graph import Graph
 from tpulint.analysis.latency import LatencyEstimate
 from tpulint.analysis.latency import estimate as estimate_latency
 from tpulint.analysis.memory import MemoryEstimate, estimate
-from tpulint.analysis.placement import TPU, Prediction, predict, predict_secondary
+from tpulint.analysis.placement import CPU, TPU, Prediction, predict, predict_secondary
 from tpulint.analysis.recipe import Recipe, classify
 from tpulint.analysis.workload import Workload, measure
 from tpulint.ir import Model
@@ -43,6 +43,12 @@ class ModelFacts:
     @property
     def prediction(self) -> Prediction:
         return self.predictions[0]
+
+    @cached_property
+    def cpu_segments(self) -> int:
+        """Connected groups of CPU operators in the main subgraph."""
+        return self.graphs[0].connected_groups(
+            {op.index for op in self.prediction.operators if op.placement == CPU})
 
     @cached_property
     def recipe(self) -> Recipe:

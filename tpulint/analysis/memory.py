@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tpulint.analysis import limits
+from tpulint.analysis.operators import facts
 from tpulint.ir import Model, Subgraph
 
-WEIGHT_OPERATORS = frozenset({"CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "TRANSPOSE_CONV"})
 BYTES_PER_OUTPUT_CHANNEL = 13.5
 BYTES_PER_OPERATOR = 4_100
 
@@ -41,12 +41,13 @@ def estimate(model: Model, subgraph: Subgraph, tpu_operators: set[int]) -> Memor
         return MemoryEstimate(sum(p.parameter_bytes for p in packages), cache, measured=True)
     total = 0.0
     for op in subgraph.operators:
-        if op.index not in tpu_operators or op.opcode not in WEIGHT_OPERATORS:
+        axis = facts(op.opcode).weight_channels_axis
+        if op.index not in tpu_operators or axis is None:
             continue
         weights_position = 1
         weights = subgraph.tensor(op.inputs[weights_position]) if len(op.inputs) > 1 else None
         if weights is None or not weights.constant or not weights.shape:
             continue
-        channels = weights.shape[-1] if op.opcode == "DEPTHWISE_CONV_2D" else weights.shape[0]
+        channels = weights.shape[axis]
         total += model.data_size(weights) + BYTES_PER_OUTPUT_CHANNEL * channels + BYTES_PER_OPERATOR
     return MemoryEstimate(round(total), cache)

@@ -19,20 +19,22 @@ dynamic sizes, a model that is not quantized) is a `Fatal` prediction: nothing i
 from __future__ import annotations
 
 import heapq
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from tpulint.analysis import delegate_search, intermediate_tensors, limits, status
 from tpulint.analysis.compiler_options import CompilerOptions
+from tpulint.analysis.fatal import Fatal, fatal_outcomes
 from tpulint.analysis.graph import Graph
 from tpulint.analysis.multiple_subgraphs import edgetpu_subgraphs
-from tpulint.analysis.recipe import is_hybrid
-from tpulint.analysis.support import OperatorView, Violation, check_operator
-from tpulint.analysis.versions import parse_verdict
+from tpulint.analysis.support import OperatorView, Violation, check_operator, uncertain_limits
 from tpulint.ir import Model, Subgraph
 
 TPU = "tpu"
 CPU = "cpu"
+STRANDED = "stranded"  # kind of a supported operator left on the CPU by the partition
+__all__ = ["CPU", "STRANDED", "TPU", "Fatal", "OperatorPlacement", "Prediction", "fatal_outcomes",
+           "partition", "predict", "predict_secondary"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,16 +46,11 @@ class OperatorPlacement:
     cause: int | None = None  # for a stranded operator: the CPU operator that separates it
     confidence: str = "high"
     edgetpu_subgraph: int | None = None  # for a mapped operator: its Edge TPU subgraph, from 0
+    kind: str = ""  # TPU, CPU (its own reason) or STRANDED; defaults to the placement
 
-
-@dataclass(frozen=True, slots=True)
-class Fatal:
-    """Why the compiler would reject the whole model, in its words, and what causes it."""
-
-    message: str
-    cause: str
-    operator: int | None = None
-    confidence: str = "high"
+    def __post_init__(self) -> None:
+        if not self.kind:
+            object.__setattr__(self, "kind", self.placement)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +60,10 @@ class Prediction:
     fatal: tuple[Fatal, ...] = ()
     # With `edgetpu_compiler -a` every delegated group becomes an Edge TPU subgraph.
     groups_with_a: int = 0
+    # Operators on the Edge TPU if every size inside a limit's bracket were refused, or mapped,
+    # and the limits concerned; None when no such guess could change the region.
+    tpu_range: tuple[int, int] | None = None
+    depends_on: tuple[str, ...] = ()
     # Asked for by rules once per operator: computed once, so checks stay linear.
     tpu_count: int = field(init=False, repr=False, compare=False)
     # CPU operator -> the supported operators it strands (their `cause`), in execution order
@@ -71,7 +72,7 @@ class Prediction:
     def __post_init__(self) -> None:
         stranded: dict[int, list[int]] = {}
         for op in self.operators:
-            if op.reason == status.MORE_THAN_ONE_SUBGRAPH and op.cause is not None:
+            if op.kind == STRANDED and op.cause is not None:
                 stranded.setdefault(op.cause, []).append(op.index)
         object.__setattr__(self, "tpu_count", sum(op.placement == TPU for op in self.operators))
         object.__setattr__(self, "stranded", stranded)
@@ -92,14 +93,28 @@ def predict(model: Model, subgraph: Subgraph, graph: Graph | None = None,
     options = options or CompilerOptions(min_runtime_version=runtime)
     if model.compiled:
         return _compiled(model, subgraph)
-    own = [tuple(check_operator(OperatorView(model, subgraph, op), options.min_runtime_version))
-           for op in subgraph.operators]
+    views = [OperatorView(model, subgraph, op) for op in subgraph.operators]
+    own = [tuple(check_operator(view, options.min_runtime_version)) for view in views]
+    doubt = [tuple(c.name for c in uncertain_limits(view)) for view in views]
     left_out = option_cuts(subgraph, graph, options)
     eligible = [not violations and op not in left_out for op, violations in enumerate(own)]
     groups = partition(subgraph, graph, eligible)
     delegated = [ops for kind, ops in groups if kind]
     numbers = edgetpu_subgraphs(groups, options.enable_multiple_subgraphs)
     region = set(numbers)
+
+    def region_size(eligible: list[bool]) -> int:
+        found = edgetpu_subgraphs(partition(subgraph, graph, eligible),
+                                  options.enable_multiple_subgraphs)
+        return len(found)
+
+    tpu_range = _tpu_range(own, doubt, left_out, len(region), region_size)
+    # A later group of nothing but QUANTIZE operators (requantizing CPU results, as after SSD
+    # post-processing) is reported "unspecified limitation", not "More than one subgraph"
+    # (compiler 16, corpus: SSD MobileNet V2 FPNLite).
+    requantize_only = {i for ops in delegated if not region.intersection(ops)
+                       and all(subgraph.operators[i].opcode == "QUANTIZE" for i in ops)
+                       for i in ops}
     causes = _segment_causes(graph, subgraph, region, own)
     placements = []
     for op in subgraph.operators:
@@ -107,24 +122,50 @@ def predict(model: Model, subgraph: Subgraph, graph: Graph | None = None,
         if violations:
             placements.append(OperatorPlacement(
                 op.index, CPU, violations[0].status, violations,
-                confidence=_confidence(violations[0]),
+                confidence=_confidence(violations[0], doubt[op.index]),
             ))
         elif op.index in region:
-            placements.append(OperatorPlacement(op.index, TPU, status.MAPPED,
-                                                edgetpu_subgraph=numbers[op.index]))
+            placements.append(OperatorPlacement(
+                op.index, TPU, status.MAPPED, edgetpu_subgraph=numbers[op.index],
+                confidence="medium" if doubt[op.index] else "high"))
         elif op.index in left_out:  # cut off by -i or -d: the compiler's status is unrecorded
             placements.append(OperatorPlacement(
-                op.index, CPU, status.MORE_THAN_ONE_SUBGRAPH, confidence="medium"))
+                op.index, CPU, status.MORE_THAN_ONE_SUBGRAPH, confidence="medium",
+                kind=STRANDED))
         else:
+            reason = (status.UNSPECIFIED if op.index in requantize_only
+                      else status.MORE_THAN_ONE_SUBGRAPH)
+            cause = causes[op.index]
+            guessed = op.index in requantize_only or (cause is not None and bool(doubt[cause]))
             placements.append(OperatorPlacement(
-                op.index, CPU, status.MORE_THAN_ONE_SUBGRAPH, cause=causes[op.index],
+                op.index, CPU, reason, cause=cause, kind=STRANDED,
+                confidence="medium" if guessed else "high",
             ))
     fatal = fatal_outcomes(model, subgraph)
     if fatal:
         placements = [p if p.placement == CPU else
                       OperatorPlacement(p.index, CPU, fatal[0].message, confidence="high")
                       for p in placements]
-    return Prediction(subgraph.index, tuple(placements), tuple(fatal), len(delegated))
+    if fatal or tpu_range is None:
+        return Prediction(subgraph.index, tuple(placements), tuple(fatal), len(delegated))
+    names = tuple(dict.fromkeys(name for names in doubt for name in names))
+    return Prediction(subgraph.index, tuple(placements), (), len(delegated), tpu_range, names)
+
+
+def _tpu_range(own: list[tuple[Violation, ...]], doubt: list[tuple[str, ...]],
+               left_out: set[int], predicted: int,
+               region_size: Callable[[list[bool]], int]) -> tuple[int, int] | None:
+    """The Edge TPU region's size if every size inside a bracket were refused, then mapped."""
+    if not any(doubt):
+        return None
+    low = [not v and not d and i not in left_out
+           for i, (v, d) in enumerate(zip(own, doubt, strict=True))]
+    high = [all(x.constraint.name in d for x in v) and i not in left_out
+            for i, (v, d) in enumerate(zip(own, doubt, strict=True))]
+    sizes = [region_size(low), region_size(high)]
+    if sizes[0] == sizes[1] == predicted:
+        return None
+    return min(sizes[0], predicted), max(sizes[1], predicted)
 
 
 def option_cuts(subgraph: Subgraph, graph: Graph, options: CompilerOptions) -> set[int]:
@@ -146,7 +187,8 @@ def predict_secondary(subgraph: Subgraph) -> Prediction:
     the main subgraph's operators are reported in its operation log.
     """
     return Prediction(subgraph.index, tuple(
-        OperatorPlacement(op.index, CPU, status.MORE_THAN_ONE_SUBGRAPH, confidence="low")
+        OperatorPlacement(op.index, CPU, status.MORE_THAN_ONE_SUBGRAPH, confidence="low",
+                          kind=STRANDED)
         for op in subgraph.operators))
 
 
@@ -205,8 +247,15 @@ def _segment_causes(graph: Graph, subgraph: Subgraph, region: set[int],
     return cause
 
 
-def _confidence(violation: Violation) -> str:
-    return "high" if violation.constraint.basis == "documented" else "medium"
+def _confidence(violation: Violation, doubt: tuple[str, ...]) -> str:
+    """Documented limits and sizes beyond the smallest seen refused are sure; sizes inside a
+    bracket and constraints seen only once or inferred are not."""
+    constraint = violation.constraint
+    if constraint.basis == "documented":
+        return "high"
+    if constraint.limit is not None and constraint.name not in doubt:
+        return "high"
+    return "medium"
 
 
 def _compiled(model: Model, subgraph: Subgraph) -> Prediction:
@@ -221,42 +270,6 @@ def _compiled(model: Model, subgraph: Subgraph) -> Prediction:
             continue
         violations = tuple(check_operator(OperatorView(model, subgraph, op)))
         reason = violations[0].status if violations else status.MORE_THAN_ONE_SUBGRAPH
-        placements.append(OperatorPlacement(op.index, CPU, reason, violations))
+        placements.append(OperatorPlacement(op.index, CPU, reason, violations,
+                                            kind=CPU if violations else STRANDED))
     return Prediction(subgraph.index, tuple(placements), groups_with_a=edgetpu)
-
-
-def fatal_outcomes(model: Model, subgraph: Subgraph) -> list[Fatal]:
-    """What makes the compiler refuse the whole model."""
-    found: list[Fatal] = []
-    for op in subgraph.operators:
-        verdict = parse_verdict(op.opcode, op.builtin_code, op.version)
-        if verdict == "unknown":
-            if op.opcode.startswith("BUILTIN_"):
-                message = f"Op builtin_code out of range: {op.builtin_code}"
-            else:
-                message = (f"Didn't find op for builtin opcode '{op.opcode}' version "
-                           f"'{op.version}'")
-            found.append(Fatal(message, f"{op.opcode} v{op.version} is newer than compiler 16",
-                               op.index))
-    for tensor in subgraph.tensors:
-        if tensor.dynamic_size:
-            found.append(Fatal(
-                "Attempting to use a delegate that only supports static-sized tensors with a "
-                "graph that has dynamic-sized tensors",
-                f"tensor '{tensor.name}' has dynamic dimensions "
-                f"{list(tensor.shape_signature or ())}",
-                confidence="medium",
-            ))
-            break
-    unique: dict[str, Fatal] = {}
-    for fatal in found:
-        unique.setdefault(fatal.message, fatal)  # one line per distinct compiler error
-    found = list(unique.values())
-    hybrid = next((op for op in subgraph.operators if is_hybrid(subgraph, op)), None)
-    if hybrid is not None:
-        found.append(Fatal(
-            "Model not quantized",
-            f"{hybrid.opcode} computes in float with 8-bit weights (dynamic-range quantization)",
-            hybrid.index,
-        ))
-    return found

@@ -30,6 +30,8 @@ class Recipe:
     hybrid_ops: tuple[int, ...] = ()
     float16_weights: int = 0
     float_ops: tuple[int, ...] = ()  # operators computing in float between integer ones
+    # tensors only custom operators make and read (post-processing meant for the CPU)
+    custom_tensors: tuple[int, ...] = ()
 
 
 def classify(model: Model, subgraph: Subgraph | None = None) -> Recipe:
@@ -43,10 +45,12 @@ def classify(model: Model, subgraph: Subgraph | None = None) -> Recipe:
     hybrid = tuple(op.index for op in sg.operators if is_hybrid(sg, op))
     float16 = sum(1 for t in sg.tensors if t.constant and t.dtype == "float16")
     edge_ops = _edge_ops(sg, edges_in, edges_out, users)
-    float_ops = tuple(op.index for op in sg.operators
-                      if op.index not in edge_ops and _computes_in_float(sg, op))
+    float_ops = tuple(op.index for op in sg.operators if op.index not in edge_ops
+                      and not op.is_custom and _computes_in_float(sg, op))
     has_int8 = any(t.is_8bit and t.quantized and not t.constant for t in sg.tensors)
-    has_int16 = any(t.dtype == "int16" and not t.constant and t.quantized for t in sg.tensors)
+    has_int16 = any(t.dtype == "int16" and not t.constant and t.quantized
+                    and not _recurrent_state(sg, t.index, users.get(t.index, []))
+                    for t in sg.tensors)
     if float16 and not has_int8:
         kind = FLOAT16
     elif hybrid:
@@ -59,7 +63,30 @@ def classify(model: Model, subgraph: Subgraph | None = None) -> Recipe:
         kind = MIXED
     else:
         kind = FULL_INTEGER
-    return Recipe(kind, edges_in, edges_out, hybrid, float16, float_ops)
+    return Recipe(kind, edges_in, edges_out, hybrid, float16, float_ops, _custom_tensors(sg))
+
+
+# An int8 LSTM keeps its cell state in int16 (TensorFlow's integer LSTM kernel): that variable
+# tensor is part of the operator, not a sign of 16x8 quantization (compiler 16 maps the LSTM).
+RECURRENT = frozenset({"LSTM", "UNIDIRECTIONAL_SEQUENCE_LSTM", "BIDIRECTIONAL_SEQUENCE_LSTM"})
+
+
+def _recurrent_state(subgraph: Subgraph, tensor: int, users: list[Operator]) -> bool:
+    t = subgraph.tensor(tensor)
+    return (t is not None and t.is_variable and bool(users)
+            and all(op.opcode in RECURRENT for op in users))
+
+
+def _custom_tensors(subgraph: Subgraph) -> tuple[int, ...]:
+    """Tensors whose producer and readers are all custom operators (or absent), with at least
+    one custom operator among them: their types are the custom operator's business."""
+    custom: dict[int, bool] = {}  # tensor -> every operator touching it so far is custom
+    for op in subgraph.operators:
+        mine = op.is_custom and not op.is_edgetpu
+        for index in (*op.inputs, *op.outputs):
+            if index >= 0:
+                custom[index] = custom.get(index, True) and mine
+    return tuple(sorted(index for index, only in custom.items() if only))
 
 
 def is_hybrid(subgraph: Subgraph, op: Operator) -> bool:

@@ -239,7 +239,8 @@ def dump(result: ModelResult) -> dict[str, Any]:
         "memory": None if result.memory is None else asdict(result.memory),
         "latency": None if result.latency is None else dump_latency(result.latency),
         "recipe": result.recipe, "cpu_segments": result.cpu_segments,
-        "groups_with_a": result.groups_with_a,
+        "groups_with_a": result.groups_with_a, "tpu_range": result.tpu_range,
+        "tpu_depends_on": result.tpu_depends_on,
     }
 
 
@@ -254,6 +255,8 @@ def load(data: dict[str, Any], path: str) -> ModelResult:
         latency=None if data["latency"] is None else load_latency(data["latency"]),
         recipe=data["recipe"], cpu_segments=data["cpu_segments"],
         groups_with_a=data["groups_with_a"],
+        tpu_range=tuple(data["tpu_range"]) if data["tpu_range"] else None,
+        tpu_depends_on=tuple(data["tpu_depends_on"]),
     )
 
 

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tpulint.api import CODE_PATTERN, NAME_PATTERN, SCOPES, STATUSES, Rule
+from tpulint.api import CODE_PATTERN, FIXES, NAME_PATTERN, SCOPES, STATUSES, Rule
 
 BUILTIN_PREFIX = "TPU"
 ENTRY_POINT_GROUP = "tpulint.rules"
@@ -69,6 +69,8 @@ class Registry:
             problems.append(f"scope {rule.scope!r} is not one of {', '.join(SCOPES)}")
         if rule.status not in STATUSES:
             problems.append(f"status {rule.status!r} is not one of {', '.join(STATUSES)}")
+        if rule.fix not in FIXES:
+            problems.append(f"fix {rule.fix!r} is not one of None, 'safe', 'unsafe'")
         if not rule.summary or "\n" in rule.summary:
             problems.append("summary must be one line")
         if problems:
@@ -79,7 +81,11 @@ def load_registry(plugins: bool = True) -> Registry:
     """The built-in rules, plus every installed rule package when `plugins` is true."""
     registry = Registry()
     builtin = importlib.import_module("tpulint.rules")
-    registry.add(builtin.load(), BUILTIN_PREFIX, "tpulint.rules")
+    # verify's rules (TPU5xx) are built-in rules too: declared with the verify command, which
+    # alone runs them (scope `verify`), listed and selected like every other rule.
+    from tpulint.verify.rules import RULES as VERIFY_RULES
+
+    registry.add([*builtin.load(), *VERIFY_RULES], BUILTIN_PREFIX, "tpulint.rules")
     if plugins:
         for prefix, module in _entry_points():
             if prefix == BUILTIN_PREFIX:

@@ -15,6 +15,11 @@ class Selection:
         ignored = [*settings.ignore, *settings.extend_ignore]
         for selector in [*selected, *ignored]:
             self.validate(selector)
+        missing = [prefix for prefix in settings.require_plugins
+                   if prefix not in registry.prefixes]
+        if missing:
+            raise ConfigError(f"require-plugins: rule package(s) {', '.join(missing)} not "
+                              "loaded (not installed, or --no-plugins)")
         self.enabled = [rule for rule in registry
                         if self._wins(rule, selected, ignored) and self._runs(rule, settings)]
 
@@ -23,7 +28,10 @@ class Selection:
         key = self._normalise(selector)
         if key == "ALL" or any(rule.code.startswith(key) for rule in self.registry):
             return key
-        raise ConfigError(f"unknown rule selector '{selector}'")
+        from tpulint.suggest import did_you_mean
+
+        known = [word for rule in self.registry for word in (rule.code, rule.name)]
+        raise ConfigError(f"unknown rule selector '{selector}'{did_you_mean(selector, known)}")
 
     def validate_suppressions(self) -> None:
         """Codes in per-file ignores, operator ignores and severity overrides must name rules."""

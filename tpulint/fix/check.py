@@ -13,6 +13,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
+from tpulint.engine.options import add_fix_options
 from tpulint.exitcodes import EXIT_FINDINGS, EXIT_INPUT, EXIT_MISSING, EXIT_OK
 
 if TYPE_CHECKING:
@@ -23,12 +24,9 @@ if TYPE_CHECKING:
 def add_check_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fix", action="store_true",
                         help="apply safe fix plans (write <name>.fixed.tflite)")
-    parser.add_argument("--unsafe-fixes", action="store_true",
-                        help="let --fix and --diff use plans that change numerics")
-    parser.add_argument("--diff", action="store_true",
-                        help="print the merged fix plan of each model and write nothing")
-    parser.add_argument("--exit-non-zero-on-fix", action="store_true",
-                        help="exit 1 when --fix wrote a model")
+    add_fix_options(parser, unsafe_help="let --fix and --diff use plans that change numerics",
+                    diff_help="print the merged fix plan of each model and write nothing",
+                    wrote_help="exit 1 when --fix wrote a model")
 
 
 def apply_fixes(result: RunResult, settings: Settings, args: argparse.Namespace) -> int:

@@ -12,6 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from tpulint.engine.options import add_config_options, add_fix_options
 from tpulint.exitcodes import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, EXIT_USAGE
 
 HELP = "rewrite a model by reconversion until it maps on the Edge TPU"
@@ -45,15 +46,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="samples read (default: 100); every fourth is held out from "
                              "calibration to measure the drift")
     parser.add_argument("--seed", type=int, default=0, help="seed of random data (default: 0)")
-    parser.add_argument("--diff", action="store_true",
-                        help="print the merged plan and write nothing")
-    parser.add_argument("--unsafe-fixes", action="store_true",
-                        help="accepted for symmetry with `check`: `fix` applies unsafe plans")
-    parser.add_argument("--exit-non-zero-on-fix", action="store_true",
-                        help="exit 1 when a fixed model was written")
-    parser.add_argument("--config", action="append", metavar="FILE|KEY=VALUE",
-                        help="configuration file, or a setting as KEY=VALUE (repeatable)")
-    parser.add_argument("--isolated", action="store_true", help="ignore configuration files")
+    add_fix_options(parser, diff_help="print the merged plan and write nothing",
+                    unsafe_help="accepted for symmetry with `check`: `fix` applies unsafe plans",
+                    wrote_help="exit 1 when a fixed model was written")
+    add_config_options(parser)
 
 
 def _range(value: str) -> tuple[float, float]:
@@ -67,7 +63,7 @@ def _range(value: str) -> tuple[float, float]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tpulint.engine.config import load_settings
+    from tpulint.engine.options import load_cli_settings
     from tpulint.engine.registry import load_registry
     from tpulint.engine.run import run as check_run
     from tpulint.fix import apply, report
@@ -82,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
     )
     from tpulint.reader import read_model
 
-    settings = load_settings(args.config, isolated=args.isolated)
+    settings = load_cli_settings(args)
     min_sqnr = apply.configured_min_sqnr(settings.fix) if args.min_sqnr is None \
         else float(args.min_sqnr)
     not_tflite = source_given_as_model(args.model)

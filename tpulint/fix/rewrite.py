@@ -15,22 +15,13 @@ from __future__ import annotations
 
 from typing import Any
 
-FLOAT32, FLOAT16, INT32, UINT8, INT8 = 0, 1, 2, 3, 9
-_NUMPY_TYPES = {FLOAT32: "<f4", FLOAT16: "<f2", INT32: "<i4", UINT8: "u1", INT8: "i1"}
+from tpulint._schema.tflite import TENSOR_TYPE
+from tpulint.analysis.operators import facts
 
-# Versions TensorFlow 2.21's converter writes for the int8 form of operators the Edge TPU runs
-# (measured by converting each one with full-integer quantization; `op_version.cc` for RELU,
-# RESIZE_NEAREST_NEIGHBOR, TRANSPOSE, SLICE and PADV2). A feature can raise them further
-# (FULLY_CONNECTED keep_num_dims: 5); the higher of this and the model's version is kept.
-INT8_VERSIONS = {
-    "ADD": 2, "AVERAGE_POOL_2D": 2, "CONCATENATION": 2, "CONV_2D": 3, "DEPTHWISE_CONV_2D": 3,
-    "DEQUANTIZE": 2, "FULLY_CONNECTED": 4, "L2_NORMALIZATION": 2, "LOGISTIC": 2, "MAXIMUM": 2,
-    "MAX_POOL_2D": 2, "MEAN": 2, "MINIMUM": 2, "MUL": 2, "PACK": 2, "PAD": 2, "PADV2": 2,
-    "REDUCE_MAX": 2, "REDUCE_MIN": 2, "RELU": 2, "RELU6": 2, "RESIZE_BILINEAR": 2,
-    "RESIZE_NEAREST_NEIGHBOR": 2, "RSQRT": 2, "SLICE": 2, "SOFTMAX": 2, "SPACE_TO_DEPTH": 2,
-    "SPLIT": 2, "SPLIT_V": 2, "SQUARED_DIFFERENCE": 2, "STRIDED_SLICE": 2, "SUB": 2, "SUM": 2,
-    "TANH": 2, "TILE": 3, "TRANSPOSE": 2, "TRANSPOSE_CONV": 2,
-}
+_TYPE_NUMBER = {name: number for number, name in TENSOR_TYPE.items()}
+FLOAT32, FLOAT16, INT32, UINT8, INT8 = (_TYPE_NUMBER[name] for name in (
+    "FLOAT32", "FLOAT16", "INT32", "UINT8", "INT8"))
+_NUMPY_TYPES = {FLOAT32: "<f4", FLOAT16: "<f2", INT32: "<i4", UINT8: "u1", INT8: "i1"}
 
 
 def schema_bindings() -> Any:
@@ -225,7 +216,7 @@ def normalize_versions(model: Any) -> list[str]:
     changes = []
     for index, entry in enumerate(model.operatorCodes):
         name = opcode_name(model, index)
-        wanted = max(entry.version, INT8_VERSIONS.get(name, entry.version))
+        wanted = max(entry.version, facts(name).int8_version or entry.version)
         if name == "FULLY_CONNECTED" and _keeps_dims(model, index):
             wanted = max(wanted, 5)
         if wanted != entry.version:

@@ -3,7 +3,8 @@
 The operator's custom options are a FlexBuffer map; key "4" holds the compiled package, a
 FlatBuffer with identifier `DWN1` whose layout libedgetpu publishes in `executable/executable.fbs`.
 Its `min_runtime_version` and `compiler_version` say which runtime a compiled model needs and which
-compiler made it, without a device; its executables tell cached from streamed parameters.
+compiler made it, without a device; its executables carry the parameters, which
+`parameter_bytes` totals (cached and streamed alike: the package does not say which is which).
 """
 
 from __future__ import annotations
@@ -26,11 +27,9 @@ PACKAGE_SCHEMA: Schema = {
     },
     "Executable": {
         "parameters": (16, "vector", "B", None),
-        "type": (30, "scalar", "h", 0),
     },
 }
 PACKAGE_KEY = "4"
-PARAMETER_CACHING = 1
 
 
 def read_package(custom_options: bytes) -> CompiledPackage | None:

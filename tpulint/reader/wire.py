@@ -56,7 +56,7 @@ class Refused(WireError):
 class Wire:
     """A model's bytes with checked primitive reads."""
 
-    __slots__ = ("data", "decoded", "size")
+    __slots__ = ("data", "decoded", "size", "vtables")
 
     def __init__(self, data: ByteSource) -> None:
         self.data = data
@@ -64,6 +64,9 @@ class Wire:
         # Strings and scalar vectors by position: many tables may point at one (a crafted file
         # names a thousand tensors with one 2 MiB string), and each is decoded only once.
         self.decoded: dict[tuple[int, str], Any] = {}
+        # Decoded vtables by (position, entries read): writers share one vtable among tables of
+        # the same layout, so a model's thousands of tensors use a handful.
+        self.vtables: dict[tuple[int, int], tuple[int, ...]] = {}
 
     def check(self, pos: int, length: int, what: str) -> None:
         if pos < 0 or length < 0 or pos + length > self.size:
@@ -90,6 +93,19 @@ class Wire:
         return Table(self, self.u32(0), table, schema)
 
 
+def _decode_vtable(wire: Wire, vtable: int, known: int, table: str, pos: int) -> tuple[int, ...]:
+    """The vtable's 16-bit entries: its size, the table's size, then one offset per field, so
+    entry `slot // 2` is the field of vtable slot `slot`. Only the known fields' entries: a
+    hostile vtable may claim 32,767 of them for every table."""
+    vtable_size = wire.u16(vtable)
+    if vtable_size < 4 or vtable_size % 2:
+        raise WireError(f"{table} at byte {pos} has a malformed vtable")
+    wire.check(vtable, vtable_size, "vtable")
+    layout = f"<{min(vtable_size // 2, known)}H"
+    offsets: tuple[int, ...] = struct.unpack_from(layout, wire.data, vtable)  # type: ignore[arg-type]
+    return offsets
+
+
 class Table:
     """One table of a known schema type at a position in the file."""
 
@@ -101,17 +117,13 @@ class Table:
         self.schema = schema
         self.fields = schema[table]
         vtable = pos - wire.i32(pos)
-        vtable_size = wire.u16(vtable)
-        if vtable_size < 4 or vtable_size % 2:
-            raise WireError(f"{table} at byte {pos} has a malformed vtable")
-        wire.check(vtable, vtable_size, "vtable")
-        # The vtable's 16-bit entries, read once: its size, the table's size, then one offset
-        # per field, so entry `slot // 2` is the field of vtable slot `slot`. Only the known
-        # fields' entries: a hostile vtable may claim 32,767 of them for every table.
         known = _TFLITE_ENTRIES[table] if schema is TFLITE else _vtable_entries(self.fields)
-        layout = f"<{min(vtable_size // 2, known)}H"
-        self.offsets: tuple[int, ...] = struct.unpack_from(layout, wire.data, vtable)  # type: ignore[arg-type]
-        self.size = self.offsets[1]
+        offsets = wire.vtables.get((vtable, known))
+        if offsets is None:
+            offsets = _decode_vtable(wire, vtable, known, table, pos)
+            wire.vtables[vtable, known] = offsets
+        self.offsets = offsets
+        self.size = offsets[1]
         wire.check(pos, self.size, table)
 
     def _field_pos(self, slot: int) -> int:
@@ -141,9 +153,15 @@ class Table:
     def get(self, name: str) -> Any:
         """The field's value: scalar, enum value, str, tuple of scalars, Table or list of Tables."""
         slot, kind, detail, default = self.fields[name]
-        pos = self._field_pos(slot)
-        if not pos:
+        # _field_pos, inlined: this is the reader's innermost call.
+        offsets = self.offsets
+        index = slot >> 1
+        offset = offsets[index] if index < len(offsets) else 0
+        if not offset:
             return () if kind in ("vector", "strings", "tables") else default
+        if offset >= self.size:
+            raise WireError(f"field at byte {self.pos + offset} lies outside its table")
+        pos = self.pos + offset
         wire = self.wire
         if kind == "scalar" or kind == "enum":
             unpack = _SCALARS[detail[0]]

@@ -5,9 +5,11 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from typing import Protocol, TextIO
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol, TextIO
 
-from tpulint.results import RunResult
+if TYPE_CHECKING:  # the CLI reads FORMATS to build its parser: no engine import for that
+    from tpulint.results import RunResult
 
 FORMATS = {
     "full": "full",
@@ -23,15 +25,31 @@ FORMATS = {
 }
 
 
+HUMAN = ("full", "markdown", "html")  # these shorten long names and fold repeated findings
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    """How much a report shows (machine formats always show everything)."""
+
+    show_all: bool = False  # list every finding instead of folding repeats and consequences
+    quiet: bool = False  # no summary line
+    statistics: bool = False  # a count per rule instead of the findings
+
+
+DEFAULT = ReportOptions()
+
+
 class Renderer(Protocol):
-    def __call__(self, run: RunResult, stream: TextIO, color: str) -> None: ...
+    def __call__(self, run: RunResult, stream: TextIO, color: str,
+                 options: ReportOptions = DEFAULT) -> None: ...
 
 
 def resolve_format(name: str, stream: TextIO = sys.stdout) -> str:
     """`auto`: GitHub annotations on Actions, the full report on a terminal, else concise."""
     if name != "auto":
         return name
-    if os.environ.get("GITHUB_ACTIONS") == "true" and "github" in FORMATS:
+    if os.environ.get("GITHUB_ACTIONS") == "true":
         return "github"
     return "full" if stream.isatty() else "concise"
 

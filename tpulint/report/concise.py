@@ -1,14 +1,20 @@
-"""One line per finding: `path:sg0/op12: TPU201 [unsupported-op] message`."""
+"""One line per finding: `path:sg0/op12: TPU201 [unsupported-op] message`, then a summary line
+(`All checks passed` on a clean run; `--quiet` drops it)."""
 
 from __future__ import annotations
 
 from typing import TextIO
 
+from tpulint.report import DEFAULT, ReportOptions
+from tpulint.report.triage import run_summary
 from tpulint.results import RunResult
 from tpulint.text import printable
 
 
-def render(run: RunResult, stream: TextIO, color: str) -> None:
+def render(run: RunResult, stream: TextIO, color: str,
+           options: ReportOptions = DEFAULT) -> None:
     for finding in run.findings:
         stream.write(f"{printable(str(finding.location))}: {finding.code} [{finding.name}] "
                      f"{printable(finding.message)}\n")
+    if not options.quiet:
+        stream.write(run_summary(run) + "\n")

@@ -13,7 +13,9 @@ from __future__ import annotations
 from typing import TextIO
 
 from tpulint.api import Finding
+from tpulint.report import DEFAULT, ReportOptions
 from tpulint.report._common import headline
+from tpulint.report.triage import run_summary
 from tpulint.results import ModelResult, RunResult
 from tpulint.text import printable
 
@@ -28,7 +30,8 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def render(run: RunResult, stream: TextIO, color: str) -> None:
+def render(run: RunResult, stream: TextIO, color: str,
+           options: ReportOptions = DEFAULT) -> None:
     for model in run.models:
         stream.write(f"::group::{escape_data(printable(model.relpath))}\n")
         if model.error:
@@ -40,6 +43,8 @@ def render(run: RunResult, stream: TextIO, color: str) -> None:
         stream.write("::endgroup::\n")
     for finding in run.config_findings:
         stream.write(_annotation(finding.location.path, finding))
+    if not options.quiet:
+        stream.write(escape_data(run_summary(run)) + "\n")
 
 
 def _annotation(path: str, finding: Finding) -> str:

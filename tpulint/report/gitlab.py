@@ -10,15 +10,17 @@ from __future__ import annotations
 import json
 from typing import Any, TextIO
 
+from tpulint.report import DEFAULT, ReportOptions
 from tpulint.report._common import headline, unique_fingerprints
 from tpulint.results import RunResult
 
 SEVERITIES = {"error": "major", "warning": "minor", "info": "info"}
 
 
-def render(run: RunResult, stream: TextIO, color: str) -> None:
-    json.dump(issues(run), stream, indent=2)  # ASCII: bidi overrides arrive escaped
-    stream.write("\n")
+def render(run: RunResult, stream: TextIO, color: str,
+           options: ReportOptions = DEFAULT) -> None:
+    # ASCII: bidi overrides arrive escaped. One write, not one per token.
+    stream.write(json.dumps(issues(run), indent=2) + "\n")
 
 
 def issues(run: RunResult) -> list[dict[str, Any]]:

@@ -1,11 +1,13 @@
 """A self-contained HTML page of the run: the partition of each model, drawn.
 
-Per model: the placement summary, a strip of its main subgraph's operators in execution order
-coloured by placement (Edge TPU, CPU for a reason of its own, CPU because it follows a CPU
-operator), where the graph leaves the Edge TPU and what each exit drags along, the findings, the
-parameter memory against the on-chip cache, and the full operator table. Inline CSS only: no
-script, font or image is fetched, so the page works as a CI artifact opened offline. Every
-model-derived string is HTML-escaped.
+An overview table when several models are checked; per model: the placement summary, where the
+Edge TPU region ends and what each exit strands, a strip of its main subgraph's operators in
+execution order coloured by placement (Edge TPU, CPU for a reason of its own, CPU because it
+follows a CPU operator), the findings by impact (repeats folded, long names shortened in the
+middle), the parameter memory against the on-chip cache, and the operators by type. Nothing is
+wider than the window from 1000 px up: tables have a fixed layout and long words break. Inline
+CSS only: no script, font or image is fetched, so the page works as a CI artifact opened
+offline. Every model-derived string is HTML-escaped.
 
     tpulint check models/ --format html --output-file tpulint-report.html
 """
@@ -17,8 +19,15 @@ from collections import Counter
 from typing import TextIO
 
 from tpulint import __version__
-from tpulint.analysis.status import MORE_THAN_ONE_SUBGRAPH
-from tpulint.api import Finding
+from tpulint.report import DEFAULT, ReportOptions
+from tpulint.report.triage import (
+    Group,
+    groups,
+    opcode_table,
+    region_ends,
+    short_status,
+    shorten_names,
+)
 from tpulint.results import ModelResult, OperatorRow, RunResult
 from tpulint.text import printable
 
@@ -63,11 +72,15 @@ h3 { margin: 16px 0 6px; font-size: 13px; text-transform: uppercase; letter-spac
 .exits li { margin: 3px 0; }
 code { font: 12.5px ui-monospace, "DejaVu Sans Mono", monospace; background: #eef1f5;
        padding: 0 4px; border-radius: 3px; word-break: break-all; }
-table { border-collapse: collapse; width: 100%; font-size: 13px; }
+table { border-collapse: collapse; width: 100%; font-size: 13px; table-layout: fixed; }
+td, th { overflow-wrap: anywhere; }
+table.findings col.code { width: 8em; } table.findings col.rule { width: 13em; }
+table.findings col.where { width: 9em; } table.opcodes col.n { width: 6em; }
+table.overview col.n { width: 8em; }
+td.fold { color: var(--muted); font-style: italic; }
 th { text-align: left; color: var(--muted); font-weight: 600; border-bottom: 1px solid var(--line);
      padding: 4px 8px 4px 0; }
 td { border-bottom: 1px solid #eef1f5; padding: 4px 8px 4px 0; vertical-align: top; }
-td.where { width: 30%; }
 td.code { white-space: nowrap; font-weight: 600; }
 td.code.error { color: var(--cpu); } td.code.warning { color: #b86e00; }
 td.code.info { color: #3b7dd8; }
@@ -83,7 +96,8 @@ def e(text: object) -> str:
     return html.escape(printable(str(text)), quote=True)
 
 
-def render(run: RunResult, stream: TextIO, color: str) -> None:
+def render(run: RunResult, stream: TextIO, color: str,
+           options: ReportOptions = DEFAULT) -> None:
     counts = Counter(f.severity.value for f in run.findings)
     checked = len(run.models) - len(run.errors)
     stream.write(f"""<!DOCTYPE html>
@@ -95,22 +109,42 @@ def render(run: RunResult, stream: TextIO, color: str) -> None:
 {counts['info']} info · {sum(m.suppressed for m in run.models)} suppressed ·
 tpulint {e(__version__)}</p></header><main>
 """)
+    if len(run.models) > 1:
+        stream.write(_overview(run))
     for model in run.models:
-        stream.write(_error(model) if model.error else _model(model))
+        stream.write(_error(model) if model.error else _model(model, options))
     if run.config_findings:
         path = run.config_findings[0].location.path
+        found = _findings([Group(f) for f in run.config_findings])
         stream.write(f'<section class="warn"><h2>{e(path)}</h2>'
-                     f'<p class="muted">The configuration</p>{_findings(run.config_findings)}'
-                     "</section>\n")
+                     f'<p class="muted">The configuration</p>{found}</section>\n')
     stream.write("</main></body></html>\n")
 
 
 def _error(model: ModelResult) -> str:
-    return (f'<section class="bad"><h2>{e(model.relpath)}</h2>'
+    return (f'<section class="bad" id="{e(model.relpath)}"><h2>{e(model.relpath)}</h2>'
             f'<p class="fatal">Could not be read: {e(model.error)}</p></section>\n')
 
 
-def _model(model: ModelResult) -> str:
+def _overview(run: RunResult) -> str:
+    rows = []
+    for model in run.models:
+        link = f'<a href="#{e(model.relpath)}">{e(model.relpath)}</a>'
+        if model.error:
+            rows.append(f'<tr><td>{link}</td><td colspan="4" class="fatal">could not be read'
+                        "</td></tr>")
+            continue
+        s, counts = model.summary, Counter(f.severity.value for f in model.findings)
+        rows.append(f"<tr><td>{link}</td><td>{s.tpu} of {s.operators}</td>"
+                    f"<td>{counts['error']}</td><td>{counts['warning']}</td>"
+                    f"<td>{counts['info']}</td></tr>")
+    return ('<section><h3>Models</h3><table class="overview"><colgroup><col><col class="n">'
+            '<col class="n"><col class="n"><col class="n"></colgroup><tr><th>model</th>'
+            "<th>on the Edge TPU</th><th>errors</th><th>warnings</th><th>info</th></tr>"
+            + "".join(rows) + "</table></section>\n")
+
+
+def _model(model: ModelResult, options: ReportOptions) -> str:
     rows = [row for row in model.operators if row.subgraph == 0]
     severities = Counter(f.severity.value for f in model.findings)
     state = "bad" if severities["error"] or model.fatal else \
@@ -119,14 +153,14 @@ def _model(model: ModelResult) -> str:
              _summary(model, severities)]
     parts += [f'<p class="fatal">Compilation fails: {e(f.message)} '
               f'<span class="muted">({e(f.cause)})</span></p>' for f in model.fatal]
+    parts.append(_exits(model))
     if rows:
         parts.append("<h3>Operators in execution order</h3>" + _strip(rows) + _legend())
-    parts.append(_exits(model, rows))
     if model.findings:
-        parts.append("<h3>Findings</h3>" + _findings(model.findings))
+        parts.append("<h3>Findings</h3>" + _findings(groups(model, options.show_all)))
     parts.append(_memory(model))
     if rows:
-        parts.append(_table(rows))
+        parts.append(_table(model))
     parts.append("</section>\n")
     return "".join(parts)
 
@@ -151,15 +185,9 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 or word == 'info' else 's'}"
 
 
-def kind(row: OperatorRow) -> str:
-    if row.placement != "cpu":
-        return "tpu"
-    return "stranded" if row.reason == MORE_THAN_ONE_SUBGRAPH else "cpu"
-
-
 def _strip(rows: list[OperatorRow]) -> str:
-    cells = "".join(f'<div class="op {kind(row)}" title="op{row.index} {e(row.label)}: '
-                    f'{e(row.reason)}">{row.index}</div>' for row in rows)
+    cells = "".join(f'<div class="op {row.kind}" title="{e(shorten_names(row.label))}: '
+                    f'{e(short_status(row.reason))}">{row.index}</div>' for row in rows)
     return f'<div class="strip">{cells}</div>'
 
 
@@ -169,33 +197,35 @@ def _legend() -> str:
         for name, label in KINDS.items()) + "</div>"
 
 
-def _exits(model: ModelResult, rows: list[OperatorRow]) -> str:
-    """Each operator that runs on the CPU for a reason of its own, and the supported operators
-    that follow it there."""
-    if model.compiled or model.fatal:
+def _exits(model: ModelResult) -> str:
+    """Each operator that ends or splits the Edge TPU region, and the operators it strands."""
+    ends = region_ends(model)
+    if not ends:
         return ""
-    own = [row for row in rows if kind(row) == "cpu"]
-    if not own:
-        return ""
-    stranded = Counter(row.cause for row in rows if kind(row) == "stranded")
     items = []
-    for row in own:
-        follow = f" → <b>{stranded[row.index]}</b> supported operator(s) follow it to the CPU" \
-            if stranded[row.index] else ""
-        items.append(f"<li><code>op{row.index}</code> <code>{e(row.label)}</code> "
+    for end in ends:
+        row = end.row
+        follow = f" → strands <b>{end.stranded}</b> supported operator(s)" if end.stranded else ""
+        items.append(f"<li><code>op{row.index}</code> <code>{e(shorten_names(row.label))}</code> "
                      f'<span class="muted">{e(row.reason)}</span>{follow}</li>')
-    return (f"<h3>Where it runs on the CPU ({model.cpu_segments} segment(s))</h3>"
+    return (f"<h3>Edge TPU region ends at ({model.cpu_segments} CPU segment(s))</h3>"
             f'<ul class="exits">{"".join(items)}</ul>')
 
 
-def _findings(findings: list[Finding]) -> str:
+def _findings(found: list[Group]) -> str:
     rows = []
-    for f in findings:
+    for group in found:
+        f = group.lead
         where = f.location.anchor or "model"
         rows.append(f'<tr><td class="code {f.severity.value}">{e(f.code)}</td>'
-                    f'<td>{e(f.name)}</td><td class="where"><code>{e(where)}</code></td>'
-                    f"<td>{e(f.message)}</td></tr>")
-    return ("<table><tr><th>code</th><th>rule</th><th>where</th><th>message</th></tr>"
+                    f'<td>{e(f.name)}</td><td><code>{e(where)}</code></td>'
+                    f"<td>{e(shorten_names(f.message))}</td></tr>")
+        if group.folded:
+            rows.append(f'<tr><td></td><td></td><td></td><td class="fold">'
+                        f"{e(group.fold_text())}</td></tr>")
+    return ('<table class="findings"><colgroup><col class="code"><col class="rule">'
+            '<col class="where"><col></colgroup>'
+            "<tr><th>code</th><th>rule</th><th>where</th><th>message</th></tr>"
             + "".join(rows) + "</table>")
 
 
@@ -220,10 +250,10 @@ def _size(count: int) -> str:
     return f"{count / MIB:.2f} MiB" if count >= MIB // 4 else f"{count / 1024:.1f} KiB"
 
 
-def _table(rows: list[OperatorRow]) -> str:
-    body = "".join(f"<tr><td>{row.index}</td><td><code>{e(row.label)}</code></td>"
-                   f"<td>v{row.version}</td><td>{KINDS[kind(row)]}</td><td>{e(row.reason)}</td>"
-                   "</tr>" for row in rows)
-    return (f"<details><summary>All {len(rows)} operators</summary><table><tr><th>op</th>"
-            "<th>operator</th><th>version</th><th>placement</th><th>reason</th></tr>"
-            f"{body}</table></details>")
+def _table(model: ModelResult) -> str:
+    body = "".join(f"<tr><td><code>{e(row.opcode)}</code></td><td>{row.count}</td>"
+                   f"<td>{row.tpu}</td><td>{row.cpu}</td><td>{e(row.status)}</td></tr>"
+                   for row in opcode_table(model))
+    return ('<h3>Operators by type</h3><table class="opcodes"><colgroup><col><col class="n">'
+            '<col class="n"><col class="n"><col></colgroup><tr><th>operator</th><th>count</th>'
+            f"<th>Edge TPU</th><th>CPU</th><th>status</th></tr>{body}</table>")

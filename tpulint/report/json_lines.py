@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from typing import TextIO
 
+from tpulint.report import DEFAULT, ReportOptions
 from tpulint.report.json_report import finding_entry
 from tpulint.results import RunResult
 
 
-def render(run: RunResult, stream: TextIO, color: str) -> None:
+def render(run: RunResult, stream: TextIO, color: str,
+           options: ReportOptions = DEFAULT) -> None:
     for model in run.models:
         if model.error:
             stream.write(json.dumps({"path": model.path, "error": model.error}) + "\n")

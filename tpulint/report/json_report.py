@@ -2,9 +2,9 @@
 
     {"version": 1, "tool": {"name", "version"},
      "models": [{"path", "relpath", "suppressed", "compiled",
-                 "summary": {"operators", "tpu", "cpu", "edgetpu_subgraphs",
-                 "cpu_segments"}, "compiler_options": {...}, "recipe", "fatal": [...],
-                 "memory": {...},
+                 "summary": {"operators", "tpu", "tpu_low", "tpu_high", "cpu",
+                 "edgetpu_subgraphs", "cpu_segments"}, "tpu_depends_on",
+                 "compiler_options": {...}, "recipe", "fatal": [...], "memory": {...},
                  "latency": {"board", "board_name", "host", "host_name", "estimate",
                              "total_ms", "low_ms", "high_ms", "expected_error",
                              "extrapolated", "breakdown_ms": {...}, "stranded_cpu_ms": [...],
@@ -36,14 +36,16 @@ from tpulint import __version__
 from tpulint.analysis.latency import describe
 from tpulint.api import Finding
 from tpulint.engine.fingerprint import fingerprint
+from tpulint.report import DEFAULT, ReportOptions
 from tpulint.results import ModelResult, RunResult
 
 SCHEMA_VERSION = 1
 
 
-def render(run: RunResult, stream: TextIO, color: str) -> None:
-    json.dump(document(run), stream, indent=2)
-    stream.write("\n")
+def render(run: RunResult, stream: TextIO, color: str,
+           options: ReportOptions = DEFAULT) -> None:
+    # One write: `json.dump` writes each token separately (thousands of calls on a large model).
+    stream.write(json.dumps(document(run), indent=2) + "\n")
 
 
 def document(run: RunResult) -> dict[str, Any]:
@@ -64,6 +66,8 @@ def model_entry(model: ModelResult, run: RunResult) -> dict[str, Any]:
         "suppressed": model.suppressed,
         "compiled": model.compiled,
         "summary": asdict(model.summary),
+        # the size limits whose guess moves the Edge TPU region between tpu_low and tpu_high
+        "tpu_depends_on": list(model.tpu_depends_on),
         "compiler_options": run.settings.compiler_options.as_dict(),
         "recipe": model.recipe,
         "fatal": [{"message": f.message, "cause": f.cause, "operator": f.operator,

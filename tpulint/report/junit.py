@@ -13,6 +13,7 @@ from xml.etree import ElementTree as ET
 
 from tpulint.analysis.latency import LatencyEstimate, flat_latency
 from tpulint.api import Finding
+from tpulint.report import DEFAULT, ReportOptions
 from tpulint.report._common import headline
 from tpulint.results import RunResult
 from tpulint.text import printable
@@ -20,7 +21,8 @@ from tpulint.text import printable
 PASSED = "Edge TPU compatibility"
 
 
-def render(run: RunResult, stream: TextIO, color: str) -> None:
+def render(run: RunResult, stream: TextIO, color: str,
+           options: ReportOptions = DEFAULT) -> None:
     root = ET.Element("testsuites", name="tpulint")
     for model in run.models:
         suite = _suite(root, model.relpath)

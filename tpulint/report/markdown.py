@@ -1,9 +1,11 @@
 """GitHub-flavoured Markdown for `$GITHUB_STEP_SUMMARY` and pull-request comments.
 
-An overview table of the models, then a section per model: its placement summary, its findings
-and a placement table of its main subgraph's operators (folded in `<details>` past 30 rows).
-Every model-derived string is made printable and has Markdown's and HTML's special characters
-escaped, so a tensor name cannot break a table or inject markup.
+An overview table of the models, then a section per model: its placement summary, the operators
+that end the Edge TPU region with what they strand, its findings by impact (repeats folded, long
+names shortened in the middle) and its operators by type. A hundred models stay well under
+GitHub's 1 MiB step-summary limit. Every model-derived string is made printable and has
+Markdown's and HTML's special characters escaped, so a tensor name cannot break a table or
+inject markup.
 """
 
 from __future__ import annotations
@@ -13,14 +15,22 @@ from collections import Counter
 from typing import TextIO
 
 from tpulint.analysis.latency import latency_line
-from tpulint.analysis.status import MORE_THAN_ONE_SUBGRAPH
-from tpulint.api import Finding
-from tpulint.results import ModelResult, OperatorRow, RunResult
+from tpulint.report import DEFAULT, ReportOptions
+from tpulint.report.triage import (
+    Group,
+    groups,
+    opcode_table,
+    region_ends,
+    run_summary,
+    short_status,
+    shorten_names,
+)
+from tpulint.results import ModelResult, RunResult
 from tpulint.text import printable
 
-FOLD_AFTER = 30
+FOLD_AFTER = 12  # operator types listed before the table folds into `<details>`
+REGION_ENDS_SHOWN = 5
 _SPECIAL = re.compile(r"([\\`*_\[\]|~])")
-PLACEMENT = {"tpu": "🟩 Edge TPU", "cpu": "🟥 CPU", "stranded": "🟧 CPU (after a CPU op)"}
 
 
 def md(text: str) -> str:
@@ -29,7 +39,8 @@ def md(text: str) -> str:
     return escaped.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def render(run: RunResult, stream: TextIO, color: str) -> None:
+def render(run: RunResult, stream: TextIO, color: str,
+           options: ReportOptions = DEFAULT) -> None:
     stream.write("## tpulint: Edge TPU compatibility\n\n")
     stream.write("| model | on the Edge TPU | CPU segments | errors | warnings | info |\n")
     stream.write("|---|---|---|---|---|---|\n")
@@ -46,18 +57,15 @@ def render(run: RunResult, stream: TextIO, color: str) -> None:
         if model.error:
             stream.write(f"Could not be read: {md(model.error)}\n")
             continue
-        _model(model, stream)
+        _model(model, stream, options)
     if run.config_findings:
         stream.write(f"\n### {md(run.config_findings[0].location.path)}\n\n")
-        _findings(run.config_findings, stream)
-    total = Counter(f.severity.value for f in run.findings)
-    suppressed = sum(m.suppressed for m in run.models)
-    stream.write(f"\n{total['error']} error(s), {total['warning']} warning(s), "
-                 f"{total['info']} info in {len(run.models)} model(s); "
-                 f"{suppressed} suppressed.\n")
+        _findings([Group(finding) for finding in run.config_findings], stream)
+    if not options.quiet:
+        stream.write(f"\n{md(run_summary(run))}\n")
 
 
-def _model(model: ModelResult, stream: TextIO) -> None:
+def _model(model: ModelResult, stream: TextIO, options: ReportOptions) -> None:
     s = model.summary
     stream.write(f"{s.tpu} of {s.operators} operators predicted on the Edge TPU, "
                  f"{s.cpu_segments} CPU segment(s).\n")
@@ -65,32 +73,39 @@ def _model(model: ModelResult, stream: TextIO) -> None:
         stream.write(f"\n{md(latency_line(model.latency))}\n")
     for fatal in model.fatal:
         stream.write(f"\n**Compilation fails:** {md(fatal.message)} ({md(fatal.cause)})\n")
+    ends = region_ends(model)
+    if ends:
+        stream.write("\n**Edge TPU region ends at:**\n\n")
+        for end in ends[:REGION_ENDS_SHOWN]:
+            strands = f", strands **{end.stranded}** operator(s)" if end.stranded else ""
+            stream.write(f"- op{end.row.index} {md(shorten_names(end.row.label))}: "
+                         f"{md(short_status(end.row.reason))}{strands}\n")
+        if len(ends) > REGION_ENDS_SHOWN:
+            stream.write(f"- +{len(ends) - REGION_ENDS_SHOWN} more operators on the CPU for a "
+                         "reason of their own\n")
     if model.findings:
         stream.write("\n")
-        _findings(model.findings, stream)
-    rows = [row for row in model.operators if row.subgraph == 0]
-    if not rows:
+        _findings(groups(model, options.show_all), stream)
+    table = opcode_table(model)
+    if not table:
         return
-    fold = len(rows) > FOLD_AFTER
+    fold = len(table) > FOLD_AFTER
     if fold:
-        stream.write(f"\n<details><summary>Placement of {len(rows)} operators</summary>\n")
-    stream.write("\n| op | operator | placement | reason |\n|---|---|---|---|\n")
-    for row in rows:
-        stream.write(f"| {row.index} | {md(row.label)} | {PLACEMENT[_kind(row)]} | "
-                     f"{md(row.reason)} |\n")
+        stream.write(f"\n<details><summary>Operators by type ({len(table)})</summary>\n")
+    stream.write("\n| operator | count | Edge TPU | CPU | status |\n|---|---|---|---|---|\n")
+    for row in table:
+        stream.write(f"| {md(row.opcode)} | {row.count} | {row.tpu} | {row.cpu} | "
+                     f"{md(short_status(row.status))} |\n")
     if fold:
         stream.write("\n</details>\n")
 
 
-def _kind(row: OperatorRow) -> str:
-    if row.placement != "cpu":
-        return "tpu"
-    return "stranded" if row.reason == MORE_THAN_ONE_SUBGRAPH else "cpu"
-
-
-def _findings(findings: list[Finding], stream: TextIO) -> None:
+def _findings(found: list[Group], stream: TextIO) -> None:
     stream.write("| code | severity | where | message |\n|---|---|---|---|\n")
-    for finding in findings:
+    for group in found:
+        finding = group.lead
         where = finding.location.anchor
         stream.write(f"| {finding.code} {md(finding.name)} | {finding.severity.value} | "
-                     f"{md(where) or 'model'} | {md(finding.message)} |\n")
+                     f"{md(where) or 'model'} | {md(shorten_names(finding.message))} |\n")
+        if group.folded:
+            stream.write(f"| | | | _{md(group.fold_text())}_ |\n")

@@ -19,6 +19,7 @@ from tpulint import __version__
 from tpulint.analysis.latency import describe
 from tpulint.api import Finding, Rule
 from tpulint.docs import rule_page
+from tpulint.report import DEFAULT, ReportOptions
 from tpulint.report._common import headline, unique_fingerprints
 from tpulint.results import ModelResult, RunResult
 
@@ -28,9 +29,10 @@ LEVELS = {"error": "error", "warning": "warning", "info": "note"}
 ROOT = "%SRCROOT%"
 
 
-def render(run: RunResult, stream: TextIO, color: str) -> None:
-    json.dump(document(run), stream, indent=2)  # ASCII: bidi overrides arrive escaped
-    stream.write("\n")
+def render(run: RunResult, stream: TextIO, color: str,
+           options: ReportOptions = DEFAULT) -> None:
+    # ASCII: bidi overrides arrive escaped. One write, not one per token.
+    stream.write(json.dumps(document(run), indent=2) + "\n")
 
 
 def document(run: RunResult) -> dict[str, Any]:

@@ -1,9 +1,10 @@
 """`tpulint verify MODEL...`: confirm the prediction with the real compiler and Edge TPU.
 
-Exit codes as for every command (see `tpulint.cli`): 1 when TPU5xx findings at or above
-`fail-on` remain (check's own findings are shown as confirmed or contradicted, and decide
-nothing here), 3 for a model or data file that cannot be used, 4 when the compiler, the
-interpreter or the Edge TPU is missing (0 with `--allow-missing`, after doing what it can).
+Exit codes as for every command (see `tpulint.exitcodes`): 1 when TPU5xx findings at or above
+`fail-on` remain, with or without an Edge TPU (check's own findings are shown as confirmed or
+contradicted, and decide nothing here), 3 for a model or data file that cannot be used, 4 when
+the compiler is missing, or the interpreter or Edge TPU with `--require-device` (0 with
+`--allow-missing`, after doing what it can). A missing device is otherwise a line in the report.
 """
 
 from __future__ import annotations
@@ -11,14 +12,26 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tpulint.engine.config import Settings
+    from tpulint.verify.pipeline import Request, Verification
+    from tpulint.verify.tools import Missing
 
 from tpulint.compiler_flags import add_compiler_arguments
+from tpulint.engine.options import (
+    add_color_option,
+    add_config_options,
+    add_exit_options,
+    add_plugins_option,
+)
 
 HELP = "compile with edgetpu_compiler and confirm the prediction, on an Edge TPU if present"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from tpulint.cli import add_board_options
+    from tpulint.engine.options import add_board_options
 
     parser.add_argument("paths", nargs="+", metavar="MODEL", help=".tflite files to verify")
     tools = parser.add_argument_group("compiler")
@@ -45,26 +58,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     run.add_argument("--runs", type=int, default=10, help="timed invokes per model (default 10)")
     add_board_options(run)
     out = parser.add_argument_group("output")
-    out.add_argument("--format", dest="verify_format", choices=["auto", "full", "json"],
-                     default="auto", help="output format (default: auto = full)")
+    from tpulint.report import FORMATS
+
+    out.add_argument("--format", "--output-format", dest="verify_format",
+                     choices=["auto", *FORMATS], default="auto",
+                     help="output format (default: auto = github on GitHub Actions, else full)")
     out.add_argument("--output-file", help="write the report to this file")
-    out.add_argument("--color", choices=["auto", "always", "never"], default="auto")
-    out.add_argument("--fail-on", choices=["info", "warning", "error", "none"],
-                     help="lowest severity of a TPU5xx finding that fails the run")
-    out.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
+    out.add_argument("--quiet", "-q", action="store_true", help="no summary line")
+    out.add_argument("--show-all", action="store_true",
+                     help="list every operator, not only where the compiler disagrees")
+    run.add_argument("--require-device", action="store_true",
+                     help="a missing interpreter or Edge TPU is an error (exit 4)")
+    add_color_option(out)
+    add_exit_options(out, fail_on_help="lowest severity of a TPU5xx finding that fails the run",
+                     exit_zero_help="exit 0 even with findings")
     out.add_argument("--allow-missing", action="store_true",
                      help="exit 0 when the compiler, interpreter or Edge TPU is missing")
-    out.add_argument("--config", action="append", metavar="FILE|KEY=VALUE",
-                     help="configuration file, or a setting as KEY=VALUE (repeatable)")
-    out.add_argument("--isolated", action="store_true", help="ignore configuration files")
-    out.add_argument("--no-plugins", action="store_true", help="load only the built-in rules")
+    add_config_options(out)
+    add_plugins_option(out)
 
 
 def run(args: argparse.Namespace) -> int:
-    from tpulint.cli import UsageError, load_cli_settings
-    from tpulint.exitcodes import EXIT_FINDINGS, EXIT_INPUT, EXIT_MISSING, EXIT_OK
+    from tpulint.engine.options import load_cli_settings
+    from tpulint.exitcodes import EXIT_FINDINGS, EXIT_INPUT, EXIT_MISSING, EXIT_OK, UsageError
     from tpulint.results import failing
-    from tpulint.verify import pipeline, report, tools
+    from tpulint.verify import pipeline, tools
     from tpulint.verify.settings import build_request
 
     if (args.compiled or args.log) is not None and len(args.paths) != 1:
@@ -86,12 +104,40 @@ def run(args: argparse.Namespace) -> int:
     for result in results:
         if result.error:
             print(f"tpulint: {result.error}", file=sys.stderr)
-    report.write(results, args.verify_format, args.output_file, args.color, missing)
+    _write(results, args, settings, request, missing)
     if any(r.error for r in results):
         return EXIT_INPUT
-    if missing and not args.allow_missing:
+    required = [m for m in missing if m.piece == "compiler" or args.require_device]
+    if required and not args.allow_missing:
         return EXIT_MISSING
     if failing((f for r in results for f in r.findings), settings.fail_on) and \
             not args.exit_zero:
         return EXIT_FINDINGS
     return EXIT_OK
+
+
+def _write(results: list[Verification], args: argparse.Namespace, settings: Settings,
+           request: Request, missing: list[Missing]) -> None:
+    """verify's own terminal report and JSON document; every other format of `check` through
+    check's reporters, with the TPU5xx findings."""
+    from tpulint.report import ReportOptions, renderer, resolve_format
+    from tpulint.report.output import output_stream
+
+    options = ReportOptions(show_all=args.show_all, quiet=args.quiet)
+    with output_stream(args.output_file) as stream:
+        # auto: annotations on GitHub Actions, else the full report (it holds the device run)
+        name = "full" if args.verify_format == "auto" and resolve_format("auto", stream) != \
+            "github" else resolve_format(args.verify_format, stream)
+        if name == "full":
+            from tpulint.report import verify_full
+
+            verify_full.render(results, stream, args.color, options, tuple(missing))
+        elif name == "json":
+            from tpulint.report import verify_json
+
+            verify_json.render(results, stream, missing)
+        else:
+            from tpulint.report.verify_run import as_run
+
+            run = as_run(results, settings, [*request.check_rules, *request.verify_rules])
+            renderer(name)(run, stream, args.color, options)

@@ -30,10 +30,6 @@ class CompiledPlacement:
         return self.placement.get((subgraph, index))
 
     @property
-    def compiler_versions(self) -> list[str]:
-        return sorted({p.compiler_version for p in self.packages if p.compiler_version})
-
-    @property
     def min_runtime_version(self) -> int | None:
         versions = [p.min_runtime_version for p in self.packages if p.min_runtime_version]
         return max(versions) if versions else None

@@ -8,7 +8,11 @@ repeated invokes after one warm-up. numpy and the interpreter are imported here,
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -165,7 +169,29 @@ def edgetpu_interpreter(module: ModuleType, compiled: Path,
 
 def run(module: ModuleType, original: Path, compiled: Path | None, data: Path | None,
         seed: int, runs: int, device: str | None) -> DeviceReport:
-    """The CPU reference run, then the Edge TPU run and the comparison when possible."""
+    """The CPU reference run, then the Edge TPU run and the comparison when possible, with
+    LiteRT's own log lines ("INFO: Created TensorFlow Lite XNNPACK delegate ...") silenced."""
+    with native_stderr_silenced():
+        return _run(module, original, compiled, data, seed, runs, device)
+
+
+@contextlib.contextmanager
+def native_stderr_silenced() -> Iterator[None]:
+    """File descriptor 2 goes to the null device: the interpreter's C++ code logs there
+    directly, past `sys.stderr`. Python's own `sys.stderr` is flushed first and restored."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with Path(os.devnull).open("w") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def _run(module: ModuleType, original: Path, compiled: Path | None, data: Path | None,
+         seed: int, runs: int, device: str | None) -> DeviceReport:
     report = DeviceReport(inputs=str(data) if data else f"seeded random (seed {seed})")
     reference = module.Interpreter(model_path=str(original))
     inputs = load_data(data, reference.get_input_details(), seed)

@@ -41,7 +41,7 @@ SUMMARY_FIELDS = {
     "Operation log": "log_file",
 }
 
-# Lines that mean the compilation as a whole failed (edgetpu-facts.md section 8).
+# Lines that mean the compilation as a whole failed (docs/compiler-facts.md §2).
 FATAL_PREFIXES = (
     "ERROR:", "Invalid model:", "Model could not be parsed", "Compilation failed",
     "Internal compiler error", "terminating with uncaught exception", "Compilation timeout",

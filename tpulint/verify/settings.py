@@ -17,7 +17,7 @@ from tpulint.engine.config import ConfigError, Settings
 from tpulint.engine.registry import load_registry
 from tpulint.engine.selection import Selection
 from tpulint.engine.suppress import Suppressions
-from tpulint.verify import findings, tools
+from tpulint.verify import tools
 from tpulint.verify.compiler import DEFAULT_TIMEOUT, CompileOptions
 from tpulint.verify.pipeline import Request
 
@@ -40,11 +40,7 @@ def build_request(args: argparse.Namespace,
                   settings: Settings) -> tuple[Request, list[tools.Missing]]:
     table = verify_table(settings)
     registry = load_registry(plugins=not args.no_plugins)
-    for rule in findings.RULES:  # TPU5xx share the TPU prefix, so add them past `Registry.add`
-        registry.rules[rule.code] = rule
-        registry.names[rule.name] = rule.code
     selection = Selection(registry, settings)
-    verify_codes = {rule.code for rule in findings.RULES}
     timeout = args.timeout if args.timeout is not None else table.get("timeout", DEFAULT_TIMEOUT)
     if timeout <= 0:
         raise ConfigError("the compile timeout must be a positive number of seconds")
@@ -68,8 +64,8 @@ def build_request(args: argparse.Namespace,
         else:
             interpreter = module
     request = Request(
-        check_rules=[r for r in selection.enabled if r.code not in verify_codes],
-        verify_rules=[r for r in selection.enabled if r.code in verify_codes],
+        check_rules=[r for r in selection.enabled if r.scope != "verify"],
+        verify_rules=[r for r in selection.enabled if r.scope == "verify"],
         settings=settings, suppressions=Suppressions(settings, selection.codes_matching),
         options=options, compiler=compiler, compiled=args.compiled, log=args.log,
         keep=args.out_dir, interpreter=interpreter, data=args.data, seed=args.seed,

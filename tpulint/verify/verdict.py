@@ -28,7 +28,7 @@ UNVERIFIED = "unverified"
 
 _OP_VERSION = re.compile(r"Didn't find op for builtin opcode '(\w+)' version '(\d+)'")
 _BUILTIN_RANGE = re.compile(r"builtin_code out of range: (\d+)")
-# Causes of a failed compilation, by words of the compiler's message (edgetpu-facts.md 8).
+# Causes of a failed compilation, by words of the compiler's message (docs/compiler-facts.md §2).
 _CAUSES = (
     ("static-sized tensors", "dynamic-size"),
     ("Model not quantized", "not-quantized"),

@@ -1,6 +1,4 @@
-"""What `verify` prints: the terminal report (`terminal.py`) or one JSON document.
-
-JSON (`--format json`), fields are only ever added:
+"""`verify --format json`: one JSON document. Fields are only ever added:
 
     {"version": 1, "tool": {"name", "version"}, "command": "verify",
      "missing": ["edgetpu_compiler not found: ...", ...],
@@ -41,7 +39,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Any
+from typing import Any, TextIO
 
 from tpulint import __version__
 from tpulint.engine.fingerprint import fingerprint
@@ -49,27 +47,15 @@ from tpulint.verify.latency import entry as latency_entry
 from tpulint.verify.pipeline import Verification
 from tpulint.verify.tools import Missing
 
-if TYPE_CHECKING:
-    pass
-
 SCHEMA_VERSION = 1
 
 
-def write(results: list[Verification], name: str, path: str | None, color: str,
-          missing: list[Missing]) -> None:
-    from tpulint.cli import output_stream
-
-    with output_stream(path) as stream:
-        if name == "json":
-            json.dump(document(results, missing), stream, indent=2)
-            stream.write("\n")
-        else:
-            from tpulint.verify import terminal
-
-            terminal.render(results, stream, color)
-
-
 # JSON ----------------------------------------------------------------------------------------
+
+
+def render(results: list[Verification], stream: TextIO, missing: list[Missing]) -> None:
+    json.dump(document(results, missing), stream, indent=2)
+    stream.write("\n")
 
 
 def document(results: list[Verification], missing: list[Missing]) -> dict[str, Any]:

@@ -1,0 +1,33 @@
+"""Where a report goes: standard output, or a file named with `--output-file`."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TextIO
+
+from tpulint.exitcodes import UsageError
+
+
+@contextlib.contextmanager
+def output_stream(path: str | None) -> Iterator[TextIO]:
+    """Standard output, or the file at `path` (a write failure is a usage error)."""
+    from tpulint.safeio import atomic_writer, is_regular_file_or_missing
+
+    if path is None:
+        yield sys.stdout
+        return
+    try:
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if is_regular_file_or_missing(target):
+            # A report is complete or absent: a run that fails half-way leaves the old file.
+            with atomic_writer(target) as stream:
+                yield stream
+        else:  # a device, a pipe or a link: written through, never replaced
+            with target.open("w", encoding="utf-8") as stream:
+                yield stream
+    except OSError as error:
+        raise UsageError(f"cannot write {path}: {error.strerror or error}") from None

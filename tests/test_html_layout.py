@@ -18,7 +18,7 @@ from helpers import DATA, FIXTURES
 
 BROWSER = next((shutil.which(name) for name in ("chromium", "chromium-browser", "google-chrome")
                 if shutil.which(name)), None)
-MODELS = [DATA / "reports" / "tegnell-tcn.tflite",  # fused names of 170+ characters
+MODELS = [DATA / "corpus" / "redax-gemm_model_16_4_2_1.tflite",  # fused names of 170 characters
           DATA / "corpus" / "td-deeplabv3_mnv2_dm05_pascal_quant.tflite",
           FIXTURES / "TPU201" / "bad_unsupported_mid.tflite"]
 MEASURE = """<script>

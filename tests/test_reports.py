@@ -23,15 +23,14 @@ from tpulint.ir import EDGETPU_CUSTOM_CODE
 from tpulint.report.triage import groups, ordered, shorten
 
 Cli = Callable[..., Outcome]
-TCN = DATA / "reports" / "tegnell-tcn.tflite"
+GEMM = DATA / "corpus" / "redax-gemm_model_16_4_2_1.tflite"
 DEEPLAB = DATA / "corpus" / "td-deeplabv3_mnv2_dm05_pascal_quant.tflite"
 FLOAT16 = FIXTURES / "TPU103" / "bad_float16.tflite"
 DYNAMIC_RANGE = FIXTURES / "TPU104" / "bad_dynamic_range.tflite"
 CONTROL_FLOW = FIXTURES / "TPU002" / "bad_control_flow.tflite"
 COMPILED = DATA / "corpus" / "kapibara-model_edgetpu.tflite"
-# The TCN's first dilated convolution: a fused TensorFlow name of 170 characters.
-TCN_NAME = ("model/tcn_1/activation_1/Relu;model/tcn_1/conv2d_1/BiasAdd;model/tcn_2/conv2d_2/"
-            "Conv2D;model/tcn_1/conv2d_1/Conv2D;model/tcn_1/conv2d_1/BiasAdd/ReadVariableOp")
+# A fused TensorFlow name of 170 characters, of sixteen matrix products in the GEMM model.
+LONG_NAME = ";".join(f"MatMul_{n}" for n in range(110, 126))
 
 
 @pytest.fixture
@@ -47,14 +46,14 @@ def full(cli: Cli, *args: str) -> list[str]:
 # The full report ---------------------------------------------------------------------------
 
 def test_full_report_leads_with_the_summary_and_the_region_end(cli: Cli, at80: None) -> None:
-    lines = full(cli, str(TCN))
-    assert "1 of 6 operators predicted on the Edge TPU" in lines[1]
+    lines = full(cli, str(DEEPLAB))
+    assert "64 of 72 operators predicted on the Edge TPU" in lines[1]
     head = "\n".join(lines[:12])
     assert "Edge TPU region ends at" in head
-    assert re.search(r"op1 CONV_2D '[^']+'  strands 3 op\(s\)", head)
+    assert re.search(r"op64 RESIZE_BILINEAR '[^']+'  strands 5 op\(s\)", head)
     findings = next(n for n, line in enumerate(lines) if "code    where" in line)
     region = next(n for n, line in enumerate(lines) if "Edge TPU region ends at" in line)
-    assert region < findings < 15
+    assert region < findings < 20
 
 
 def test_findings_are_ordered_by_impact() -> None:
@@ -90,23 +89,24 @@ def test_repeats_of_a_code_fold_past_three() -> None:
 
 
 def test_operators_by_type_in_the_terminal(cli: Cli, at80: None) -> None:
-    lines = full(cli, str(TCN))
+    lines = full(cli, str(DEEPLAB))
     start = next(n for n, line in enumerate(lines) if "operators by type" in line)
     assert re.search(r"operator\s+count\s+TPU\s+CPU\s+status", lines[start + 1])
-    assert re.search(r"CONV_2D\s+3\s+1\s+2\s+unspecified limitation", lines[start + 2])
+    assert re.search(r"RESIZE_BILINEAR\s+3\s+0\s+3\s+unspecified limitation",
+                     lines[start + 2])
 
 
 def test_long_names_are_shortened_in_human_formats_only(cli: Cli, at80: None) -> None:
-    assert len(TCN_NAME) > 150
+    assert len(LONG_NAME) > 150
     for fmt in ("full", "markdown", "html"):
-        out = cli("check", "--isolated", "--format", fmt, "--color", "never", str(TCN)).out
-        assert TCN_NAME not in out, fmt
-        assert shorten(TCN_NAME) in out.replace("\\_", "_"), fmt  # markdown escapes `_`
+        out = cli("check", "--isolated", "--format", fmt, "--color", "never", str(GEMM)).out
+        assert LONG_NAME not in out, fmt
+        assert shorten(LONG_NAME) in out.replace("\\_", "_"), fmt  # markdown escapes `_`
     for fmt in ("json", "sarif"):
-        out = cli("check", "--isolated", "--format", fmt, str(TCN)).out
-        assert TCN_NAME in out, fmt
-    short = shorten(TCN_NAME)
-    assert len(short) == 48 and short.endswith("conv2d_1/BiasAdd/ReadVariableOp")
+        out = cli("check", "--isolated", "--format", fmt, str(GEMM)).out
+        assert LONG_NAME in out, fmt
+    short = shorten(LONG_NAME)
+    assert len(short) == 48 and short.endswith("MatMul_124;MatMul_125")
 
 
 def test_only_names_are_shortened_never_the_prose_between_them() -> None:
@@ -119,7 +119,7 @@ def test_only_names_are_shortened_never_the_prose_between_them() -> None:
 
 
 def test_full_report_lines_fit_80_columns_with_a_hanging_indent(cli: Cli, at80: None) -> None:
-    lines = full(cli, str(TCN))
+    lines = full(cli, str(DEEPLAB))
     assert all(len(line) <= 80 for line in lines)
     table = [line for line in lines if line.startswith("│ TPU") or line.startswith("│      ")]
     assert table and all(not line.startswith("│ ") or line[2:4] in ("TP", "  ") for line in table)
@@ -135,9 +135,9 @@ def test_markdown_stays_under_the_step_summary_limit(tmp_path: Path, cli: Cli) -
 
 def test_constraint_messages_say_what_they_need_and_what_they_have(cli: Cli) -> None:
     out = cli("check", "--isolated", "--format", "concise", "--select", "TPU203",
-              str(TCN), str(FIXTURES / "TPU203" / "bad_strided_slice.tflite")).out
-    assert "runs on the CPU: needs: dilation is the same in x and y; has: dilation 1 in x " \
-        "but 2 in y" in out
+              str(DEEPLAB), str(FIXTURES / "TPU203" / "bad_strided_slice.tflite")).out
+    assert "runs on the CPU: needs: the source is larger than 1x1; has: resizes a 1x1 " \
+        "source" in out
     assert "runs on the CPU: needs: all strides are 1 (a plain slice); has: strides " \
         "[1, 2, 2, 1]" in out
 

@@ -54,9 +54,9 @@ def short_status(text: str) -> str:
     return SHORT_STATUS.get(text, text)
 
 
-def kind(row: OperatorRow) -> str:
-    """`tpu`, `cpu` (a reason of its own) or `stranded` (follows a CPU operator there)."""
-    return row.kind
+def _stranded_by(main: list[OperatorRow]) -> Counter[int | None]:
+    """CPU operator index -> how many supported operators follow it to the CPU."""
+    return Counter(row.cause for row in main if row.kind == "stranded")
 
 
 @dataclass(frozen=True)
@@ -71,10 +71,10 @@ def region_ends(model: ModelResult) -> list[RegionEnd]:
     """The operators that end or split the Edge TPU region, the most stranding first (none for
     a compiled model, a model that fails to compile, or one that runs wholly on the CPU)."""
     main = [row for row in model.operators if row.subgraph == 0]
-    own = [row for row in main if kind(row) == "cpu"]
+    own = [row for row in main if row.kind == "cpu"]
     if model.compiled or model.fatal or not own or len(own) == len(main):
         return []
-    stranded = Counter(row.cause for row in main if kind(row) == "stranded")
+    stranded = _stranded_by(main)
     ends = [RegionEnd(row, stranded[row.index]) for row in own]
     return sorted(ends, key=lambda end: (-end.stranded, end.row.index))
 
@@ -101,8 +101,8 @@ def impact(model: ModelResult) -> dict[int, int]:
     """Main-subgraph operator -> how many operators it puts on the CPU (itself and the ones it
     strands)."""
     main = [row for row in model.operators if row.subgraph == 0]
-    stranded = Counter(row.cause for row in main if kind(row) == "stranded")
-    return {row.index: 1 + stranded[row.index] for row in main if kind(row) == "cpu"}
+    stranded = _stranded_by(main)
+    return {row.index: 1 + stranded[row.index] for row in main if row.kind == "cpu"}
 
 
 def _whole_model_cause(model: ModelResult) -> Finding | None:

@@ -51,7 +51,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from tpulint.compiler_flags import add_compiler_arguments, at_least
+    from tpulint.engine.compiler_flags import add_compiler_arguments, at_least
     from tpulint.report import FORMATS
 
     parser = _Parser(prog="tpulint", description="Check TensorFlow Lite models for Coral Edge "

@@ -62,7 +62,7 @@ def load_cli_settings(args: argparse.Namespace) -> Settings:
     """The configuration found from the first checked path's directory upwards (like Ruff; from
     the working directory when no path is given or none is found there), then the command
     line's options."""
-    from tpulint.compiler_flags import apply_compiler_arguments
+    from tpulint.engine.compiler_flags import apply_compiler_arguments
     from tpulint.engine.config import find_config, load_settings
 
     paths = [Path(p) for p in getattr(args, "paths", None) or []]

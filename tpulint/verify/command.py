@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from tpulint.verify.pipeline import Request, Verification
     from tpulint.verify.tools import Missing
 
-from tpulint.compiler_flags import add_compiler_arguments
+from tpulint.engine.compiler_flags import add_compiler_arguments
 from tpulint.engine.options import (
     add_color_option,
     add_config_options,

@@ -209,6 +209,7 @@ def _check(args: argparse.Namespace) -> int:
 def _write_baseline(result: RunResult, target: str) -> None:
     """Record the findings, then report the run as the baseline will make it look."""
     from tpulint.engine.baseline import Baseline, configured_path, write
+    from tpulint.engine.config import ConfigError
 
     path = Path(target) if target else configured_path(result.settings)
     try:
@@ -217,7 +218,11 @@ def _write_baseline(result: RunResult, target: str) -> None:
         raise UsageError(f"cannot write {path}: {error.strerror or error}") from None
     Baseline.load_file(path).apply(result.models)
     print(f"tpulint: wrote {count} finding(s) to {path}", file=sys.stderr)
-    if path.resolve() != configured_path(result.settings).resolve() or \
+    try:
+        configured: Path | None = configured_path(result.settings)
+    except ConfigError:  # outside the project: the file written is not the one configured
+        configured = None
+    if configured is None or path.resolve() != configured.resolve() or \
             not result.settings.baseline:
         import os
 

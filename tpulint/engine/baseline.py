@@ -10,6 +10,12 @@ findings. Configuration findings (TPU09x) are never baselined.
 
 `path`, `location` and `message` are there for the reviewer of a baseline diff; only
 `fingerprint` is compared.
+
+A configured baseline lies inside the project, the directory holding the configuration: a
+repository's `baseline = "../../somewhere"` (or an absolute path, or a link leading out) would
+make `--write-baseline` write, and `check` read, a file the repository does not own, so both are
+refused. A file named on the command line (`--write-baseline FILE`) is the user's explicit
+choice and may be anywhere. The file is replaced atomically, never written through a link.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from tpulint.engine.config import ConfigError
 from tpulint.engine.fingerprint import fingerprint
-from tpulint.safeio import read_text
+from tpulint.safeio import atomic_writer, read_text
 
 if TYPE_CHECKING:
     from tpulint.engine.config import Settings
@@ -69,7 +75,19 @@ class Baseline:
 
 
 def configured_path(settings: Settings) -> Path:
-    return Path(settings.root) / (settings.baseline or DEFAULT_FILE)
+    """The configured baseline file; a `ConfigError` if it lies outside the project."""
+    root = Path(settings.root)
+    path = root / (settings.baseline or DEFAULT_FILE)
+    try:
+        inside = path.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):  # a link loop
+        inside = False
+    if not inside:
+        where = settings.source or "the configuration"
+        raise ConfigError(f"baseline = \"{settings.baseline}\" in {where} points outside the "
+                          f"project ({root.resolve()}): a configured baseline must lie inside "
+                          "it (name another file with --write-baseline FILE)")
+    return path
 
 
 def write(run: RunResult, path: Path) -> int:
@@ -80,5 +98,7 @@ def write(run: RunResult, path: Path) -> int:
                for model in run.models for finding in model.findings]
     document = {"tool": "tpulint", "version": VERSION, "findings": entries}
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    # ASCII: a file name that is not UTF-8 arrives as `\udcff`, which JSON escapes and reads back
+    with atomic_writer(path) as stream:
+        stream.write(json.dumps(document, indent=2) + "\n")
     return len(entries)

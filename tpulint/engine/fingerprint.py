@@ -18,4 +18,6 @@ def fingerprint(finding: Finding, path: str | None = None) -> str:
     loc = finding.location
     where = (loc.path if path is None else path).replace("\\", "/")
     parts = [finding.code, where, str(loc.subgraph), finding.operator or "", finding.tensor or ""]
-    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
+    # surrogateescape: a file name that is not UTF-8 hashes as the bytes it holds
+    key = "\x1f".join(parts).encode("utf-8", "surrogateescape")
+    return hashlib.sha256(key).hexdigest()[:32]

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from tpulint.api import Finding
 from tpulint.engine.fingerprint import fingerprint
+from tpulint.report.bounded import located
 from tpulint.results import RunResult
 
 
@@ -18,10 +19,10 @@ def headline(finding: Finding) -> str:
 
 
 def unique_fingerprints(run: RunResult) -> Iterator[tuple[str, Finding, str]]:
-    """(path, finding, fingerprint) for every finding; a fingerprint seen before gets its
+    """(path, finding, fingerprint) for every finding a report lists; a fingerprint seen before gets its
     occurrence number (`…:2`), since consumers keep one issue per fingerprint."""
     seen: Counter[str] = Counter()
-    for path, finding in run.located():
+    for path, finding in located(run):
         key = fingerprint(finding, path)
         seen[key] += 1
         yield path, finding, key if seen[key] == 1 else f"{key}:{seen[key]}"

@@ -6,6 +6,8 @@
 
 Messages escape `%`, CR and LF; property values also `:` and `,` (the runner's own rules, in
 `ActionCommand.cs`). No `col`/`endColumn`: a model has no columns. Info findings are notices.
+A rule with more findings in a model than a report lists (`tpulint.report.bounded`) gets one
+notice saying how many are left out.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 from typing import TextIO
 
 from tpulint.api import Finding
-from tpulint.report import DEFAULT, ReportOptions
+from tpulint.report import DEFAULT, ReportOptions, bounded
 from tpulint.report._common import headline
 from tpulint.report.triage import run_summary
 from tpulint.results import ModelResult, RunResult
@@ -38,8 +40,12 @@ def render(run: RunResult, stream: TextIO, color: str,
             stream.write(_command("error", model.relpath, "tpulint: bad input", model.error))
         else:
             stream.write(escape_data(_summary(model)) + "\n")
-            for finding in model.findings:
+            findings, omitted = bounded.listed(model.findings, model.relpath)
+            for finding in findings:
                 stream.write(_annotation(model.relpath, finding))
+            for left in omitted:
+                stream.write(_command("notice", left.path, f"{left.code} {left.name}",
+                                      left.text))
         stream.write("::endgroup::\n")
     for finding in run.config_findings:
         stream.write(_annotation(finding.location.path, finding))

@@ -2,15 +2,18 @@
 
 Severity error → major, warning → minor, info → info; `location.lines.begin` is 1 (a model has
 no lines); the fingerprint is tpulint's own, made unique within the report because GitLab keeps
-one issue per fingerprint.
+one issue per fingerprint. A rule with more findings in a model than a report lists
+(`tpulint.report.bounded`) gets one more `info` issue saying how many are left out, with
+`omitted` set to the count.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any, TextIO
 
-from tpulint.report import DEFAULT, ReportOptions
+from tpulint.report import DEFAULT, ReportOptions, bounded
 from tpulint.report._common import headline, unique_fingerprints
 from tpulint.results import RunResult
 
@@ -20,7 +23,7 @@ SEVERITIES = {"error": "major", "warning": "minor", "info": "info"}
 def render(run: RunResult, stream: TextIO, color: str,
            options: ReportOptions = DEFAULT) -> None:
     # ASCII: bidi overrides arrive escaped. One write, not one per token.
-    stream.write(json.dumps(issues(run), indent=2) + "\n")
+    stream.write(json.dumps(bounded.json_value(issues(run)), indent=2) + "\n")
 
 
 def issues(run: RunResult) -> list[dict[str, Any]]:
@@ -38,4 +41,11 @@ def issues(run: RunResult) -> list[dict[str, Any]]:
             **({"content": {"body": f"[{finding.code}]({rule.url}): {rule.summary}"}}
                if rule else {}),
         })
+    for left in bounded.omissions(run):
+        key = hashlib.sha256(f"{left.path}\x1f{left.code}\x1fomitted".encode(
+            "utf-8", "surrogateescape")).hexdigest()[:32]
+        found.append({"type": "issue", "check_name": f"{left.code} {left.name}",
+                      "description": left.text, "categories": ["Compatibility"],
+                      "severity": "info", "fingerprint": key, "omitted": left.count,
+                      "location": {"path": left.path, "lines": {"begin": 1}}})
     return found

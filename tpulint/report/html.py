@@ -7,7 +7,8 @@ follows a CPU operator), the findings by impact (repeats folded, long names shor
 middle), the parameter memory against the on-chip cache, and the operators by type. Nothing is
 wider than the window from 1000 px up: tables have a fixed layout and long words break. Inline
 CSS only: no script, font or image is fetched, so the page works as a CI artifact opened
-offline. Every model-derived string is HTML-escaped.
+offline. Every model-derived string is HTML-escaped. The strip and the list of region ends stop
+after `tpulint.report.bounded.OPERATOR_ROWS` operators and say how many more there are.
 
     tpulint check models/ --format html --output-file tpulint-report.html
 """
@@ -19,19 +20,22 @@ from collections import Counter
 from typing import TextIO
 
 from tpulint import __version__
-from tpulint.report import DEFAULT, ReportOptions
+from tpulint.report import DEFAULT, ReportOptions, bounded
 from tpulint.report.triage import (
     Group,
     groups,
     opcode_table,
     region_ends,
     short_status,
+    shorten,
     shorten_names,
 )
 from tpulint.results import ModelResult, OperatorRow, RunResult
 from tpulint.text import printable
 
 MIB = 1024 * 1024
+TITLE_WIDTH = 64  # characters of an operator's label in the strip's tooltips
+EXITS_LISTED = 100  # operators ending the Edge TPU region listed before a count of the rest
 KINDS = {"tpu": "Edge TPU", "cpu": "CPU: its own reason", "stranded": "CPU: depends on a CPU op"}
 
 CSS = """
@@ -186,9 +190,13 @@ def _plural(count: int, word: str) -> str:
 
 
 def _strip(rows: list[OperatorRow]) -> str:
-    cells = "".join(f'<div class="op {row.kind}" title="{e(shorten_names(row.label))}: '
-                    f'{e(short_status(row.reason))}">{row.index}</div>' for row in rows)
-    return f'<div class="strip">{cells}</div>'
+    shown, more = bounded.rows(rows)
+    # The label cut as one: a name the reader already shortened holds spaces, which
+    # `shorten_names` would leave whole.
+    cells = "".join(f'<div class="op {row.kind}" title="{e(shorten(row.label, TITLE_WIDTH))}: '
+                    f'{e(short_status(row.reason))}">{row.index}</div>' for row in shown)
+    rest = f'<p class="muted">+{more} more operators not drawn</p>' if more else ""
+    return f'<div class="strip">{cells}</div>{rest}'
 
 
 def _legend() -> str:
@@ -203,11 +211,14 @@ def _exits(model: ModelResult) -> str:
     if not ends:
         return ""
     items = []
-    for end in ends:
+    shown, more = bounded.rows(ends, EXITS_LISTED)
+    for end in shown:
         row = end.row
         follow = f" → strands <b>{end.stranded}</b> supported operator(s)" if end.stranded else ""
         items.append(f"<li><code>op{row.index}</code> <code>{e(shorten_names(row.label))}</code> "
                      f'<span class="muted">{e(row.reason)}</span>{follow}</li>')
+    if more:
+        items.append(f'<li class="muted">+{more} more operators on the CPU</li>')
     return (f"<h3>Edge TPU region ends at ({model.cpu_segments} CPU segment(s))</h3>"
             f'<ul class="exits">{"".join(items)}</ul>')
 

@@ -1,11 +1,15 @@
-"""One JSON object per finding and per unreadable file, a line each, for streaming tools."""
+"""One JSON object per finding and per unreadable file, a line each, for streaming tools.
+
+A model with more findings of one rule than a report lists (`tpulint.report.bounded`) ends with
+a line `{"path", "code", "name", "omitted": N}` per such rule.
+"""
 
 from __future__ import annotations
 
 import json
-from typing import TextIO
+from typing import Any, TextIO
 
-from tpulint.report import DEFAULT, ReportOptions
+from tpulint.report import DEFAULT, ReportOptions, bounded
 from tpulint.report.json_report import finding_entry
 from tpulint.results import RunResult
 
@@ -14,10 +18,17 @@ def render(run: RunResult, stream: TextIO, color: str,
            options: ReportOptions = DEFAULT) -> None:
     for model in run.models:
         if model.error:
-            stream.write(json.dumps({"path": model.path, "error": model.error}) + "\n")
-        for finding in model.findings:
-            entry = {"path": model.path, **finding_entry(finding, run, model.relpath)}
-            stream.write(json.dumps(entry) + "\n")
+            _line(stream, {"path": model.path, "error": model.error})
+        findings, omitted = bounded.listed(model.findings, model.relpath)
+        for finding in findings:
+            _line(stream, {"path": model.path, **finding_entry(finding, run, model.relpath)})
+        for left in omitted:
+            _line(stream, {"path": model.path, "code": left.code, "name": left.name,
+                           "omitted": left.count})
     for finding in run.config_findings:
         path = finding.location.path
-        stream.write(json.dumps({"path": path, **finding_entry(finding, run, path)}) + "\n")
+        _line(stream, {"path": path, **finding_entry(finding, run, path)})
+
+
+def _line(stream: TextIO, entry: dict[str, Any]) -> None:
+    stream.write(json.dumps(bounded.json_value(entry)) + "\n")

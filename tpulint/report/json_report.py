@@ -13,7 +13,8 @@
                                 "confidence", "cause", "edgetpu_subgraph"}],
                  "findings": [{"code", "name", "severity", "message", "subgraph", "operator",
                                "tensor", "location", "confidence", "fix", "url",
-                               "fingerprint"}]}],
+                               "fingerprint"}],
+                 "omitted_operators": 0, "omitted_findings": {"TPU201": 0}}],
      "errors": [{"path", "message"}],
      "config_findings": [...]}   # TPU09x findings about the configuration file, same fields
 
@@ -22,6 +23,12 @@
 from 0 (several only with `enable-multiple-subgraphs`), null on the CPU.
 `relpath` is the model's path relative to the configuration's root (or the working directory);
 fingerprints are computed from it.
+
+Reports are bounded (`tpulint.report.bounded`, docs/ci.md): `operators` lists at most 5,000
+rows and `omitted_operators` counts the rest; `findings` lists at most 100 of each rule and
+`omitted_findings` maps a code to how many more it has (both 0 or empty when nothing is left
+out; `summary` always counts everything); strings taken from the model or a file name are cut
+to 1,000 characters, and a file name's bytes that are not UTF-8 appear as `\\xNN`.
 
 Fields are only ever added; `version` changes if one is removed or changes meaning.
 """
@@ -36,7 +43,7 @@ from tpulint import __version__
 from tpulint.analysis.latency import describe
 from tpulint.api import Finding
 from tpulint.engine.fingerprint import fingerprint
-from tpulint.report import DEFAULT, ReportOptions
+from tpulint.report import DEFAULT, ReportOptions, bounded
 from tpulint.results import ModelResult, RunResult
 
 SCHEMA_VERSION = 1
@@ -52,14 +59,17 @@ def document(run: RunResult) -> dict[str, Any]:
     return {
         "version": SCHEMA_VERSION,
         "tool": {"name": "tpulint", "version": __version__},
-        "models": [model_entry(m, run) for m in run.models if not m.error],
-        "errors": [{"path": m.path, "message": m.error} for m in run.errors],
-        "config_findings": [finding_entry(f, run, f.location.path) for f in run.config_findings],
+        "models": [bounded.json_value(model_entry(m, run)) for m in run.models if not m.error],
+        "errors": bounded.json_value([{"path": m.path, "message": m.error} for m in run.errors]),
+        "config_findings": bounded.json_value([finding_entry(f, run, f.location.path)
+                                               for f in run.config_findings]),
     }
 
 
 def model_entry(model: ModelResult, run: RunResult) -> dict[str, Any]:
     memory = model.memory
+    operators, omitted_operators = bounded.rows(model.operators)
+    findings, omitted = bounded.listed(model.findings, model.relpath)
     return {
         "path": model.path,
         "relpath": model.relpath,
@@ -80,8 +90,10 @@ def model_entry(model: ModelResult, run: RunResult) -> dict[str, Any]:
                        "version": row.version, "placement": row.placement,
                        "reason": row.reason, "confidence": row.confidence, "cause": row.cause,
                        "edgetpu_subgraph": row.edgetpu_subgraph}
-                      for row in model.operators],
-        "findings": [finding_entry(f, run, model.relpath) for f in model.findings],
+                      for row in operators],
+        "findings": [finding_entry(f, run, model.relpath) for f in findings],
+        "omitted_operators": omitted_operators,
+        "omitted_findings": {o.code: o.count for o in omitted},
     }
 
 
@@ -105,5 +117,5 @@ def finding_entry(finding: Finding, run: RunResult, relpath: str) -> dict[str, A
                                          "safe": fix.safe, "manual": fix.manual},
         "url": rule.url if rule else None,
         "fingerprint": fingerprint(finding, relpath),
-        "data": dict(finding.data),
+        "data": bounded.json_value(dict(finding.data), bounded.DATA_ITEMS),
     }

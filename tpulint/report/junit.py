@@ -3,7 +3,9 @@
 A model without findings has one passing testcase, so dashboards count it; a model that could not
 be read has one testcase with an `<error>`. Findings about the configuration (TPU09x) form a
 testsuite named after the configuration file. Model-derived strings pass through `printable`, so
-no control character (invalid in XML 1.0) reaches the document.
+no control character, lone surrogate or noncharacter (invalid in XML 1.0) reaches the document.
+A rule with more findings in a model than a report lists (`tpulint.report.bounded`) gets one
+more failing testcase, of type `omitted`, saying how many are left out.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from xml.etree import ElementTree as ET
 
 from tpulint.analysis.latency import LatencyEstimate, flat_latency
 from tpulint.api import Finding
-from tpulint.report import DEFAULT, ReportOptions
+from tpulint.report import DEFAULT, ReportOptions, bounded
 from tpulint.report._common import headline
 from tpulint.results import RunResult
 from tpulint.text import printable
@@ -33,8 +35,12 @@ def render(run: RunResult, stream: TextIO, color: str,
             ET.SubElement(case, "error", message=printable(model.error), type="bad-input")
         elif not model.findings:
             _case(suite, model.relpath, PASSED)
-        for finding in model.findings:
+        findings, omitted = bounded.listed(model.findings, model.relpath)
+        for finding in findings:
             _failure(suite, model.relpath, finding)
+        for left in omitted:
+            case = _case(suite, model.relpath, f"{left.code} {left.name} omitted")
+            ET.SubElement(case, "failure", message=left.text, type="omitted")
     if run.config_findings:
         path = run.config_findings[0].location.path
         suite = _suite(root, path)

@@ -5,7 +5,9 @@ documentation. A model is a binary file, so every result points at region 1:1-1:
 (uri relative to `%SRCROOT%`, the configuration's root), names the operator or tensor in
 `logicalLocations`, and carries tpulint's own fingerprint as `primaryLocationLineHash`: without it
 the upload action would hash "line 1" of the binary, the same for every finding. Models that
-could not be read are tool execution notifications.
+could not be read are tool execution notifications, and so is each rule whose findings in a
+model are more than a report lists (`tpulint.report.bounded`): a note naming the rule in
+`associatedRule` with the count left out in `properties.omitted`.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from tpulint import __version__
 from tpulint.analysis.latency import describe
 from tpulint.api import Finding, Rule
 from tpulint.docs import rule_page
-from tpulint.report import DEFAULT, ReportOptions
+from tpulint.report import DEFAULT, ReportOptions, bounded
 from tpulint.report._common import headline, unique_fingerprints
 from tpulint.results import ModelResult, RunResult
 
@@ -39,7 +41,8 @@ def document(run: RunResult) -> dict[str, Any]:
     located = list(unique_fingerprints(run))
     fired = sorted({finding.code for _, finding, _ in located if finding.code in run.rules})
     index = {code: number for number, code in enumerate(fired)}
-    results = [_result(path, finding, key, index) for path, finding, key in located]
+    results = bounded.json_value([_result(path, finding, key, index)
+                                  for path, finding, key in located])
     root = Path(run.settings.root).resolve().as_uri().rstrip("/") + "/"
     return {
         "$schema": SCHEMA,
@@ -53,12 +56,13 @@ def document(run: RunResult) -> dict[str, Any]:
             "originalUriBaseIds": {ROOT: {"uri": root}},
             "invocations": [{
                 "executionSuccessful": not run.errors,
-                "toolExecutionNotifications": [
+                "toolExecutionNotifications": bounded.json_value([
                     {"level": "error", "message": {"text": model.error or ""},
                      "locations": [{"physicalLocation": _artifact(model.relpath)}]}
-                    for model in run.errors],
+                    for model in run.errors] + [_omitted(left) for left in bounded.omissions(run)]),
             }],
-            "artifacts": [_model_artifact(model) for model in run.models if not model.error],
+            "artifacts": bounded.json_value([_model_artifact(model) for model in run.models
+                                             if not model.error]),
             "results": results,
         }],
     }
@@ -106,6 +110,12 @@ def _location(path: str, finding: Finding) -> dict[str, Any]:
     return location
 
 
+def _omitted(left: bounded.Omitted) -> dict[str, Any]:
+    return {"level": "note", "message": {"text": left.text},
+            "locations": [{"physicalLocation": _artifact(left.path)}],
+            "associatedRule": {"id": left.code}, "properties": {"omitted": left.count}}
+
+
 def _model_artifact(model: ModelResult) -> dict[str, Any]:
     """A checked model, with its latency estimate in the property bag."""
     artifact: dict[str, Any] = {"location": _artifact(model.relpath)["artifactLocation"]}
@@ -117,7 +127,7 @@ def _model_artifact(model: ModelResult) -> dict[str, Any]:
 def _artifact(path: str) -> dict[str, Any]:
     if Path(path).is_absolute():  # outside the root and the working directory
         artifact = {"uri": Path(path).as_uri()}
-    else:
-        artifact = {"uri": quote(path), "uriBaseId": ROOT}
+    else:  # a name that is not UTF-8 is percent-encoded as the bytes it holds
+        artifact = {"uri": quote(path.encode("utf-8", "surrogateescape")), "uriBaseId": ROOT}
     return {"artifactLocation": artifact,
             "region": {"startLine": 1, "startColumn": 1, "endLine": 1, "endColumn": 1}}

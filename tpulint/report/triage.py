@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from tpulint.analysis import status
 from tpulint.api import Finding
+from tpulint.report.bounded import FINDINGS_PER_RULE
 from tpulint.results import ModelResult, OperatorRow, RunResult
 
 SHOWN_PER_CODE = 3  # findings of one code listed before the rest are folded into a count
@@ -129,20 +130,20 @@ def ordered(model: ModelResult) -> list[Finding]:
 
 
 def groups(model: ModelResult, show_all: bool = False) -> list[Group]:
-    """The findings to show, each with what is folded under it (`show_all`: nothing folded)."""
+    """The findings to show, each with what is folded under it (`show_all`: nothing folded
+    until a rule has more findings than a report lists)."""
     findings = ordered(model)
-    if show_all:
-        return [Group(f) for f in findings]
-    cause = _whole_model_cause(model)
+    cause = None if show_all else _whole_model_cause(model)
     if cause is not None:
         rest = [f for f in findings if f is not cause]
         return [Group(cause, rest, same_cause=True)]
+    shown_per_code = FINDINGS_PER_RULE if show_all else SHOWN_PER_CODE
     shown: dict[str, Group] = {}
     counts: Counter[str] = Counter()
     result: list[Group] = []
     for finding in findings:
         counts[finding.code] += 1
-        if counts[finding.code] <= SHOWN_PER_CODE:
+        if counts[finding.code] <= shown_per_code:
             group = Group(finding)
             result.append(group)
             shown[finding.code] = group

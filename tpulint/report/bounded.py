@@ -3,7 +3,7 @@
 A crafted file of a megabyte can hold tens of thousands of findings that each quote a name of
 kilobytes, or a hundred thousand operators sharing one table; listed whole, that is a report of
 hundreds of megabytes. Every format therefore lists at most `FINDINGS_PER_RULE` findings of one
-rule per model and `OPERATOR_ROWS` operators per model, says how many more there are in a form
+rule and `FINDINGS_PER_MODEL` in all per model, and `OPERATOR_ROWS` operators per model, says how many more there are in a form
 its consumer reads (`Omitted`), and machine formats cut every model-derived string to `MAX_TEXT`
 characters (human formats to `tpulint.text.MAX_LENGTH`). docs/ci.md states the resulting bound.
 Counts and the exit code always cover every finding; only the listing is cut.
@@ -22,10 +22,12 @@ from tpulint.text import carried, shorten
 
 T = TypeVar("T")
 
-MAX_TEXT = 1000  # characters of one model-derived string in a machine report
+MAX_TEXT = 500  # characters of one model-derived string in a machine report
+ROW_TEXT = 200  # characters of an operator row's type and reason
 FINDINGS_PER_RULE = 100  # findings of one rule listed per model
+FINDINGS_PER_MODEL = 500  # findings listed per model, all rules together
 OPERATOR_ROWS = 5000  # operators listed per model (the largest model of the corpus has 492)
-DATA_ITEMS = 100  # entries of a list in a finding's `data`
+DATA_ITEMS = 10  # entries of a list in a finding's `data` (the rest counted in a last entry)
 
 
 @dataclass(frozen=True)
@@ -40,24 +42,26 @@ class Omitted:
     @property
     def text(self) -> str:
         return (f"{self.count} more {self.code} [{self.name}] finding(s) not listed (reports "
-                f"list {FINDINGS_PER_RULE} per rule and model)")
+                f"list {FINDINGS_PER_RULE} per rule and {FINDINGS_PER_MODEL} per model)")
 
 
 def listed(findings: Sequence[Finding], path: str) -> tuple[list[Finding], list[Omitted]]:
-    """The first `FINDINGS_PER_RULE` findings of each code in their order, and what is left."""
+    """The first `FINDINGS_PER_RULE` findings of each code in their order, at most
+    `FINDINGS_PER_MODEL` in all, and per code how many are left."""
     if len(findings) <= FINDINGS_PER_RULE:
         return list(findings), []
     seen: Counter[str] = Counter()
+    left: Counter[str] = Counter()
     names: dict[str, str] = {}
     kept = []
     for finding in findings:
         seen[finding.code] += 1
         names[finding.code] = finding.name
-        if seen[finding.code] <= FINDINGS_PER_RULE:
+        if seen[finding.code] <= FINDINGS_PER_RULE and len(kept) < FINDINGS_PER_MODEL:
             kept.append(finding)
-    left = [Omitted(path, code, names[code], count - FINDINGS_PER_RULE)
-            for code, count in seen.items() if count > FINDINGS_PER_RULE]
-    return kept, left
+        else:
+            left[finding.code] += 1
+    return kept, [Omitted(path, code, names[code], count) for code, count in left.items()]
 
 
 def located(run: RunResult) -> Iterator[tuple[str, Finding]]:

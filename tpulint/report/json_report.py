@@ -26,9 +26,10 @@ fingerprints are computed from it.
 
 Reports are bounded (`tpulint.report.bounded`, docs/ci.md): `operators` lists at most 5,000
 rows and `omitted_operators` counts the rest; `findings` lists at most 100 of each rule and
-`omitted_findings` maps a code to how many more it has (both 0 or empty when nothing is left
-out; `summary` always counts everything); strings taken from the model or a file name are cut
-to 1,000 characters, and a file name's bytes that are not UTF-8 appear as `\\xNN`.
+500 in all, and `omitted_findings` maps a code to how many more it has (0 and empty when
+nothing is left out; `summary` always counts everything); strings taken from the model or a
+file name are cut to 500 characters (an operator's `opcode` and `reason` to 200), and a file
+name's bytes that are not UTF-8 appear as `\\xNN`.
 
 Fields are only ever added; `version` changes if one is removed or changes meaning.
 """
@@ -85,10 +86,13 @@ def model_entry(model: ModelResult, run: RunResult) -> dict[str, Any]:
         "memory": None if memory is None else {
             "parameter_bytes": memory.parameter_bytes, "on_chip_bytes": memory.on_chip_bytes,
             "off_chip_bytes": memory.off_chip_bytes, "measured": memory.measured},
-        "latency": None if model.latency is None else describe(model.latency),
-        "operators": [{"subgraph": row.subgraph, "index": row.index, "opcode": row.opcode,
+        "latency": None if model.latency is None else bounded.json_value(
+            describe(model.latency), bounded.OPERATOR_ROWS),
+        "operators": [{"subgraph": row.subgraph, "index": row.index,
+                       "opcode": bounded.text(row.opcode, bounded.ROW_TEXT),
                        "version": row.version, "placement": row.placement,
-                       "reason": row.reason, "confidence": row.confidence, "cause": row.cause,
+                       "reason": bounded.text(row.reason, bounded.ROW_TEXT),
+                       "confidence": row.confidence, "cause": row.cause,
                        "edgetpu_subgraph": row.edgetpu_subgraph}
                       for row in operators],
         "findings": [finding_entry(f, run, model.relpath) for f in findings],

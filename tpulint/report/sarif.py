@@ -120,7 +120,8 @@ def _model_artifact(model: ModelResult) -> dict[str, Any]:
     """A checked model, with its latency estimate in the property bag."""
     artifact: dict[str, Any] = {"location": _artifact(model.relpath)["artifactLocation"]}
     if model.latency is not None:
-        artifact["properties"] = {"tpulint/latency": describe(model.latency)}
+        artifact["properties"] = {"tpulint/latency": bounded.json_value(
+            describe(model.latency), bounded.OPERATOR_ROWS)}
     return artifact
 
 

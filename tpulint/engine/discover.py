@@ -2,6 +2,11 @@
 
 Paths are named relative to the configuration's root (`relative`), which is what globs match and
 what reports and fingerprints print.
+
+Links to directories are not followed, so a link loop or a link to a parent cannot make the
+walk endless; a link that cannot be resolved keeps its spelled path, and the check reports it as
+unreadable. A folder that cannot be listed is a problem of its own (`problems`), which the run
+reports as bad input: a model never goes unchecked without a word.
 """
 
 from __future__ import annotations
@@ -14,23 +19,31 @@ from pathlib import Path, PurePosixPath
 from tpulint.engine.config import Settings
 
 
-def discover(paths: Iterable[str], settings: Settings,
-             force_exclude: bool = False) -> list[str]:
+def discover(paths: Iterable[str], settings: Settings, force_exclude: bool = False,
+             problems: list[tuple[str, str]] | None = None) -> list[str]:
     """Model files under `paths`, in a stable order; explicit files are kept unless excluded
-    with `force_exclude`, missing ones are kept so they are reported."""
+    with `force_exclude`, missing ones are kept so they are reported. Folders that cannot be
+    listed are added to `problems` as (path, reason)."""
     found: list[str] = []
     root = Path(settings.root)
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found.extend(sorted(_walk(path, settings, root)))
+            found.extend(sorted(_walk(path, settings, root, problems)))
         elif not (force_exclude and is_excluded(path, settings, root)):
             found.append(raw)
     return list(dict.fromkeys(found))
 
 
-def _walk(directory: Path, settings: Settings, root: Path) -> Iterator[str]:
-    for current, dirs, files in os.walk(directory):
+def _walk(directory: Path, settings: Settings, root: Path,
+          problems: list[tuple[str, str]] | None) -> Iterator[str]:
+    def unlisted(error: OSError) -> None:
+        if problems is not None:
+            where = error.filename if error.filename is not None else str(directory)
+            problems.append((os.fsdecode(where),
+                             f"cannot list the folder: {error.strerror or error}"))
+
+    for current, dirs, files in os.walk(directory, onerror=unlisted):
         base = Path(current)
         dirs[:] = sorted(d for d in dirs if not is_excluded(base / d, settings, root))
         for name in files:
@@ -50,7 +63,10 @@ def relative(path: Path, root: Path) -> str:
     """The stable name of a file, which globs in the configuration match and reports and
     fingerprints use: relative to the configuration's root, else to the working directory,
     else as given."""
-    resolved = path.resolve()
+    try:
+        resolved = path.resolve()
+    except (OSError, RuntimeError):  # a link loop: keep the name as spelled
+        resolved = Path(os.path.abspath(path))
     for base in (root.resolve(), Path.cwd()):
         if resolved.is_relative_to(base):
             return resolved.relative_to(base).as_posix()

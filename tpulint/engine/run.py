@@ -16,7 +16,7 @@ from tpulint.engine.discover import discover, relative
 from tpulint.engine.registry import Registry
 from tpulint.engine.selection import Selection
 from tpulint.engine.suppress import Suppressions, override
-from tpulint.results import RunResult
+from tpulint.results import ModelResult, RunResult
 
 
 def run(paths: Iterable[str], settings: Settings, registry: Registry,
@@ -25,8 +25,10 @@ def run(paths: Iterable[str], settings: Settings, registry: Registry,
     """Check every model under `paths` with the selected rules, and filter the findings."""
     selection = Selection(registry, settings)
     selection.validate_suppressions()
-    found = discover(paths, settings, force_exclude=force_exclude)
+    unlisted: list[tuple[str, str]] = []
+    found = discover(paths, settings, force_exclude=force_exclude, problems=unlisted)
     results = check_files(found, selection.enabled, settings, jobs=jobs, progress=progress)
+    results += [ModelResult(path, error=f"{path}: {reason}") for path, reason in unlisted]
     root = Path(settings.root)
     suppressions = Suppressions(settings, selection.codes_matching)
     for result in results:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
+import math
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -82,6 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_plugins_option(check)
     check.add_argument("--jobs", "-j", type=at_least(0), default=1, metavar="N",
                        help="check N models at once (0: one per CPU; default 1)")
+    check.add_argument("--time-budget", type=_seconds, default=None, metavar="SECONDS",
+                       help="longest one model may take to check (default: 60)")
     check.add_argument("--no-cache", action="store_true",
                        help="check every model again instead of reusing cached results")
     check.add_argument("--write-baseline", nargs="?", const="", default=None, metavar="FILE",
@@ -101,6 +104,18 @@ def build_parser() -> argparse.ArgumentParser:
         module = importlib.import_module(module_name)
         module.add_arguments(commands.add_parser(name, help=module.HELP))
     return parser
+
+
+def _seconds(value: str) -> float:
+    from tpulint.engine.budget import valid
+
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not valid(seconds):
+        raise argparse.ArgumentTypeError(f"expected a number of seconds above 0, not {value!r}")
+    return seconds
 
 
 def _selectors(value: str) -> list[str]:

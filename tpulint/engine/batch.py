@@ -13,6 +13,8 @@ import sys
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
+from tpulint.engine.budget import OverBudget, time_budget
+from tpulint.engine.budget import message as budget_message
 from tpulint.engine.check import check_model
 from tpulint.reader import ModelReadError, read_file, read_model_bytes
 from tpulint.results import ModelResult
@@ -63,10 +65,13 @@ def check_path(path: str, rules: list[Rule], settings: Settings, cache: Cache | 
     if cached is not None:
         return None, cached
     try:
-        model = read_model_bytes(data, path)
+        with time_budget(settings.time_budget):
+            model = read_model_bytes(data, path)
+            return key, check_model(model, path, rules, settings)
     except ModelReadError as error:
         return key, ModelResult(path=path, error=str(error))
-    return key, check_model(model, path, rules, settings)
+    except OverBudget:
+        return None, ModelResult(path=path, error=budget_message(path, settings.time_budget))
 
 
 def _open_cache(rules: list[Rule], settings: Settings) -> Cache | None:

@@ -19,6 +19,8 @@ from typing import Any
 from tpulint.analysis import limits
 from tpulint.analysis.boards import BOARDS, DEFAULT_BOARD, HOSTS
 from tpulint.analysis.compiler_options import CompilerOptions, updated
+from tpulint.engine.budget import DEFAULT_SECONDS as DEFAULT_TIME_BUDGET
+from tpulint.engine.budget import valid as budget_valid
 from tpulint.safeio import read_text
 
 # A configuration file is a few kilobytes; a larger one (or `/dev/zero`) is refused, not read.
@@ -66,6 +68,7 @@ class Settings:
     board: str = DEFAULT_BOARD  # for the latency estimate
     host: str | None = None  # host CPU class; None: the board's own
     cache: bool = True
+    time_budget: float = DEFAULT_TIME_BUDGET  # seconds one model may take to check
     require_plugins: list[str] = field(default_factory=list)
     fix: dict[str, Any] = field(default_factory=dict)
     verify: dict[str, Any] = field(default_factory=dict)
@@ -196,6 +199,9 @@ def _apply(settings: Settings, table: Mapping[str, Any], origin: str) -> None:
                 raise ConfigError(f"{origin}: '{key}' must be true or false")
         elif key in ("board", "host"):
             _check_choice(key, value, origin)
+        elif key == "time-budget":
+            if not budget_valid(value):
+                raise ConfigError(f"{origin}: time-budget must be a number of seconds above 0")
         elif key == "runtime":
             if not isinstance(value, int) or not 10 <= value <= 14:
                 raise ConfigError(f"{origin}: runtime must be an Edge TPU runtime from 10 to 14")

@@ -19,7 +19,7 @@ COLORS = ("auto", "always", "never")
 FAIL_ON_LEVELS = ("info", "warning", "error", "none")
 # Options whose value replaces the configured setting of the same name.
 SETTING_OPTIONS = ("select", "extend_select", "ignore", "extend_ignore", "fail_on", "preview",
-                   "runtime", "output_format", "board", "host")
+                   "runtime", "output_format", "board", "host", "time_budget")
 
 
 def add_config_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:

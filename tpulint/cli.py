@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tpulint import __version__, display_flags
+from tpulint import __version__, display_flags, stdout
 from tpulint.engine.options import (
     add_board_options,
     add_color_option,
@@ -37,6 +37,11 @@ EXTRA_COMMANDS: dict[str, str] = {
 
 
 class _Parser(argparse.ArgumentParser):
+    def _print_message(self, message: str, file: Any = None) -> None:
+        # argparse drops write errors; help that never reached a full disk is no success
+        if message:
+            (file or sys.stderr).write(message)
+
     def error(self, message: str) -> None:  # type: ignore[override]
         from tpulint.suggest import did_you_mean
 
@@ -125,51 +130,71 @@ def _selectors(value: str) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args_list
-    if args_list == ["--version"]:  # answered before the parser, which imports every command
-        print(f"tpulint {__version__}")
-        return EXIT_OK
     try:
-        parser = build_parser()
-        args = parser.parse_args(args_list)
-        if args.command is None:
-            parser.print_help(sys.stderr)
-            return EXIT_USAGE
-        if args.command == "check":
-            return _check(args)
-        if args.command == "rules":
-            return _rules(args)
-        if args.command == "rule":
-            return _rule(args)
-        code: int = importlib.import_module(EXTRA_COMMANDS[args.command]).run(args)
+        code = _dispatch(args_list)
+        # What is still buffered is part of the answer: a full disk must not pass as success.
+        stdout.flush()
         return code
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         # The reader went away: the report was not delivered, which is not a success.
-        _silence_stdout()
+        stdout.silence()
         print("tpulint: error: the output was closed before the report was written",
               file=sys.stderr)
         return EXIT_USAGE
-    except Exception as error:
-        from tpulint.engine.check import RuleFailure
-        from tpulint.engine.config import ConfigError
-        from tpulint.engine.registry import RegistryError
-
-        if debug:
-            raise
-        known = (UsageError, ConfigError, RegistryError, RuleFailure)
-        kind = "error" if isinstance(error, known) else "internal error"
-        hint = "" if isinstance(error, known) else " (run with --debug for the traceback)"
-        print(f"tpulint: {kind}: {error}{hint}", file=sys.stderr)
+    except SystemExit as done:  # --help and --version: their text must reach stdout too
+        try:
+            stdout.flush()
+        except BrokenPipeError:
+            stdout.silence()
+            return EXIT_USAGE
+        except UsageError as error:
+            print(f"tpulint: error: {error}", file=sys.stderr)
+            return EXIT_USAGE
+        raise done
+    except OSError as error:
+        if debug or not stdout.is_write_failure(error):
+            return _internal(error, debug)
+        print(f"tpulint: error: {stdout.failed(error)}", file=sys.stderr)
         return EXIT_USAGE
+    except Exception as error:
+        return _internal(error, debug)
 
 
-def _silence_stdout() -> None:
-    """Point stdout at /dev/null, so flushing it at exit raises no second broken pipe."""
-    import os
+def _internal(error: Exception, debug: bool) -> int:
+    """One line for an error: `error:` for the kinds tpulint words itself, else `internal
+    error:` with a pointer to --debug (which raises it for the traceback)."""
+    from tpulint.engine.check import RuleFailure
+    from tpulint.engine.config import ConfigError
+    from tpulint.engine.registry import RegistryError
 
-    with contextlib.suppress(OSError, ValueError):
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    if debug:
+        raise error
+    known = (UsageError, ConfigError, RegistryError, RuleFailure)
+    kind = "error" if isinstance(error, known) else "internal error"
+    hint = "" if isinstance(error, known) else " (run with --debug for the traceback)"
+    print(f"tpulint: {kind}: {error}{hint}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _dispatch(args_list: list[str]) -> int:
+    if args_list == ["--version"]:  # answered before the parser, which imports every command
+        print(f"tpulint {__version__}")
+        return EXIT_OK
+    parser = build_parser()
+    args = parser.parse_args(args_list)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    if args.command == "check":
+        return _check(args)
+    if args.command == "rules":
+        return _rules(args)
+    if args.command == "rule":
+        return _rule(args)
+    code: int = importlib.import_module(EXTRA_COMMANDS[args.command]).run(args)
+    return code
 
 
 def _check(args: argparse.Namespace) -> int:

@@ -114,12 +114,23 @@ def load_settings(config: list[str] | None = None, isolated: bool = False,
 
 
 def find_config(start: Path) -> Path | None:
-    for directory in (start.resolve(), *start.resolve().parents):
+    try:
+        resolved = start.resolve()
+    except (OSError, RuntimeError):  # a link loop: no configuration is found through it
+        return None
+    for directory in (resolved, *resolved.parents):
         for name in CONFIG_FILES:
             candidate = directory / name
-            if candidate.is_file() and (name != "pyproject.toml" or _has_section(candidate)):
+            if _is_file(candidate) and (name != "pyproject.toml" or _has_section(candidate)):
                 return candidate
     return None
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # a name too long to look up is no configuration file
+        return False
 
 
 def _has_section(pyproject: Path) -> bool:

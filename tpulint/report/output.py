@@ -17,7 +17,16 @@ def output_stream(path: str | None) -> Iterator[TextIO]:
     from tpulint.safeio import atomic_writer, is_regular_file_or_missing
 
     if path is None:
-        yield sys.stdout
+        try:
+            yield sys.stdout
+        except BrokenPipeError:
+            raise
+        except OSError as error:  # a full disk or device behind stdout: one line, exit 2
+            from tpulint.stdout import failed, is_write_failure
+
+            if not is_write_failure(error):
+                raise
+            raise failed(error) from None
         return
     try:
         target = Path(path)

@@ -124,3 +124,13 @@ def test_a_baseline_is_written_only_to_a_regular_file(target: str, words: str,
 def test_a_configuration_name_too_long_is_an_error(folder: Path) -> None:
     one_line(tpulint(folder, "check", "good.tflite", "--config", f"{LONG}.toml"), EXIT_USAGE,
              "File name too long")
+    # a KEY=VALUE whose value is longer than a file name is a setting, not a file
+    one_line(tpulint(folder, "check", "good.tflite", "--config", f'select = ["{LONG}"]'),
+             EXIT_USAGE, "unknown")
+
+
+def test_a_configuration_behind_a_link_loop_is_an_error(folder: Path) -> None:
+    words = "cannot read: Too many levels of symbolic links"
+    one_line(tpulint(folder, "check", "good.tflite", "--config", "loop"), EXIT_USAGE, words)
+    (folder / "tpulint.toml").write_text('extend = "loop"\n', encoding="utf-8")
+    one_line(tpulint(folder, "check", "good.tflite"), EXIT_USAGE, words)

@@ -96,7 +96,7 @@ _TABLES = {"per-file-ignores", "severity", "rules", "fix", "verify", "compiler"}
 def load_settings(config: list[str] | None = None, isolated: bool = False,
                   start: Path | None = None) -> Settings:
     """Settings from the closest configuration file, then `--config` files and KEY=VALUE pairs."""
-    overrides = [item for item in (config or []) if "=" in item and not Path(item).is_file()]
+    overrides = [item for item in (config or []) if "=" in item and not _is_file(Path(item))]
     files = [item for item in (config or []) if item not in overrides]
     if len(files) > 1:
         raise ConfigError("--config takes one file; pass other settings as KEY=VALUE")
@@ -142,7 +142,10 @@ def _has_section(pyproject: Path) -> bool:
 
 
 def _apply_file(settings: Settings, path: Path, seen: set[Path]) -> None:
-    resolved = path.resolve()
+    try:
+        resolved = path.resolve()
+    except RuntimeError:  # Python before 3.13 raises this for a link loop
+        raise ConfigError(f"{path}: cannot read: Too many levels of symbolic links") from None
     if resolved in seen:
         raise ConfigError(f"{path}: `extend` loops back to this file")
     seen.add(resolved)

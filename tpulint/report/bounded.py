@@ -53,7 +53,7 @@ def listed(findings: Sequence[Finding], path: str) -> tuple[list[Finding], list[
     seen: Counter[str] = Counter()
     left: Counter[str] = Counter()
     names: dict[str, str] = {}
-    kept = []
+    kept: list[Finding] = []
     for finding in findings:
         seen[finding.code] += 1
         names[finding.code] = finding.name

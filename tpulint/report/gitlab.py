@@ -27,7 +27,7 @@ def render(run: RunResult, stream: TextIO, color: str,
 
 
 def issues(run: RunResult) -> list[dict[str, Any]]:
-    found = []
+    found: list[dict[str, Any]] = []
     for path, finding, key in unique_fingerprints(run):
         rule = run.rules.get(finding.code)
         found.append({

@@ -22,6 +22,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from tpulint.analysis import cost
 from tpulint.analysis.boards import BOARDS, HOSTS, Board, Host
 from tpulint.analysis.facts import ModelFacts
 from tpulint.analysis.latency import MIB, cpu_time_ms, tpu_time_ms
@@ -65,14 +66,14 @@ def features(workload: Workload, column: str) -> list[float]:
         # No intercept: a CPU segment of one small operator must cost little.
         return [0.0, work.macs / 1e9, work.elements / 1e6]
     bus = (workload.streamed_bytes + workload.transfer_bytes) / MIB
-    return [1.0, workload.tpu.macs / 1e9, workload.tpu.elements / 1e6, bus]
+    return [1.0, workload.tpu.array_macs / 1e9, bus]
 
 
 def with_constants(column: str, c: Sequence[float]) -> Board | Host:
     if column in HOSTS:
         return replace(HOSTS[column], fixed_ms=c[0], ms_per_gmac=c[1], ms_per_melement=c[2])
-    return replace(BOARDS[column], fixed_ms=c[0], ms_per_gmac=c[1], ms_per_melement=c[2],
-                   ms_per_streamed_mib=c[3], ms_per_transfer_mib=c[3])
+    return replace(BOARDS[column], fixed_ms=c[0], ms_per_gmac=c[1], ms_per_streamed_mib=c[2],
+                   ms_per_transfer_mib=c[2])
 
 
 def predict(workload: Workload, column: str, constants: Board | Host) -> float:
@@ -157,14 +158,17 @@ def report(workloads: dict[str, Workload], column: str, out: Callable[[str], Non
 
 
 def vars_of(constants: Board | Host) -> dict[str, float]:
-    keys = ("fixed_ms", "ms_per_gmac", "ms_per_melement", "ms_per_streamed_mib")
+    keys = ("fixed_ms", "ms_per_gmac", "ms_per_melement", "ms_per_streamed_mib")  # as present
     return {k: getattr(constants, k) for k in keys if hasattr(constants, k)}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", type=Path, default=DEFAULT_MODELS)
+    parser.add_argument("--channel-group", type=int, default=cost.CHANNEL_GROUP,
+                        help="output-channel group width of the array MACs (to compare widths)")
     args = parser.parse_args(argv)
+    cost.CHANNEL_GROUP = args.channel_group
     workloads = {}
     for name in TABLE:
         path = args.models / f"{name}.tflite"

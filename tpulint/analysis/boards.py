@@ -92,8 +92,8 @@ def constants_table() -> str:
     rows = ["", "### Latency estimate (docs/latency.md)", "",
             "Edge TPU time = fixed + array GMACs x ms/GMAC (output channels rounded up to "
             "groups of 256) + MiB streamed or transferred x ms/MiB; CPU operators = GMACs x "
-            "ms/GMAC + million values x ms/M, on the host class. Error: median / worst leave-one-out relative "
-            "error on Coral's benchmark table.", "",
+            "ms/GMAC + million values x ms/M, on the host class. Error: median / worst "
+            "leave-one-out relative error on Coral's benchmark table.", "",
             "| board or host | ms/GMAC | ms/M values | ms/MiB | error | basis |",
             "|---|---:|---:|---:|---|---|"]
     entries: list[Board | Host] = [*BOARDS.values(), *HOSTS.values()]

@@ -6,6 +6,8 @@
 
 Messages escape `%`, CR and LF; property values also `:` and `,` (the runner's own rules, in
 `ActionCommand.cs`). No `col`/`endColumn`: a model has no columns. Info findings are notices.
+The latency estimate ends each model's summary line in the log, not an annotation: the runner
+shows only the first ten notices of a step, and those belong to findings.
 A rule with more findings in a model than a report lists (`tpulint.report.bounded`) gets one
 notice saying how many are left out.
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
+from tpulint.analysis.latency import latency_line
 from tpulint.api import Finding
 from tpulint.report import DEFAULT, ReportOptions, bounded
 from tpulint.report._common import headline
@@ -66,5 +69,6 @@ def _command(command: str, path: str, title: str, message: str) -> str:
 
 def _summary(model: ModelResult) -> str:
     s = model.summary
+    latency = "" if model.latency is None else f"; {latency_line(model.latency)}"
     return (f"{s.tpu} of {s.operators} operators predicted on the Edge TPU, "
-            f"{s.cpu_segments} CPU segment(s), {len(model.findings)} finding(s)")
+            f"{s.cpu_segments} CPU segment(s), {len(model.findings)} finding(s){latency}")

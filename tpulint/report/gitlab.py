@@ -2,9 +2,10 @@
 
 Severity error → major, warning → minor, info → info; `location.lines.begin` is 1 (a model has
 no lines); the fingerprint is tpulint's own, made unique within the report because GitLab keeps
-one issue per fingerprint. A rule with more findings in a model than a report lists
-(`tpulint.report.bounded`) gets one more `info` issue saying how many are left out, with
-`omitted` set to the count.
+one issue per fingerprint. Code Quality has no place for a model's own data, so its latency
+estimate is the last paragraph of each of its issues' `content.body`. A rule with more findings
+in a model than a report lists (`tpulint.report.bounded`) gets one more `info` issue saying how
+many are left out, with `omitted` set to the count.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import hashlib
 import json
 from typing import Any, TextIO
 
+from tpulint.analysis.latency import latency_line
 from tpulint.report import DEFAULT, ReportOptions, bounded
 from tpulint.report._common import headline, unique_fingerprints
 from tpulint.results import RunResult
@@ -28,8 +30,13 @@ def render(run: RunResult, stream: TextIO, color: str,
 
 def issues(run: RunResult) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
+    latency = {model.relpath: latency_line(model.latency) for model in run.models
+               if model.latency is not None}
     for path, finding, key in unique_fingerprints(run):
         rule = run.rules.get(finding.code)
+        body = [f"[{finding.code}]({rule.url}): {rule.summary}"] if rule else []
+        if path in latency:
+            body.append(latency[path])
         found.append({
             "type": "issue",
             "check_name": f"{finding.code} {finding.name}",
@@ -38,8 +45,7 @@ def issues(run: RunResult) -> list[dict[str, Any]]:
             "severity": SEVERITIES[finding.severity.value],
             "fingerprint": key,
             "location": {"path": path, "lines": {"begin": 1}},
-            **({"content": {"body": f"[{finding.code}]({rule.url}): {rule.summary}"}}
-               if rule else {}),
+            **({"content": {"body": "\n\n".join(body)}} if body else {}),
         })
     for left in bounded.omissions(run):
         key = hashlib.sha256(f"{left.path}\x1f{left.code}\x1fomitted".encode(

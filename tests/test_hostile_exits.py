@@ -24,7 +24,7 @@ LONG = "a" * 300  # longer than any file system's 255-byte name limit
 
 def _full_device() -> bool:
     try:
-        return stat.S_ISCHR(os.stat("/dev/full").st_mode)
+        return stat.S_ISCHR(Path("/dev/full").stat().st_mode)
     except OSError:
         return False
 

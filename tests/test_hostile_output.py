@@ -38,10 +38,11 @@ GITLAB = json.loads((DATA / "gitlab-codeclimate.json").read_text(encoding="utf-8
 
 @pytest.fixture
 def hostile_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    models = os.path.join(os.fsencode(tmp_path), b"models")
-    os.mkdir(models)
+    # bytes paths: the names are not valid UTF-8, which pathlib cannot carry
+    models = os.path.join(os.fsencode(tmp_path), b"models")  # noqa: PTH118
+    os.mkdir(models)  # noqa: PTH102
     for name in NAMES:
-        shutil.copyfile(os.fsencode(BAD), os.path.join(models, name))
+        shutil.copyfile(os.fsencode(BAD), os.path.join(models, name))  # noqa: PTH118
     monkeypatch.chdir(tmp_path)
     return tmp_path
 

@@ -75,7 +75,7 @@ def relative(path: Path, root: Path) -> str:
     try:
         resolved = path.resolve()
     except (OSError, RuntimeError):  # a link loop: keep the name as spelled
-        resolved = Path(os.path.abspath(path))
+        resolved = Path(os.path.abspath(path))  # noqa: PTH100 (resolve() is what failed)
     for base in (root.resolve(), Path.cwd()):
         if resolved.is_relative_to(base):
             return resolved.relative_to(base).as_posix()

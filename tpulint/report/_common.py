@@ -19,8 +19,8 @@ def headline(finding: Finding) -> str:
 
 
 def unique_fingerprints(run: RunResult) -> Iterator[tuple[str, Finding, str]]:
-    """(path, finding, fingerprint) for every finding a report lists; a fingerprint seen before gets its
-    occurrence number (`…:2`), since consumers keep one issue per fingerprint."""
+    """(path, finding, fingerprint) for every finding a report lists; a fingerprint seen before
+    gets its occurrence number (`…:2`), since consumers keep one issue per fingerprint."""
     seen: Counter[str] = Counter()
     for path, finding in located(run):
         key = fingerprint(finding, path)

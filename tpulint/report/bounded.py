@@ -4,8 +4,9 @@ A crafted file of a megabyte can hold tens of thousands of findings that each qu
 kilobytes, or a hundred thousand operators sharing one table; listed whole, that is a report of
 hundreds of megabytes. Every format therefore lists at most `FINDINGS_PER_RULE` findings of one
 rule and `FINDINGS_PER_MODEL` in all per model, and `OPERATOR_ROWS` operators per model, says
-how many more there are in a form its consumer reads (`Omitted`), and machine formats cut every model-derived string to `MAX_TEXT`
-characters (human formats to `tpulint.text.MAX_LENGTH`). docs/ci.md states the resulting bound.
+how many more there are in a form its consumer reads (`Omitted`), and machine formats cut every
+model-derived string to `MAX_TEXT` characters (human formats to `tpulint.text.MAX_LENGTH`).
+docs/ci.md states the resulting bound.
 Counts and the exit code always cover every finding; only the listing is cut.
 """
 

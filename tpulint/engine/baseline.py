@@ -25,7 +25,7 @@ from tpulint.safeio import read_text
 
 if TYPE_CHECKING:
     from tpulint.engine.config import Settings
-    from tpulint.results import ModelResult, RunResult
+    from tpulint.results import ModelResult
 
 DEFAULT_FILE = ".tpulint-baseline.json"
 MAX_BASELINE_BYTES = 64 << 20  # a few hundred bytes a finding
@@ -72,12 +72,12 @@ def configured_path(settings: Settings) -> Path:
     return Path(settings.root) / (settings.baseline or DEFAULT_FILE)
 
 
-def write(run: RunResult, path: Path) -> int:
-    """Write every model finding of `run` to `path`; the number written."""
+def write(models: list[ModelResult], path: Path) -> int:
+    """Write every finding of `models` to `path`; the number written."""
     entries = [{"fingerprint": fingerprint(finding, model.relpath), "code": finding.code,
                 "path": model.relpath, "location": finding.location.anchor,
                 "message": finding.message}
-               for model in run.models for finding in model.findings]
+               for model in models for finding in model.findings]
     document = {"tool": "tpulint", "version": VERSION, "findings": entries}
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -7,31 +7,37 @@ what reports and fingerprints print.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from fnmatch import fnmatch
 from pathlib import Path, PurePosixPath
 
 from tpulint.engine.config import Settings
 
 
-def discover(paths: Iterable[str], settings: Settings,
-             force_exclude: bool = False) -> list[str]:
+def discover(paths: Iterable[str], settings: Settings, force_exclude: bool = False, *,
+             settings_at: Callable[[Path], Settings] | None = None) -> list[str]:
     """Model files under `paths`, in a stable order; explicit files are kept unless excluded
-    with `force_exclude`, missing ones are kept so they are reported."""
+    with `force_exclude`, missing ones are kept so they are reported. `settings_at(directory)`
+    gives the settings (include, exclude, root) that judge the entries of a directory;
+    without it, `settings` judges them all."""
+    at = settings_at or (lambda _directory: settings)
     found: list[str] = []
-    root = Path(settings.root)
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found.extend(sorted(_walk(path, settings, root)))
-        elif not (force_exclude and is_excluded(path, settings, root)):
-            found.append(raw)
+            found.extend(sorted(_walk(path, at)))
+        else:
+            own = at(path.parent)
+            if not (force_exclude and is_excluded(path, own, Path(own.root))):
+                found.append(raw)
     return list(dict.fromkeys(found))
 
 
-def _walk(directory: Path, settings: Settings, root: Path) -> Iterator[str]:
+def _walk(directory: Path, at: Callable[[Path], Settings]) -> Iterator[str]:
     for current, dirs, files in os.walk(directory):
         base = Path(current)
+        settings = at(base)
+        root = Path(settings.root)
         dirs[:] = sorted(d for d in dirs if not is_excluded(base / d, settings, root))
         for name in files:
             candidate = base / name

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TextIO
 
 from tpulint.report import DEFAULT, ReportOptions
+from tpulint.report.names import name_once
 from tpulint.report.triage import run_summary
 from tpulint.results import RunResult
 from tpulint.text import printable
@@ -15,6 +16,6 @@ def render(run: RunResult, stream: TextIO, color: str,
            options: ReportOptions = DEFAULT) -> None:
     for finding in run.findings:
         stream.write(f"{printable(str(finding.location))}: {finding.code} [{finding.name}] "
-                     f"{printable(finding.message)}\n")
+                     f"{printable(name_once(finding.message))}\n")
     if not options.quiet:
         stream.write(run_summary(run) + "\n")

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from tpulint.analysis.latency import latency_line
 from tpulint.report import DEFAULT, ReportOptions
+from tpulint.report.names import name_once
 from tpulint.report.triage import (
     groups,
     opcode_table,
@@ -157,7 +158,7 @@ def _findings_table(model: ModelResult, options: ReportOptions) -> RenderableTyp
         finding = group.lead
         code = Text(finding.code, style=SEVERITY_STYLE[finding.severity.value])
         where = Text(printable(finding.location.anchor or "model"), style="dim")
-        message = Text(printable(shorten_names(finding.message)))
+        message = Text(printable(shorten_names(name_once(finding.message))))
         if finding.confidence != "high":
             message.append(f" [{finding.confidence} confidence]", style="dim")
         table.add_row(code, where, message)

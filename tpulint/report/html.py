@@ -20,6 +20,7 @@ from typing import TextIO
 
 from tpulint import __version__
 from tpulint.report import DEFAULT, ReportOptions
+from tpulint.report.names import name_once
 from tpulint.report.triage import (
     Group,
     groups,
@@ -219,7 +220,7 @@ def _findings(found: list[Group]) -> str:
         where = f.location.anchor or "model"
         rows.append(f'<tr><td class="code {f.severity.value}">{e(f.code)}</td>'
                     f'<td>{e(f.name)}</td><td><code>{e(where)}</code></td>'
-                    f"<td>{e(shorten_names(f.message))}</td></tr>")
+                    f"<td>{e(shorten_names(name_once(f.message)))}</td></tr>")
         if group.folded:
             rows.append(f'<tr><td></td><td></td><td></td><td class="fold">'
                         f"{e(group.fold_text())}</td></tr>")

@@ -16,6 +16,7 @@ from typing import TextIO
 
 from tpulint.analysis.latency import latency_line
 from tpulint.report import DEFAULT, ReportOptions
+from tpulint.report.names import name_once
 from tpulint.report.triage import (
     Group,
     groups,
@@ -106,6 +107,6 @@ def _findings(found: list[Group], stream: TextIO) -> None:
         finding = group.lead
         where = finding.location.anchor
         stream.write(f"| {finding.code} {md(finding.name)} | {finding.severity.value} | "
-                     f"{md(where) or 'model'} | {md(shorten_names(finding.message))} |\n")
+                     f"{md(where) or 'model'} | {md(shorten_names(name_once(finding.message)))} |\n")
         if group.folded:
             stream.write(f"| | | | _{md(group.fold_text())}_ |\n")

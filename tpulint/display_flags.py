@@ -39,24 +39,21 @@ def show(args: argparse.Namespace, settings: Settings,
     """`--show-settings` and `--show-files`, on standard output: each configuration that
     applies, with the files it applies to."""
     from tpulint.engine.discover import discover
+    from tpulint.engine.projects import by_settings
     from tpulint.report import show as shown
 
     at = settings_at or (lambda _directory: settings)
     files = discover(args.paths, settings, args.force_exclude, settings_at=at)
-    groups: dict[int, tuple[Settings, list[str]]] = {}
-    for path in files:
-        own = at(Path(path).parent)
-        groups.setdefault(id(own), (own, []))[1].append(path)
+    groups = by_settings(files, at)
     if not groups:  # no model found: the settings that would apply to the paths named
-        for raw in args.paths:
-            own = at(Path(raw) if Path(raw).is_dir() else Path(raw).parent)
-            groups.setdefault(id(own), (own, []))
-    for number, (own, found) in enumerate(groups.values()):
+        starts = [Path(raw) if Path(raw).is_dir() else Path(raw).parent for raw in args.paths]
+        groups = list({id(at(start)): (at(start), []) for start in starts}.values())
+    for number, (own, found) in enumerate(groups):
         if args.show_settings:
             sys.stdout.write("\n" if number else "")
             shown.show_settings(own, sys.stdout, found)
     if args.show_files:
-        shown.show_files([(own, found) for own, found in groups.values()], sys.stdout)
+        shown.show_files(groups, sys.stdout)
 
 
 def empty_directories(paths: list[str], result: RunResult) -> list[str]:

@@ -2,8 +2,8 @@
 
 The closest configuration file above a checked file applies to it (`tpulint.engine.projects`;
 `tpulint.toml` and `.tpulint.toml` take precedence over `pyproject.toml` in the same directory);
-`extend` inherits another file first. Command-line options override files. Unknown keys are errors, so a typo
-never silently disables a setting.
+`extend` inherits another file first. Command-line options override files. Unknown keys are
+errors, so a typo never silently disables a setting.
 """
 
 from __future__ import annotations

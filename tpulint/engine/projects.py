@@ -65,3 +65,16 @@ class Projects:
         for current in walked:
             self._config_of[current] = found
         return found
+
+
+def by_settings(files: list[str], settings_at: Callable[[Path], Settings],
+                first: Settings | None = None) -> list[tuple[Settings, list[str]]]:
+    """`files` grouped by the settings that apply to them, in order of first appearance
+    (`first` leads, with no file if none of them is its)."""
+    groups: dict[int, tuple[Settings, list[str]]] = {}
+    if first is not None:
+        groups[id(first)] = (first, [])
+    for path in files:
+        own = settings_at(Path(path).parent)
+        groups.setdefault(id(own), (own, []))[1].append(path)
+    return list(groups.values())

@@ -16,6 +16,7 @@ from tpulint.api import ConfigContext, Finding, Rule, UnusedSuppression
 from tpulint.engine.batch import Progress, check_files
 from tpulint.engine.config import Settings
 from tpulint.engine.discover import discover, relative
+from tpulint.engine.projects import by_settings
 from tpulint.engine.registry import Registry
 from tpulint.engine.selection import Selection
 from tpulint.engine.suppress import Suppressions, override
@@ -31,13 +32,9 @@ def run(paths: Iterable[str], settings: Settings, registry: Registry,
     `settings` for all); `settings` is the run's own (its root names configuration files)."""
     at = settings_at or (lambda _directory: settings)
     found = discover(paths, settings, force_exclude=force_exclude, settings_at=at)
-    groups: dict[int, tuple[Settings, list[str]]] = {id(settings): (settings, [])}
-    for path in found:
-        own = at(Path(path).parent)
-        groups.setdefault(id(own), (own, []))[1].append(path)
     total, done = len(found), 0
     projects = []
-    for own, files in groups.values():
+    for own, files in by_settings(found, at, first=settings):
         def advance(count: int, _total: int, offset: int = done) -> None:
             if progress:
                 progress(offset + count, total)

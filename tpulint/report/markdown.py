@@ -106,7 +106,8 @@ def _findings(found: list[Group], stream: TextIO) -> None:
     for group in found:
         finding = group.lead
         where = finding.location.anchor
+        message = md(shorten_names(name_once(finding.message)))
         stream.write(f"| {finding.code} {md(finding.name)} | {finding.severity.value} | "
-                     f"{md(where) or 'model'} | {md(shorten_names(name_once(finding.message)))} |\n")
+                     f"{md(where) or 'model'} | {message} |\n")
         if group.folded:
             stream.write(f"| | | | _{md(group.fold_text())}_ |\n")

@@ -65,7 +65,7 @@ def load_cli_settings(args: argparse.Namespace) -> Settings:
 def run_settings(projects: Projects, args: argparse.Namespace) -> Settings:
     """The settings of the first checked path (its closest configuration, else the working
     directory's): what the run as a whole uses (output format, the report's root). Each model
-    is checked with its own (`Projects.of_file`)."""
+    is checked with its own (`Projects.at` its directory)."""
     paths = [Path(p) for p in getattr(args, "paths", None) or []]
     first = paths[0] if paths else Path.cwd()
     return projects.at(first if first.is_dir() else first.parent)

@@ -30,11 +30,18 @@ class Projects:
         self._fixed = make(Path.cwd()) if fixed else None
         self._by_config: dict[Path | None, Settings] = {}
         self._config_of: dict[Path, Path | None] = {}
+        self._at: dict[Path, Settings] = {}
 
     def at(self, directory: Path) -> Settings:
         """The settings for the files in `directory`."""
         if self._fixed is not None:
             return self._fixed
+        known = self._at.get(directory)  # as named: no path resolution for each file
+        if known is None:
+            known = self._at[directory] = self._settings(directory)
+        return known
+
+    def _settings(self, directory: Path) -> Settings:
         config = self._closest(directory) or self._closest(Path.cwd())
         settings = self._by_config.get(config)
         if settings is None:
@@ -44,9 +51,6 @@ class Projects:
             settings = self._make(config.parent if config is not None else Path.cwd())
             self._by_config[config] = settings
         return settings
-
-    def of_file(self, path: str | Path) -> Settings:
-        return self.at(Path(path).parent)
 
     def _closest(self, directory: Path) -> Path | None:
         """The configuration file that applies in `directory`: its own, else the closest

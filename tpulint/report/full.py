@@ -14,6 +14,7 @@ from tpulint.analysis.latency import latency_line
 from tpulint.report import DEFAULT, ReportOptions
 from tpulint.report.names import name_once
 from tpulint.report.triage import (
+    REGION_ENDS_SHOWN,
     groups,
     opcode_table,
     region_ends,
@@ -30,7 +31,6 @@ if TYPE_CHECKING:
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 MIB = 1024 * 1024
-REGION_ENDS_SHOWN = 5
 
 
 def render(run: RunResult, stream: TextIO, color: str,

@@ -22,6 +22,7 @@ from tpulint import __version__
 from tpulint.report import DEFAULT, ReportOptions
 from tpulint.report.names import name_once
 from tpulint.report.triage import (
+    REGION_ENDS_SHOWN,
     Group,
     groups,
     opcode_table,
@@ -209,8 +210,12 @@ def _exits(model: ModelResult) -> str:
         follow = f" → strands <b>{end.stranded}</b> supported operator(s)" if end.stranded else ""
         items.append(f"<li><code>op{row.index}</code> <code>{e(shorten_names(row.label))}</code> "
                      f'<span class="muted">{e(row.reason)}</span>{follow}</li>')
+    shown, rest = items[:REGION_ENDS_SHOWN], items[REGION_ENDS_SHOWN:]
+    folded = (f"<details><summary>+{len(rest)} more operators on the CPU for a reason of "
+              f'their own</summary><ul class="exits">{"".join(rest)}</ul></details>') \
+        if rest else ""
     return (f"<h3>Edge TPU region ends at ({model.cpu_segments} CPU segment(s))</h3>"
-            f'<ul class="exits">{"".join(items)}</ul>')
+            f'<ul class="exits">{"".join(shown)}</ul>{folded}')
 
 
 def _findings(found: list[Group]) -> str:

@@ -18,6 +18,7 @@ from tpulint.analysis.latency import latency_line
 from tpulint.report import DEFAULT, ReportOptions
 from tpulint.report.names import name_once
 from tpulint.report.triage import (
+    REGION_ENDS_SHOWN,
     Group,
     groups,
     opcode_table,
@@ -30,7 +31,6 @@ from tpulint.results import ModelResult, RunResult
 from tpulint.text import printable
 
 FOLD_AFTER = 12  # operator types listed before the table folds into `<details>`
-REGION_ENDS_SHOWN = 5
 _SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 
 

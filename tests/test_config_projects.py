@@ -226,3 +226,21 @@ def test_extend_chains_are_bounded(tmp_path: Path) -> None:
     (tmp_path / "tpulint.toml").write_text('extend = "c0.toml"\n')
     with pytest.raises(ConfigError, match="more than 32 files chained"):
         load_settings(start=tmp_path)
+
+
+def test_write_baseline_writes_each_projects_own_baseline(
+        tmp_path: Path, cli: Any, elsewhere: Path) -> None:
+    first = make_project(tmp_path / "first", 'baseline = "accepted.json"\n', ("bad.tflite", BAD))
+    second = make_project(tmp_path / "second", 'fail-on = "error"\n', ("bad.tflite", BAD),
+                          name="tpulint.toml")
+    paths = (str(first / "models"), str(second / "models"))
+    written = cli("check", *paths, "--write-baseline")
+    assert written.code == 0
+    assert len(json.loads((first / "accepted.json").read_text())["findings"]) == 2
+    assert len(json.loads((second / ".tpulint-baseline.json").read_text())["findings"]) == 2
+    # Only the second project has yet to point at its baseline.
+    assert written.err.count("takes effect once configured") == 1
+    assert f'add `baseline = ".tpulint-baseline.json"` to {second / "tpulint.toml"}' in written.err
+    _, found, _ = codes_by_model(cli, *paths)
+    assert found == {str(first / "models" / "bad.tflite"): set(),
+                     str(second / "models" / "bad.tflite"): {"TPU201", "TPU401"}}

@@ -230,9 +230,10 @@ def _write_baseline(result: RunResult, target: str) -> None:
 
             relative = os.path.relpath(path.resolve(), Path(settings.root).resolve())
             where = settings.source or "pyproject.toml"
+            table = "under [tool.tpulint] in" if Path(where).name == "pyproject.toml" else "to"
             print(f"tpulint: the baseline takes effect once configured: add "
-                  f"`baseline = \"{Path(relative).as_posix()}\"` under [tool.tpulint] in "
-                  f"{where}", file=sys.stderr)
+                  f"`baseline = \"{Path(relative).as_posix()}\"` {table} {where}",
+                  file=sys.stderr)
 
 
 @contextlib.contextmanager

@@ -18,7 +18,8 @@ from tpulint.engine.options import (
     add_config_options,
     add_exit_options,
     add_plugins_option,
-    load_cli_settings,
+    cli_projects,
+    run_settings,
 )
 from tpulint.exitcodes import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, EXIT_USAGE, UsageError
 
@@ -205,17 +206,18 @@ def _check(args: argparse.Namespace) -> int:
     from tpulint.report.output import output_stream
     from tpulint.text import printable
 
-    settings = load_cli_settings(args)
+    projects = cli_projects(args)
+    settings = run_settings(projects, args)
     name = settings.output_format
     if name != "auto" and name not in FORMATS:
         raise UsageError(f"unknown output format '{name}' (choose from {', '.join(FORMATS)})")
     if args.show_settings or args.show_files:
-        display_flags.show(args, settings)
+        display_flags.show(args, settings, projects.at)
         return EXIT_OK
     with _progress_bar() as progress:
         result = run(args.paths, settings, load_registry(plugins=not args.no_plugins),
                      force_exclude=args.force_exclude, jobs=args.jobs, progress=progress,
-                     use_baseline=args.write_baseline is None)
+                     use_baseline=args.write_baseline is None, settings_at=projects.at)
     for model in result.errors:
         print(f"tpulint: {printable(model.error or '')}", file=sys.stderr)
     if args.write_baseline is not None:
@@ -241,36 +243,43 @@ def _check(args: argparse.Namespace) -> int:
     if not result.models:
         print("tpulint: no models found (looked for " + ", ".join(settings.include) + ")",
               file=sys.stderr)
-    if not args.exit_zero and result.failing(settings.fail_on):
+    if not args.exit_zero and result.failing():
         return EXIT_FINDINGS
     return EXIT_OK
 
 
 def _write_baseline(result: RunResult, target: str) -> None:
-    """Record the findings, then report the run as the baseline will make it look."""
+    """Record the findings (each configuration's in its own baseline unless a file is named),
+    then report the run as the baselines will make it look."""
     from tpulint.engine.baseline import Baseline, configured_path, write
     from tpulint.engine.config import ConfigError
 
-    path = Path(target) if target else configured_path(result.settings)
-    try:
-        count = write(result, path)
-    except OSError as error:
-        raise UsageError(f"cannot write {path}: {error.strerror or error}") from None
-    Baseline.load_file(path).apply(result.models)
-    print(f"tpulint: wrote {count} finding(s) to {path}", file=sys.stderr)
-    try:
-        configured: Path | None = configured_path(result.settings)
-    except ConfigError:  # outside the project: the file written is not the one configured
-        configured = None
-    if configured is None or path.resolve() != configured.resolve() or \
-            not result.settings.baseline:
-        import os
+    projects = result.by_project()
+    batches = [(Path(target), [m for project in projects for m in project.models],
+                result.settings)] if target else \
+        [(configured_path(project.settings), project.models, project.settings)
+         for project in projects]
+    for path, models, settings in batches:
+        try:
+            count = write(models, path)
+        except OSError as error:
+            raise UsageError(f"cannot write {path}: {error.strerror or error}") from None
+        Baseline.load_file(path).apply(models)
+        print(f"tpulint: wrote {count} finding(s) to {path}", file=sys.stderr)
+        try:
+            configured: Path | None = configured_path(settings)
+        except ConfigError:  # outside the project: the file written is not the one configured
+            configured = None
+        if configured is None or path.resolve() != configured.resolve() or \
+                not settings.baseline:
+            import os
 
-        relative = os.path.relpath(path.resolve(), Path(result.settings.root).resolve())
-        where = result.settings.source or "pyproject.toml"
-        print(f"tpulint: the baseline takes effect once configured: add "
-              f"`baseline = \"{Path(relative).as_posix()}\"` under [tool.tpulint] in {where}",
-              file=sys.stderr)
+            relative = os.path.relpath(path.resolve(), Path(settings.root).resolve())
+            where = settings.source or "pyproject.toml"
+            table = "under [tool.tpulint] in" if Path(where).name == "pyproject.toml" else "to"
+            print(f"tpulint: the baseline takes effect once configured: add "
+                  f"`baseline = \"{Path(relative).as_posix()}\"` {table} {where}",
+                  file=sys.stderr)
 
 
 @contextlib.contextmanager

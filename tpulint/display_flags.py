@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,16 +34,26 @@ def report_options(args: argparse.Namespace) -> ReportOptions:
     return ReportOptions(show_all=args.show_all, quiet=args.quiet, statistics=args.statistics)
 
 
-def show(args: argparse.Namespace, settings: Settings) -> None:
-    """`--show-settings` and `--show-files`, on standard output."""
+def show(args: argparse.Namespace, settings: Settings,
+         settings_at: Callable[[Path], Settings] | None = None) -> None:
+    """`--show-settings` and `--show-files`, on standard output: each configuration that
+    applies, with the files it applies to."""
     from tpulint.engine.discover import discover
+    from tpulint.engine.projects import by_settings
     from tpulint.report import show as shown
 
-    if args.show_settings:
-        shown.show_settings(settings, sys.stdout)
+    at = settings_at or (lambda _directory: settings)
+    files = discover(args.paths, settings, args.force_exclude, settings_at=at)
+    groups = by_settings(files, at)
+    if not groups:  # no model found: the settings that would apply to the paths named
+        starts = [Path(raw) if Path(raw).is_dir() else Path(raw).parent for raw in args.paths]
+        groups = list({id(at(start)): (at(start), []) for start in starts}.values())
+    for number, (own, found) in enumerate(groups):
+        if args.show_settings:
+            sys.stdout.write("\n" if number else "")
+            shown.show_settings(own, sys.stdout, found)
     if args.show_files:
-        shown.show_files(discover(args.paths, settings, args.force_exclude), settings,
-                         sys.stdout)
+        shown.show_files(groups, sys.stdout)
 
 
 def empty_directories(paths: list[str], result: RunResult) -> list[str]:

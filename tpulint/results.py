@@ -100,13 +100,28 @@ class ModelResult:
 
 
 @dataclass
+class Project:
+    """The models one configuration applies to in a run, and what it says about itself."""
+
+    settings: Settings
+    models: list[ModelResult]
+    config_findings: list[Finding] = field(default_factory=list)
+
+    def failing(self) -> list[Finding]:
+        return failing([*(f for m in self.models for f in m.findings), *self.config_findings],
+                       self.settings.fail_on)
+
+
+@dataclass
 class RunResult:
     models: list[ModelResult]
-    settings: Settings
+    settings: Settings  # the run's own: the first checked path's configuration
     rules: dict[str, Rule]
     # Findings about the configuration rather than a model (TPU09x); their path is the
     # configuration file's, relative like `ModelResult.relpath`.
     config_findings: list[Finding] = field(default_factory=list)
+    # Each configuration that applied and its models (empty: `settings` applied to all).
+    projects: list[Project] = field(default_factory=list)
 
     @property
     def findings(self) -> list[Finding]:
@@ -124,5 +139,16 @@ class RunResult:
     def errors(self) -> list[ModelResult]:
         return [m for m in self.models if m.error]
 
-    def failing(self, fail_on: str) -> list[Finding]:
-        return failing(self.findings, fail_on)
+    def by_project(self) -> list[Project]:
+        return self.projects or [Project(self.settings, self.models, self.config_findings)]
+
+    def settings_of(self, model: ModelResult) -> Settings:
+        """The settings `model` was checked with."""
+        return next((project.settings for project in self.projects
+                     if any(m is model for m in project.models)), self.settings)
+
+    def failing(self, fail_on: str | None = None) -> list[Finding]:
+        """The findings at or above `fail_on`; by default each at its own configuration's."""
+        if fail_on is not None:
+            return failing(self.findings, fail_on)
+        return [finding for project in self.by_project() for finding in project.failing()]

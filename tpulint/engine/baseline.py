@@ -32,7 +32,7 @@ from tpulint.safeio import UnsafeInput, atomic_writer, read_text
 
 if TYPE_CHECKING:
     from tpulint.engine.config import Settings
-    from tpulint.results import ModelResult, RunResult
+    from tpulint.results import ModelResult
 
 DEFAULT_FILE = ".tpulint-baseline.json"
 MAX_BASELINE_BYTES = 64 << 20  # a few hundred bytes a finding
@@ -91,12 +91,12 @@ def configured_path(settings: Settings) -> Path:
     return path
 
 
-def write(run: RunResult, path: Path) -> int:
-    """Write every model finding of `run` to `path`; the number written."""
+def write(models: list[ModelResult], path: Path) -> int:
+    """Write every finding of `models` to `path`; the number written."""
     entries = [{"fingerprint": fingerprint(finding, model.relpath), "code": finding.code,
                 "path": model.relpath, "location": finding.location.anchor,
                 "message": finding.message}
-               for model in run.models for finding in model.findings]
+               for model in models for finding in model.findings]
     document = {"tool": "tpulint", "version": VERSION, "findings": entries}
     _refuse_special(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,9 +1,9 @@
 """Settings from `[tool.tpulint]` in pyproject.toml, `tpulint.toml`, and the command line.
 
-The closest configuration file above the working directory applies (`tpulint.toml` and
-`.tpulint.toml` take precedence over `pyproject.toml` in the same directory); `extend` inherits
-another file first. Command-line options override files. Unknown keys are errors, so a typo
-never silently disables a setting.
+The closest configuration file above a checked file applies to it (`tpulint.engine.projects`;
+`tpulint.toml` and `.tpulint.toml` take precedence over `pyproject.toml` in the same directory);
+`extend` inherits another file first. Command-line options override files. Unknown keys are
+errors, so a typo never silently disables a setting.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from tpulint.safeio import read_text
 
 # A configuration file is a few kilobytes; a larger one (or `/dev/zero`) is refused, not read.
 MAX_CONFIG_BYTES = 1 << 20
+MAX_EXTEND_DEPTH = 32  # files one configuration may chain through `extend`
 CONFIG_FILES = ("tpulint.toml", ".tpulint.toml", "pyproject.toml")
 FAIL_LEVELS = ("info", "warning", "error", "none")
 SEVERITIES = ("info", "warning", "error")
@@ -96,8 +97,7 @@ _TABLES = {"per-file-ignores", "severity", "rules", "fix", "verify", "compiler"}
 def load_settings(config: list[str] | None = None, isolated: bool = False,
                   start: Path | None = None) -> Settings:
     """Settings from the closest configuration file, then `--config` files and KEY=VALUE pairs."""
-    overrides = [item for item in (config or []) if "=" in item and not _is_file(Path(item))]
-    files = [item for item in (config or []) if item not in overrides]
+    files, overrides = split_config_arguments(config)
     if len(files) > 1:
         raise ConfigError("--config takes one file; pass other settings as KEY=VALUE")
     settings = Settings()
@@ -113,16 +113,30 @@ def load_settings(config: list[str] | None = None, isolated: bool = False,
     return settings
 
 
+def split_config_arguments(config: list[str] | None) -> tuple[list[str], list[str]]:
+    """`--config` values: (configuration files, KEY=VALUE settings)."""
+    overrides = [item for item in (config or []) if "=" in item and not _is_file(Path(item))]
+    return [item for item in (config or []) if item not in overrides], overrides
+
+
 def find_config(start: Path) -> Path | None:
     try:
         resolved = start.resolve()
     except (OSError, RuntimeError):  # a link loop: no configuration is found through it
         return None
     for directory in (resolved, *resolved.parents):
-        for name in CONFIG_FILES:
-            candidate = directory / name
-            if _is_file(candidate) and (name != "pyproject.toml" or _has_section(candidate)):
-                return candidate
+        found = config_here(directory)
+        if found is not None:
+            return found
+    return None
+
+
+def config_here(directory: Path) -> Path | None:
+    """The configuration file in `directory` itself, if any."""
+    for name in CONFIG_FILES:
+        candidate = directory / name
+        if _is_file(candidate) and (name != "pyproject.toml" or _has_section(candidate)):
+            return candidate
     return None
 
 
@@ -148,6 +162,8 @@ def _apply_file(settings: Settings, path: Path, seen: set[Path]) -> None:
         raise ConfigError(f"{path}: cannot read: Too many levels of symbolic links") from None
     if resolved in seen:
         raise ConfigError(f"{path}: `extend` loops back to this file")
+    if len(seen) >= MAX_EXTEND_DEPTH:
+        raise ConfigError(f"{path}: more than {MAX_EXTEND_DEPTH} files chained by `extend`")
     seen.add(resolved)
     try:
         text = read_text(resolved, MAX_CONFIG_BYTES)

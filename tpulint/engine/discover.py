@@ -12,26 +12,31 @@ reports as bad input: a model never goes unchecked without a word.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from fnmatch import fnmatch
 from pathlib import Path, PurePosixPath
 
 from tpulint.engine.config import Settings
 
 
-def discover(paths: Iterable[str], settings: Settings, force_exclude: bool = False,
+def discover(paths: Iterable[str], settings: Settings, force_exclude: bool = False, *,
+             settings_at: Callable[[Path], Settings] | None = None,
              problems: list[tuple[str, str]] | None = None) -> list[str]:
     """Model files under `paths`, in a stable order; explicit files are kept unless excluded
-    with `force_exclude`, missing ones are kept so they are reported. Folders that cannot be
-    listed are added to `problems` as (path, reason)."""
+    with `force_exclude`, missing ones are kept so they are reported. `settings_at(directory)`
+    gives the settings (include, exclude, root) that judge the entries of a directory;
+    without it, `settings` judges them all. Folders that cannot be listed are added to
+    `problems` as (path, reason)."""
+    at = settings_at or (lambda _directory: settings)
     found: list[str] = []
-    root = Path(settings.root)
     for raw in paths:
         path = Path(raw)
         if is_directory(path):
-            found.extend(sorted(_walk(path, settings, root, problems)))
-        elif not (force_exclude and is_excluded(path, settings, root)):
-            found.append(raw)
+            found.extend(sorted(_walk(path, at, problems)))
+        else:
+            own = at(path.parent)
+            if not (force_exclude and is_excluded(path, own, Path(own.root))):
+                found.append(raw)
     return list(dict.fromkeys(found))
 
 
@@ -44,7 +49,7 @@ def is_directory(path: Path) -> bool:
         return False
 
 
-def _walk(directory: Path, settings: Settings, root: Path,
+def _walk(directory: Path, at: Callable[[Path], Settings],
           problems: list[tuple[str, str]] | None) -> Iterator[str]:
     def unlisted(error: OSError) -> None:
         if problems is not None:
@@ -54,6 +59,8 @@ def _walk(directory: Path, settings: Settings, root: Path,
 
     for current, dirs, files in os.walk(directory, onerror=unlisted):
         base = Path(current)
+        settings = at(base)
+        root = Path(settings.root)
         dirs[:] = sorted(d for d in dirs if not is_excluded(base / d, settings, root))
         for name in files:
             candidate = base / name

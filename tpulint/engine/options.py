@@ -8,12 +8,12 @@ configuration files, then lets the command line's options win.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from tpulint.engine.config import Settings
+    from tpulint.engine.projects import Projects
 
 COLORS = ("auto", "always", "never")
 FAIL_ON_LEVELS = ("info", "warning", "error", "none")
@@ -59,26 +59,38 @@ def add_board_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup)
 
 
 def load_cli_settings(args: argparse.Namespace) -> Settings:
-    """The configuration found from the first checked path's directory upwards (like Ruff; from
-    the working directory when no path is given or none is found there), then the command
-    line's options."""
-    from tpulint.engine.compiler_flags import apply_compiler_arguments
-    from tpulint.engine.config import find_config, load_settings
+    return run_settings(cli_projects(args), args)
+
+
+def run_settings(projects: Projects, args: argparse.Namespace) -> Settings:
+    """The settings of the first checked path (its closest configuration, else the working
+    directory's): what the run as a whole uses (output format, the report's root). Each model
+    is checked with its own (`Projects.at` its directory)."""
     from tpulint.engine.discover import is_directory
 
     paths = [Path(p) for p in getattr(args, "paths", None) or []]
-    starts = [p if is_directory(p) else p.parent for p in paths] or [Path.cwd()]
-    # A path outside any configured project falls back to the working directory's.
-    start = starts[0] if find_config(starts[0]) else Path.cwd()
-    settings = load_settings(args.config, isolated=args.isolated, start=start)
+    first = paths[0] if paths else Path.cwd()
+    return projects.at(first if is_directory(first) else first.parent)
+
+
+def cli_projects(args: argparse.Namespace) -> Projects:
+    """Settings per directory: the closest configuration file (like Ruff), or the one given
+    with `--config FILE` (none with `--isolated`) for every file; the command line's options
+    on top of each."""
+    from tpulint.engine.config import load_settings, split_config_arguments
+    from tpulint.engine.projects import Projects
+
+    def make(start: Path) -> Settings:
+        return _with_options(load_settings(args.config, isolated=args.isolated, start=start),
+                             args)
+
+    return Projects(make, fixed=args.isolated or bool(split_config_arguments(args.config)[0]))
+
+
+def _with_options(settings: Settings, args: argparse.Namespace) -> Settings:
+    from tpulint.engine.compiler_flags import apply_compiler_arguments
+
     apply_compiler_arguments(settings, args)
-    if not (args.config or args.isolated):
-        others = {str(found) for found in map(find_config, starts[1:]) if found} - \
-            {str(Path(settings.source).resolve()) if settings.source else ""}
-        for other in sorted(others):
-            print(f"tpulint: warning: {other} not used: one configuration applies per run "
-                  f"({settings.source or 'defaults'}); check its models in a run of their own",
-                  file=sys.stderr)
     if getattr(args, "no_cache", False):
         settings.cache = False
     for name in SETTING_OPTIONS:

@@ -39,13 +39,13 @@ def apply_fixes(result: RunResult, settings: Settings, args: argparse.Namespace)
     from tpulint.results import failing as at_or_above
 
     registry = load_registry(plugins=not args.no_plugins)
-    min_sqnr = apply.configured_min_sqnr(settings.fix)
     codes: list[int] = []
     failing = wrote = skipped = 0
     for model in result.models:
         if model.error:
             continue
-        fails = bool(at_or_above(model.findings, settings.fail_on))
+        own = result.settings_of(model)  # the model's own configuration
+        fails = bool(at_or_above(model.findings, own.fail_on))
         plan = merge(model.findings)
         if args.diff:
             _err(*report.plan_lines(model.path, plan, args.unsafe_fixes))
@@ -56,8 +56,7 @@ def apply_fixes(result: RunResult, settings: Settings, args: argparse.Namespace)
         if not steps:
             failing += fails
             continue
-        configured_source, configured_data = from_settings(model.path, settings.fix,
-                                                           settings.root)
+        configured_source, configured_data = from_settings(model.path, own.fix, own.root)
         if configured_data is None:
             _err(f"{model.path}: not fixed: no representative data configured (set "
                  f"representative-data in [tool.tpulint.fix.sources.\"{model.path}\"], or "
@@ -72,9 +71,10 @@ def apply_fixes(result: RunResult, settings: Settings, args: argparse.Namespace)
             codes.append(EXIT_INPUT)
             failing += fails
             continue
+        min_sqnr = apply.configured_min_sqnr(own.fix)
         _err(f"{model.path}: fixing from {source.describe()} with {data.describe()} ...")
         outcome = apply.fix_model(model.path, source, data, MergedPlan(steps=steps),
-                                  apply.default_output(model.path), settings, registry,
+                                  apply.default_output(model.path), own, registry,
                                   apply.Options(min_sqnr=min_sqnr))
         _err(*report.outcome_lines(model.path, model, outcome, min_sqnr))
         if outcome.message:

@@ -8,14 +8,17 @@ from collections.abc import Iterator
 from tpulint.api import Finding
 from tpulint.engine.fingerprint import fingerprint
 from tpulint.report.bounded import located
+from tpulint.report.names import name_once
 from tpulint.results import RunResult
 
 
-def headline(finding: Finding) -> str:
+def headline(finding: Finding, *, once: bool = False) -> str:
     """The message with where it points: `sg0/op1: LEAKY_RELU 'act' runs on the CPU: …`
-    (operator findings name their operator in the message)."""
+    (operator findings name their operator in the message); `once`: each name given once, for
+    people reading it (`tpulint.report.names`)."""
     where = finding.location.anchor
-    return f"{where}: {finding.message}" if where else finding.message
+    message = name_once(finding.message) if once else finding.message
+    return f"{where}: {message}" if where else message
 
 
 def unique_fingerprints(run: RunResult) -> Iterator[tuple[str, Finding, str]]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TextIO
 
 from tpulint.report import DEFAULT, ReportOptions, bounded
+from tpulint.report.names import name_once
 from tpulint.report.triage import run_summary
 from tpulint.results import RunResult
 from tpulint.text import printable
@@ -16,7 +17,7 @@ def render(run: RunResult, stream: TextIO, color: str,
            options: ReportOptions = DEFAULT) -> None:
     for _, finding in bounded.located(run):
         stream.write(f"{printable(str(finding.location))}: {finding.code} [{finding.name}] "
-                     f"{printable(finding.message)}\n")
+                     f"{printable(name_once(finding.message))}\n")
     for left in bounded.omissions(run):
         stream.write(f"{printable(left.path)}: {left.code} [{left.name}] {left.text}\n")
     if not options.quiet:

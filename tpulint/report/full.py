@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, TextIO
 
 from tpulint.analysis.latency import latency_line
 from tpulint.report import DEFAULT, ReportOptions
+from tpulint.report.names import name_once
 from tpulint.report.triage import (
+    REGION_ENDS_SHOWN,
     groups,
     opcode_table,
     region_ends,
@@ -29,7 +31,6 @@ if TYPE_CHECKING:
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 MIB = 1024 * 1024
-REGION_ENDS_SHOWN = 5
 
 
 def render(run: RunResult, stream: TextIO, color: str,
@@ -157,7 +158,7 @@ def _findings_table(model: ModelResult, options: ReportOptions) -> RenderableTyp
         finding = group.lead
         code = Text(finding.code, style=SEVERITY_STYLE[finding.severity.value])
         where = Text(printable(finding.location.anchor or "model"), style="dim")
-        message = Text(printable(shorten_names(finding.message)))
+        message = Text(printable(shorten_names(name_once(finding.message))))
         if finding.confidence != "high":
             message.append(f" [{finding.confidence} confidence]", style="dim")
         table.add_row(code, where, message)

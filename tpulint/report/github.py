@@ -58,7 +58,7 @@ def render(run: RunResult, stream: TextIO, color: str,
 
 def _annotation(path: str, finding: Finding) -> str:
     return _command(COMMANDS[finding.severity.value], path, f"{finding.code} {finding.name}",
-                    headline(finding))
+                    headline(finding, once=True))
 
 
 def _command(command: str, path: str, title: str, message: str) -> str:

@@ -22,7 +22,9 @@ from typing import TextIO
 from tpulint import __version__
 from tpulint.analysis.latency import latency_line
 from tpulint.report import DEFAULT, ReportOptions, bounded
+from tpulint.report.names import name_once
 from tpulint.report.triage import (
+    REGION_ENDS_SHOWN,
     Group,
     groups,
     opcode_table,
@@ -214,16 +216,20 @@ def _exits(model: ModelResult) -> str:
     if not ends:
         return ""
     items = []
-    shown, more = bounded.rows(ends, EXITS_LISTED)
-    for end in shown:
+    listed, more = bounded.rows(ends, EXITS_LISTED)
+    for end in listed:
         row = end.row
         follow = f" → strands <b>{end.stranded}</b> supported operator(s)" if end.stranded else ""
         items.append(f"<li><code>op{row.index}</code> <code>{e(shorten_names(row.label))}</code> "
                      f'<span class="muted">{e(row.reason)}</span>{follow}</li>')
     if more:
         items.append(f'<li class="muted">+{more} more operators on the CPU</li>')
+    shown, rest = items[:REGION_ENDS_SHOWN], items[REGION_ENDS_SHOWN:]
+    folded = (f"<details><summary>+{len(ends) - len(shown)} more operators on the CPU for a "
+              f'reason of their own</summary><ul class="exits">{"".join(rest)}</ul></details>') \
+        if rest else ""
     return (f"<h3>Edge TPU region ends at ({model.cpu_segments} CPU segment(s))</h3>"
-            f'<ul class="exits">{"".join(items)}</ul>')
+            f'<ul class="exits">{"".join(shown)}</ul>{folded}')
 
 
 def _findings(found: list[Group]) -> str:
@@ -233,7 +239,7 @@ def _findings(found: list[Group]) -> str:
         where = f.location.anchor or "model"
         rows.append(f'<tr><td class="code {f.severity.value}">{e(f.code)}</td>'
                     f'<td>{e(f.name)}</td><td><code>{e(where)}</code></td>'
-                    f"<td>{e(shorten_names(f.message))}</td></tr>")
+                    f"<td>{e(shorten_names(name_once(f.message)))}</td></tr>")
         if group.folded:
             rows.append(f'<tr><td></td><td></td><td></td><td class="fold">'
                         f"{e(group.fold_text())}</td></tr>")

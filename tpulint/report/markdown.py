@@ -16,7 +16,9 @@ from typing import TextIO
 
 from tpulint.analysis.latency import latency_line
 from tpulint.report import DEFAULT, ReportOptions
+from tpulint.report.names import name_once
 from tpulint.report.triage import (
+    REGION_ENDS_SHOWN,
     Group,
     groups,
     opcode_table,
@@ -29,7 +31,6 @@ from tpulint.results import ModelResult, RunResult
 from tpulint.text import printable
 
 FOLD_AFTER = 12  # operator types listed before the table folds into `<details>`
-REGION_ENDS_SHOWN = 5
 _SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 
 
@@ -105,7 +106,8 @@ def _findings(found: list[Group], stream: TextIO) -> None:
     for group in found:
         finding = group.lead
         where = finding.location.anchor
+        message = md(shorten_names(name_once(finding.message)))
         stream.write(f"| {finding.code} {md(finding.name)} | {finding.severity.value} | "
-                     f"{md(where) or 'model'} | {md(shorten_names(finding.message))} |\n")
+                     f"{md(where) or 'model'} | {message} |\n")
         if group.folded:
             stream.write(f"| | | | _{md(group.fold_text())}_ |\n")

@@ -19,6 +19,7 @@ from tpulint.report.bounded import FINDINGS_PER_RULE
 from tpulint.results import ModelResult, OperatorRow, RunResult
 
 SHOWN_PER_CODE = 3  # findings of one code listed before the rest are folded into a count
+REGION_ENDS_SHOWN = 5  # region-ending operators listed before the rest are folded
 NAME_WIDTH = 48  # quoted names longer than this are shortened in the middle
 # The compiler's statuses, shortened for terminal tables (JSON keeps them whole).
 SHORT_STATUS = {

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from tpulint.report import DEFAULT, ReportOptions
 from tpulint.report.full import MIB, SEVERITY_STYLE, by_type_table
+from tpulint.report.names import name_once
 from tpulint.report.triage import plural, short_status, shorten_names
 from tpulint.text import printable
 from tpulint.verify.latency import line as latency_line
@@ -231,9 +232,10 @@ def _findings_table(result: Verification) -> RenderableType:
     table.add_column("where", no_wrap=True)
     table.add_column("message", overflow="fold")
     for finding in result.findings:
-        message = Text(printable(shorten_names(finding.message)))
-        if finding.operator:
-            message = Text.assemble((printable(finding.operator), "bold"), " ", message)
+        message = Text(printable(shorten_names(name_once(finding.message))))
+        if finding.operator and finding.operator not in finding.message:  # named once
+            message = Text.assemble((printable(shorten_names(finding.operator)), "bold"), " ",
+                                    message)
         table.add_row(Text(finding.code, style=SEVERITY_STYLE[finding.severity.value]),
                       Text(finding.location.anchor or "model", style="dim"), message)
     return table

@@ -31,9 +31,4 @@ from tpulint.api import Finding, OperatorContext, Severity, rule
 @rule(code="TPU304", name="non-constant-weights", severity=Severity.ERROR, scope="operator",
       summary="Weights or bias are not constant")
 def check(ctx: OperatorContext) -> Iterator[Finding]:
-    if ctx.model.compiled or ctx.violated("data-type"):
-        # a TPU1xx problem first (float16 weights are dequantized at run time)
-        return
-    for violation in ctx.reported():
-        yield ctx.finding(f"{ctx.describe(ctx.op.index)} runs on the CPU: {violation.detail}",
-                          fix=ctx.plans.manual("make the weights constants of the model"))
+    return ctx.cpu_findings("make the weights constants of the model")

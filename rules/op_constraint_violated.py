@@ -30,9 +30,7 @@ from tpulint.api import Finding, OperatorContext, Severity, rule
 @rule(code="TPU203", name="op-constraint-violated", severity=Severity.ERROR, scope="operator",
       summary="Operator breaks an Edge TPU constraint of its type")
 def check(ctx: OperatorContext) -> Iterator[Finding]:
-    if ctx.model.compiled or ctx.violated("data-type"):
-        return  # the data type is the problem to fix first (TPU1xx)
-    broken = ctx.reported()
+    broken = ctx.to_report()
     if not broken:
         return
     details = "; ".join(f"needs: {_lower_first(v.constraint.text)}; has: {v.detail}"

@@ -9,7 +9,7 @@ The model looks quantized (its weights are int8) but its activations are float. 
 refuses such a model as a whole: "Invalid model ... Model not quantized".
 
 ## Example
-fixtures/TPU104/bad_dynamic_range.tflite (good twin: good_int8.tflite)
+fixtures/TPU104/bad_dynamic_range.tflite (good twin: good_calibrated.tflite)
 
 ## How to fix
 Add a `representative_dataset` so the converter calibrates activations, and set

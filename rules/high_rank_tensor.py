@@ -11,7 +11,7 @@ The Edge TPU maps at most 3 dimensions (y, x, z). The operator runs on the CPU (
 unsupported rank (up to 3 innermost dimensions mapped)") and takes what depends on it along.
 
 ## Example
-fixtures/TPU303/bad_rank5.tflite (good twin: good_int8.tflite)
+fixtures/TPU303/bad_rank5.tflite (good twin: good_rank4.tflite)
 
 ## How to fix
 Export with batch 1, and reshape so only the 3 innermost dimensions are larger than 1 (fold

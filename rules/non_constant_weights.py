@@ -12,7 +12,7 @@ CPU ("Filter, bias, or other param is not constant at compile-time").
 
 ## Example
 fixtures/TPU304/bad_nonconst_weights.tflite where the converter produces one (good twin:
-good_int8.tflite)
+good_const_weights.tflite)
 
 ## How to fix
 Make the weights constants of the model (a Keras layer's weights), or move the product of two

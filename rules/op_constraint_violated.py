@@ -12,7 +12,7 @@ The operator runs on the CPU (with the compiler status the message quotes) and t
 operator that depends on it along (see TPU401).
 
 ## Example
-fixtures/TPU203/bad_strided_slice.tflite (good twin: good_int8.tflite)
+fixtures/TPU203/bad_strided_slice.tflite (good twin: good_unit_stride_slice.tflite)
 
 ## How to fix
 Change the layer so the constraint holds; the message names the constraint and the value that

@@ -36,7 +36,8 @@ def check_files(paths: list[str], rules: list[Rule], settings: Settings, *, jobs
     shipment = _shipment(rules) if workers > 1 else None
     with contextlib.ExitStack() as stack:
         # Workers start before the progress bar's thread does: see _pool.
-        fresh = _parallel(stack, paths, shipment, settings, cache, workers) if shipment else \
+        fresh: Iterator[tuple[int, tuple[str | None, ModelResult]]] = \
+            _parallel(stack, paths, rules, shipment, settings, cache, workers) if shipment else \
             ((number, check_path(paths[number], rules, settings, cache))
              for number in range(len(paths)))
         if progress:
@@ -88,7 +89,7 @@ def _shipment(rules: list[Rule]) -> list[Rule] | RulesByCode | None:
     return shipment
 
 
-def _parallel(stack: contextlib.ExitStack, paths: list[str],
+def _parallel(stack: contextlib.ExitStack, paths: list[str], rules: list[Rule],
               shipment: list[Rule] | RulesByCode, settings: Settings, cache: Cache | None,
               workers: int) -> Iterator[tuple[int, tuple[str | None, ModelResult]]]:
     """Results as workers finish. A worker that dies (killed, out of memory) breaks the pool;
@@ -96,7 +97,6 @@ def _parallel(stack: contextlib.ExitStack, paths: list[str],
     from concurrent.futures import as_completed
     from concurrent.futures.process import BrokenProcessPool
 
-    rules = shipment.load() if isinstance(shipment, RulesByCode) else shipment
     pool = _pool(workers, rules, shipment)
     stack.callback(pool.shutdown, wait=True, cancel_futures=True)
     futures = {pool.submit(_check_in_worker, paths[number], settings, cache): number

@@ -13,7 +13,7 @@ estimates that CPU time from the stranded operators' arithmetic, for the host cl
 `--board` (or `--host`); the JSON report ranks the causes by it (`latency.stranded_cpu_ms`).
 
 ## Example
-fixtures/TPU401/bad_unsupported_mid.tflite (good twin: good_int8.tflite)
+fixtures/TPU401/bad_unsupported_mid.tflite (good twin: good_unsupported_end.tflite)
 
 ## How to fix
 Fix the operator named in the message (see the other finding on it), or move it to the end of

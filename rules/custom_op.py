@@ -13,7 +13,7 @@ model. Operators after it that depend on it run on the CPU too. At the end of a 
 usually intended.
 
 ## Example
-fixtures/TPU204/bad_custom.tflite (good twin: good_int8.tflite)
+fixtures/TPU204/bad_custom.tflite (good twin: good_builtin_exp.tflite)
 
 ## How to fix
 Keep custom operators at the end of the graph (post-processing), or replace them with builtins.

@@ -9,7 +9,7 @@ The model looks quantized (its weights are int8) but its activations are float. 
 refuses such a model as a whole: "Invalid model ... Model not quantized".
 
 ## Example
-fixtures/TPU104/bad_dynamic_range.tflite (good twin: good_int8.tflite)
+fixtures/TPU104/bad_dynamic_range.tflite (good twin: good_calibrated.tflite)
 
 ## How to fix
 Add a `representative_dataset` so the converter calibrates activations, and set
@@ -28,8 +28,8 @@ from tpulint.api import Finding, ModelContext, Severity, recipes, rule
 @rule(code="TPU104", name="dynamic-range-quantized", severity=Severity.ERROR, scope="model",
       summary="Model uses dynamic-range (hybrid) quantization", fix="unsafe")
 def check(ctx: ModelContext) -> Iterator[Finding]:
-    recipe = ctx.facts.recipe
-    if recipe.kind != recipes.DYNAMIC_RANGE:
+    recipe = ctx.converted_as(recipes.DYNAMIC_RANGE)
+    if recipe is None:
         return
     first = recipe.hybrid_ops[0]
     yield ctx.finding(

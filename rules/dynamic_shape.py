@@ -12,7 +12,7 @@ dynamic-sized tensors", then "Model failed in Tflite interpreter". Nothing is co
 A dynamic batch alone (-1 in the first dimension, stored as 1) compiles; see TPU302.
 
 ## Example
-fixtures/TPU301/bad_dynamic_shape.tflite (good twin: good_int8.tflite)
+fixtures/TPU301/bad_dynamic_shape.tflite (good twin: good_static_shape.tflite)
 
 ## How to fix
 Export with fixed input sizes: a Keras `Input(shape=..., batch_size=1)` or a `tf.function`

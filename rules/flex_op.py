@@ -11,7 +11,7 @@ ops are not supported by this interpreter"). The compiler leaves the operator on
 everything after it follows.
 
 ## Example
-fixtures/TPU205/bad_flex.tflite (good twin: good_int8.tflite)
+fixtures/TPU205/bad_flex.tflite (good twin: good_builtin_tanh.tflite)
 
 ## How to fix
 Rewrite the layer with TensorFlow Lite builtin operators and convert without `SELECT_TF_OPS`;

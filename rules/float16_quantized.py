@@ -28,11 +28,9 @@ from tpulint.api import Finding, ModelContext, Severity, recipes, rule
 @rule(code="TPU103", name="float16-quantized", severity=Severity.ERROR, scope="model",
       summary="Model uses float16 quantization", fix="unsafe")
 def check(ctx: ModelContext) -> Iterator[Finding]:
-    recipe = ctx.facts.recipe
-    if recipe.kind != recipes.FLOAT16:
-        return
-    yield ctx.finding(
-        f"float16 quantization: {recipe.float16_weights} float16 weight tensors, compute in "
-        f"float32; all {len(ctx.model.main.operators)} operators run on the CPU",
-        fix=ctx.plans.full_integer(),
-    )
+    recipe = ctx.converted_as(recipes.FLOAT16)
+    if recipe:
+        yield ctx.finding(
+            f"float16 quantization: {recipe.float16_weights} float16 weight tensors, compute in "
+            f"float32; all {len(ctx.model.main.operators)} operators run on the CPU",
+            fix=ctx.plans.full_integer())

@@ -29,7 +29,7 @@ from tpulint.api import Finding, ModelContext, Severity, recipes, rule
 @rule(code="TPU102", name="float-model", severity=Severity.ERROR, scope="model",
       summary="Model computes in float32 (not quantized)", fix="unsafe")
 def check(ctx: ModelContext) -> Iterator[Finding]:
-    if ctx.facts.recipe.kind != recipes.FLOAT:
+    if not ctx.converted_as(recipes.FLOAT):
         return
     ops = len(ctx.model.main.operators)
     yield ctx.finding(

@@ -10,7 +10,7 @@ run on the CPU ("Operation is working on an unsupported data type"), and every o
 depends on them follows, because the compiler keeps a single Edge TPU region.
 
 ## Example
-fixtures/TPU101/bad_float_op_inside.tflite (good twin: good_int8.tflite)
+fixtures/TPU101/bad_float_op_inside.tflite (good twin: good_tanh_inside.tflite)
 
 ## How to fix
 Replace the operator with one that has an 8-bit kernel, or move it out of the model (pre- or

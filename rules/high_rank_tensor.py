@@ -11,7 +11,7 @@ The Edge TPU maps at most 3 dimensions (y, x, z). The operator runs on the CPU (
 unsupported rank (up to 3 innermost dimensions mapped)") and takes what depends on it along.
 
 ## Example
-fixtures/TPU303/bad_rank5.tflite (good twin: good_int8.tflite)
+fixtures/TPU303/bad_rank5.tflite (good twin: good_rank4.tflite)
 
 ## How to fix
 Export with batch 1, and reshape so only the 3 innermost dimensions are larger than 1 (fold
@@ -29,9 +29,4 @@ from tpulint.api import Finding, OperatorContext, Severity, rule
 @rule(code="TPU303", name="high-rank-tensor", severity=Severity.ERROR, scope="operator",
       summary="Tensor has a dimension larger than 1 outside the 3 innermost")
 def check(ctx: OperatorContext) -> Iterator[Finding]:
-    if ctx.model.compiled or ctx.violated("data-type"):
-        # float first (TPU1xx): see the module docstring
-        return
-    for violation in ctx.reported():
-        yield ctx.finding(f"{ctx.describe(ctx.op.index)} runs on the CPU: {violation.detail}",
-                          fix=ctx.plans.manual("keep batch 1 and at most 3 dimensions > 1"))
+    return ctx.cpu_findings("keep batch 1 and at most 3 dimensions > 1")

@@ -26,7 +26,7 @@ from tpulint.api import Finding, ModelContext, Severity, recipes, rule
 @rule(code="TPU106", name="int16-activations", severity=Severity.ERROR, scope="model",
       summary="Model uses 16x8 quantization (int16 activations)", fix="unsafe")
 def check(ctx: ModelContext) -> Iterator[Finding]:
-    if ctx.facts.recipe.kind != recipes.INT16_ACTIVATIONS:
+    if not ctx.converted_as(recipes.INT16_ACTIVATIONS):
         return
     count = sum(1 for t in ctx.model.main.tensors if t.dtype == "int16" and not t.constant)
     yield ctx.finding(

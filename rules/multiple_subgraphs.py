@@ -10,7 +10,7 @@ Edge TPU's operator set, so they and the subgraphs they call run on the CPU, and
 depends on their result follows them there.
 
 ## Example
-fixtures/TPU002/bad_control_flow.tflite (good twin: good_int8.tflite)
+fixtures/TPU002/bad_control_flow.tflite (good twin: good_unrolled.tflite)
 
 ## How to fix
 Remove control flow from the exported inference graph: unroll fixed-count loops, compute both

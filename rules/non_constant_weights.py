@@ -12,7 +12,7 @@ CPU ("Filter, bias, or other param is not constant at compile-time").
 
 ## Example
 fixtures/TPU304/bad_nonconst_weights.tflite where the converter produces one (good twin:
-good_int8.tflite)
+good_const_weights.tflite)
 
 ## How to fix
 Make the weights constants of the model (a Keras layer's weights), or move the product of two
@@ -31,9 +31,4 @@ from tpulint.api import Finding, OperatorContext, Severity, rule
 @rule(code="TPU304", name="non-constant-weights", severity=Severity.ERROR, scope="operator",
       summary="Weights or bias are not constant")
 def check(ctx: OperatorContext) -> Iterator[Finding]:
-    if ctx.model.compiled or ctx.violated("data-type"):
-        # a TPU1xx problem first (float16 weights are dequantized at run time)
-        return
-    for violation in ctx.reported():
-        yield ctx.finding(f"{ctx.describe(ctx.op.index)} runs on the CPU: {violation.detail}",
-                          fix=ctx.plans.manual("make the weights constants of the model"))
+    return ctx.cpu_findings("make the weights constants of the model")

@@ -12,7 +12,7 @@ The operator runs on the CPU (with the compiler status the message quotes) and t
 operator that depends on it along (see TPU401).
 
 ## Example
-fixtures/TPU203/bad_strided_slice.tflite (good twin: good_int8.tflite)
+fixtures/TPU203/bad_strided_slice.tflite (good twin: good_unit_stride_slice.tflite)
 
 ## How to fix
 Change the layer so the constraint holds; the message names the constraint and the value that
@@ -30,9 +30,7 @@ from tpulint.api import Finding, OperatorContext, Severity, rule
 @rule(code="TPU203", name="op-constraint-violated", severity=Severity.ERROR, scope="operator",
       summary="Operator breaks an Edge TPU constraint of its type")
 def check(ctx: OperatorContext) -> Iterator[Finding]:
-    if ctx.model.compiled or ctx.violated("data-type"):
-        return  # the data type is the problem to fix first (TPU1xx)
-    broken = ctx.reported()
+    broken = ctx.to_report()
     if not broken:
         return
     details = "; ".join(f"needs: {_lower_first(v.constraint.text)}; has: {v.detail}"

@@ -13,7 +13,7 @@ on the CPU anyway. Newer converters write newer versions for new features: group
 (v2), int4 or int16 variants.
 
 ## Example
-fixtures/TPU202/bad_grouped_conv.tflite (good twin: good_int8.tflite)
+fixtures/TPU202/bad_grouped_conv.tflite (good twin: good_ungrouped_conv.tflite)
 
 ## How to fix
 Avoid the feature that raised the version (the message names it where known), or convert with an

@@ -32,12 +32,5 @@ from tpulint.api import Finding, OperatorContext, Severity, rule
 @rule(code="TPU305", name="tensor-too-large", severity=Severity.WARNING, scope="operator",
       summary="Tensor exceeds an Edge TPU size limit")
 def check(ctx: OperatorContext) -> Iterator[Finding]:
-    if ctx.model.compiled or ctx.violated("data-type"):
-        return  # the data type is the problem to fix first (TPU1xx)
-    for violation in ctx.reported():
-        yield ctx.finding(
-            f"{ctx.describe(ctx.op.index)} runs on the CPU: {violation.detail}",
-            confidence="medium",
-            fix=ctx.plans.manual("reduce the tensor size or move the operator out"),
-            data={"constraint": violation.constraint.name},
-        )
+    return ctx.cpu_findings("reduce the tensor size or move the operator out",
+                            confidence="medium", name_constraint=True)

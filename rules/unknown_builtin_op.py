@@ -10,7 +10,7 @@ The compiler stops before compiling anything: "Op builtin_code out of range: 150
 old TFLite binary with newer model?". The whole model is refused, even the parts that would map.
 
 ## Example
-fixtures/TPU206/bad_gelu.tflite (good twin: good_int8.tflite)
+fixtures/TPU206/bad_gelu.tflite (good twin: good_sigmoid_gelu.tflite)
 
 ## How to fix
 Replace the operator with older builtins (GELU with `approximate=True` lowers to TANH and MUL in

@@ -11,7 +11,7 @@ on it: the compiler builds a single Edge TPU region, so supported operators afte
 than one subgraph is not supported" (see TPU401).
 
 ## Example
-fixtures/TPU201/bad_unsupported_mid.tflite (good twin: good_int8.tflite)
+fixtures/TPU201/bad_unsupported_mid.tflite (good twin: good_maximum_mid.tflite)
 
 ## How to fix
 Replace the operator with a supported equivalent, or move it out of the model into pre- or

@@ -9,7 +9,7 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures"
 DATA = Path(__file__).resolve().parent / "data"
 BAD = FIXTURES / "TPU201" / "bad_unsupported_mid.tflite"  # LEAKY_RELU: TPU201 + TPU401
-GOOD = FIXTURES / "TPU201" / "good_int8.tflite"
+GOOD = FIXTURES / "TPU102" / "good_int8.tflite"
 
 
 @dataclass

@@ -64,11 +64,11 @@ def test_cache_follows_content_rules_and_options(zoo: Path) -> None:
     registry = load_registry(plugins=False)
     settings = Settings()
     rules = Selection(registry, settings).enabled
-    model = zoo / "TPU201" / "good_int8.tflite"
+    model = zoo / "TPU102" / "good_int8.tflite"
     cache = Cache.open(rules, settings)
     key = cache.key(str(model))
     assert key is not None
-    assert key == cache.key(str(zoo / "TPU101" / "good_int8.tflite"))  # same bytes, same key
+    assert key == cache.key(str(zoo / "TPU103" / "good_int8.tflite"))  # same bytes, same key
     assert key != Cache.open(rules[:-1], settings).key(str(model))
     assert key != Cache.open(rules, Settings(runtime=13)).key(str(model))
     assert key != Cache.open(rules, Settings(rules={"TPU101": {"allow-float-io": True}})) \
@@ -86,7 +86,7 @@ def test_models_too_large_to_hash_are_not_cached(zoo: Path, monkeypatch: pytest.
 
     settings = Settings()
     cache = Cache.open(Selection(load_registry(plugins=False), settings).enabled, settings)
-    model = zoo / "TPU201" / "good_int8.tflite"
+    model = zoo / "TPU102" / "good_int8.tflite"
     assert cache.key(str(model)) is not None
     monkeypatch.setattr(tpulint.engine.cache, "MAX_CACHED_BYTES", model.stat().st_size - 1)
     assert cache.key(str(model)) is None
@@ -94,7 +94,7 @@ def test_models_too_large_to_hash_are_not_cached(zoo: Path, monkeypatch: pytest.
 
 def test_a_changed_model_is_checked_again(zoo: Path, cli: Any) -> None:
     cli("check", "zoo")
-    target = zoo / "TPU201" / "good_int8.tflite"
+    target = zoo / "TPU102" / "good_int8.tflite"
     shutil.copy(zoo / "TPU201" / "bad_unsupported_mid.tflite", target)
     outcome = cli("check", str(target), "--format", "concise")
     assert "TPU201" in outcome.out

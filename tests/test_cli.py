@@ -14,7 +14,7 @@ import pytest
 from tpulint.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
-GOOD = ROOT / "fixtures/TPU002/good_int8.tflite"
+GOOD = ROOT / "fixtures/TPU102/good_int8.tflite"
 BAD = ROOT / "fixtures/TPU201/bad_unsupported_mid.tflite"
 FLOAT_IO = ROOT / "fixtures/TPU105/bad_float_io.tflite"
 

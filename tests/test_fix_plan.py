@@ -212,26 +212,29 @@ def test_missing_extra_exits_4_with_the_install_hint(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.tflite"]
 
 
-def test_check_fix_skips_unsafe_plans_and_hints(tmp_path: Path,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def check_float16_copy(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                       *options: str) -> tuple[str, str]:
+    """`check` with `options` on a copy of the float16 fixture, which it must leave alone."""
     model = tmp_path / "f16.tflite"
     model.write_bytes((FIXTURES / "TPU103/bad_float16.tflite").read_bytes())
-    assert main(["check", "--isolated", "--format", "concise", "--fix", str(model)]) == 1
-    captured = capsys.readouterr()
-    assert "TPU103" in captured.out
-    assert "skipped" in captured.err and "--unsafe-fixes" in captured.err
+    assert main(["check", "--isolated", *options, str(model)]) == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["f16.tflite"]
+    captured = capsys.readouterr()
+    return captured.out, captured.err
+
+
+def test_check_fix_skips_unsafe_plans_and_hints(tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    out, err = check_float16_copy(tmp_path, capsys, "--format", "concise", "--fix")
+    assert "TPU103" in out
+    assert "skipped" in err and "--unsafe-fixes" in err
 
 
 def test_check_diff_prints_plans_to_stderr(tmp_path: Path,
                                            capsys: pytest.CaptureFixture[str]) -> None:
-    model = tmp_path / "f16.tflite"
-    model.write_bytes((FIXTURES / "TPU103/bad_float16.tflite").read_bytes())
-    assert main(["check", "--isolated", "--format", "json", "--diff", str(model)]) == 1
-    captured = capsys.readouterr()
-    assert captured.out.lstrip().startswith("{")
-    assert "quantization = int8 [TPU103]" in captured.err and "unsafe" in captured.err
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["f16.tflite"]
+    out, err = check_float16_copy(tmp_path, capsys, "--format", "json", "--diff")
+    assert out.lstrip().startswith("{")
+    assert "quantization = int8 [TPU103]" in err and "unsafe" in err
 
 
 def test_check_unsafe_fix_without_configured_data_is_skipped(

@@ -18,7 +18,7 @@ import tflite
 
 ROOT = Path(__file__).resolve().parents[1]
 REGRESSIONS = sorted((ROOT / "tests" / "fuzz_regressions").glob("*.tflite"))
-GOOD = ROOT / "fixtures" / "TPU101" / "good_int8.tflite"
+GOOD = ROOT / "fixtures" / "TPU102" / "good_int8.tflite"
 COMPILED = ROOT / "fixtures" / "TPU001" / "bad_compiled.tflite"
 # A budget of about ten seconds on two cores; the campaign seed is fixed so CI is repeatable.
 SHORT_CAMPAIGN = ["--cases", "2000", "--seed", "20240", "--jobs", "2", "--cli-every", "50"]

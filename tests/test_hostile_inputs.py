@@ -20,7 +20,7 @@ import pytest
 from tpulint.reader import ModelReadError, read_model, read_model_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
-GOOD = ROOT / "fixtures" / "TPU101" / "good_int8.tflite"
+GOOD = ROOT / "fixtures" / "TPU102" / "good_int8.tflite"
 FLOAT = ROOT / "fixtures" / "TPU101" / "bad_float_op_inside.tflite"
 
 

@@ -18,7 +18,7 @@ from tpulint.reader import read_model
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 STRANDING = FIXTURES / "TPU401" / "bad_unsupported_mid.tflite"  # real converter output
-GOOD = FIXTURES / "TPU401" / "good_int8.tflite"
+GOOD = FIXTURES / "TPU102" / "good_int8.tflite"
 
 
 def test_operator_arithmetic() -> None:

@@ -150,7 +150,7 @@ def test_large_files_are_read_once_not_mapped(tmp_path: Path) -> None:
         data[last.offset : last.offset + last.size]
 
 
-GOOD = (ROOT / "fixtures/TPU002/good_int8.tflite").read_bytes()
+GOOD = (ROOT / "fixtures/TPU102/good_int8.tflite").read_bytes()
 
 
 @pytest.mark.parametrize(("data", "step", "words"), [

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.litert
 litert = pytest.importorskip("ai_edge_litert.interpreter")
 
 TESTS = Path(__file__).parent
-GOOD_INT8 = TESTS.parent / "fixtures" / "TPU002" / "good_int8.tflite"  # made by the converter
+GOOD_INT8 = TESTS.parent / "fixtures" / "TPU102" / "good_int8.tflite"  # made by the converter
 KAPIBARA = TESTS / "data" / "verify" / "models" / "kapibara-model.tflite"
 REPLAY = TESTS / "verify_replay"
 

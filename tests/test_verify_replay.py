@@ -29,6 +29,7 @@ TESTS = Path(__file__).parent
 REPLAY = TESTS / "verify_replay"
 MODELS = TESTS / "data" / "verify" / "models"
 FIXTURES = TESTS.parent / "fixtures"
+GOOD_INT8 = "TPU102/good_int8.tflite"  # the network, full int8: every operator maps
 Run = Callable[..., tuple[int, str, str]]
 
 
@@ -162,13 +163,21 @@ def _replace(row: OperatorRow, **changes: Any) -> OperatorRow:
     return replace(row, **changes)
 
 
-def test_predicted_fatal_error_is_confirmed(workdir: Path, verify: Run) -> None:
-    model = model_copy(workdir, FIXTURES / "TPU202" / "bad_grouped_conv.tflite")
-    code, out, _ = verify(str(model), "--no-run", "--format", "json",
-                          recording="conv2d-v6-fatal")
+def failed_compilation(workdir: Path, verify: Run, fixture: str, recording: str
+                       ) -> tuple[Path, dict[str, Any], dict[str, Any]]:
+    """Verify a copy of `fixture` against a recorded failing compiler run: the copy, its JSON
+    entry and the entry's only finding."""
+    model = model_copy(workdir, FIXTURES / fixture)
+    code, out, _ = verify(str(model), "--no-run", "--format", "json", recording=recording)
     assert code == 1
     [entry] = as_json(out)["models"]
     [finding] = entry["findings"]
+    return model, entry, finding
+
+
+def test_predicted_fatal_error_is_confirmed(workdir: Path, verify: Run) -> None:
+    model, entry, finding = failed_compilation(workdir, verify, "TPU202/bad_grouped_conv.tflite",
+                                               "conv2d-v6-fatal")
     assert finding["code"] == "TPU502"
     assert finding["message"].startswith("edgetpu_compiler failed: ERROR: Didn't find op for "
                                          "builtin opcode 'CONV_2D' version '6'")
@@ -182,19 +191,14 @@ def test_predicted_fatal_error_is_confirmed(workdir: Path, verify: Run) -> None:
 
 
 def test_unpredicted_fatal_error_is_a_contradiction(workdir: Path, verify: Run) -> None:
-    model = model_copy(workdir, FIXTURES / "TPU002" / "good_int8.tflite")
-    code, out, _ = verify(str(model), "--no-run", "--format", "json",
-                          recording="internal-error")
-    assert code == 1
-    [entry] = as_json(out)["models"]
-    [finding] = entry["findings"]
+    _, entry, finding = failed_compilation(workdir, verify, GOOD_INT8, "internal-error")
     assert finding["message"] == ("edgetpu_compiler failed: Internal compiler error. Aborting! "
                                   "(not predicted by tpulint)")
     assert {op["outcome"] for op in entry["operators"]} == {"unverified"}
 
 
 def test_a_hanging_compiler_is_stopped(workdir: Path, verify: Run) -> None:
-    model = model_copy(workdir, FIXTURES / "TPU002" / "good_int8.tflite")
+    model = model_copy(workdir, FIXTURES / GOOD_INT8)
     started = time.monotonic()
     code, out, _ = verify(str(model), "--no-run", "-t", "1", "--format", "json",
                           recording="hang")
@@ -263,7 +267,7 @@ def test_verify_an_earlier_compilation(workdir: Path, verify: Run,
 
 
 def test_ignored_codes_do_not_fail(workdir: Path, verify: Run) -> None:
-    model = model_copy(workdir, FIXTURES / "TPU002" / "good_int8.tflite")
+    model = model_copy(workdir, FIXTURES / GOOD_INT8)
     code, out, _ = verify(str(model), "--no-run", "--format", "json",
                           "--config", 'ignore=["TPU502"]', recording="internal-error")
     assert code == 0

@@ -82,7 +82,9 @@ Produce with `fixtures/make_fixtures.py` (real converter output), as a near-miss
 - `bad_{module}.tflite`: the smallest model where {code} `{name}` fires;
 - `good_{module}.tflite`: the same model changed just enough that it does not.
 
-Add both to `MODELS` in `fixtures/make_fixtures.py` and describe them in `fixtures/README.md`.
+Build both in `fixtures/keras_models.py` or `fixtures/function_models.py`, add them to `MODELS` in
+`fixtures/make_fixtures.py` and to `CHECKS` in `fixtures/readback.py`, and describe them in
+`fixtures/README.md`.
 '''
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from tpulint.analysis.facts import ModelFacts
 from tpulint.analysis.graph import Graph
 from tpulint.analysis.placement import OperatorPlacement, Prediction
+from tpulint.analysis.recipe import Recipe
 from tpulint.analysis.support import Violation
 from tpulint.ir import Location, Model, Operator, Subgraph, Tensor
 from tpulint.plans import FixPlan, Plans
@@ -125,22 +126,33 @@ def describe_operator(subgraph: Subgraph, op: Operator) -> str:
     return f"{op.label} '{output.name}'" if output is not None and output.name else op.label
 
 
-class ModelContext:
+class _RuleContext:
+    """What every context holds: the rule it is for and the file its findings point to."""
+
+    def __init__(self, rule: Rule, path: str) -> None:
+        self.rule = rule
+        self.path = path
+
+    @property
+    def location(self) -> Location:
+        return Location(self.path)
+
+
+class ModelContext(_RuleContext):
     """What a rule sees of a model; subclasses narrow it to a subgraph, operator or tensor."""
 
     plans = Plans
 
     def __init__(self, rule: Rule, model: Model, facts: ModelFacts,
                  options: Mapping[str, Any], path: str) -> None:
-        self.rule = rule
+        super().__init__(rule, path)
         self.model = model
         self.facts = facts
         self.options = options
-        self.path = path
 
-    @property
-    def location(self) -> Location:
-        return Location(self.path)
+    def converted_as(self, kind: str) -> Recipe | None:
+        """The model's quantization recipe if it is of `kind` (a `recipes` constant)."""
+        return self.facts.recipe if self.facts.recipe.kind == kind else None
 
     def operator_location(self, op: int, subgraph: int = 0) -> Location:
         return Location(self.path, subgraph, operator=op)
@@ -210,6 +222,21 @@ class OperatorContext(SubgraphContext):
         return [v for v in self.placement.violations
                 if v.constraint.reported_by == self.rule.code]
 
+    def to_report(self) -> list[Violation]:
+        """`reported()`, except in a compiled model or where the operator's data type is the
+        problem to fix first (TPU1xx: float16 weights dequantized at run time, say)."""
+        return [] if self.model.compiled or self.violated("data-type") else self.reported()
+
+    def cpu_findings(self, advice: str, *, confidence: str = "high",
+                     name_constraint: bool = False) -> Iterator[Finding]:
+        """A finding "<operator> runs on the CPU: <detail>" for each violation `to_report()`,
+        with `advice` as its manual fix (and the constraint's name as data if asked)."""
+        for violation in self.to_report():
+            yield self.finding(
+                f"{self.describe(self.op.index)} runs on the CPU: {violation.detail}",
+                confidence=confidence, fix=self.plans.manual(advice),
+                data={"constraint": violation.constraint.name} if name_constraint else None)
+
     @property
     def location(self) -> Location:
         return Location(self.path, self.subgraph.index, operator=self.op.index)
@@ -258,17 +285,12 @@ class UnusedSuppression:
     detail: str
 
 
-class ConfigContext:
+class ConfigContext(_RuleContext):
     """What a `config`-scope rule sees: the configuration file and what in it went unused."""
 
     def __init__(self, rule: Rule, path: str, unused: tuple[UnusedSuppression, ...]) -> None:
-        self.rule = rule
-        self.path = path
+        super().__init__(rule, path)
         self.unused = unused
-
-    @property
-    def location(self) -> Location:
-        return Location(self.path)
 
     def finding(self, message: str, *, data: Mapping[str, Any] | None = None) -> Finding:
         return Finding(code=self.rule.code, name=self.rule.name, severity=self.rule.severity,

@@ -43,6 +43,11 @@ class Limit:
         return f"mapped up to {mapped}, refused from {refused} {self.unit}"
 
 
+def observed_bytes(value: int, source: str, mapped: int, refused: int) -> Limit:
+    """A size limit measured on compiler output: `value` decides inside the bracket."""
+    return Limit(value, "bytes", "observed", source, mapped=mapped, refused=refused)
+
+
 DEFAULT_RUNTIME = 14  # compiler 16 targets runtime 14 unless -m says otherwise
 
 MAPPED_DIMENSIONS = Limit(
@@ -59,28 +64,18 @@ PARAMETER_CACHE = Limit(
 
 # The Edge TPU lays a tensor out as y/x/z over its 3 innermost dimensions. An operator with a
 # tensor whose x*z plane is larger than this is left on the CPU.
-PLANE_BYTES = Limit(
-    196_608, "bytes", "observed",
-    "corpus: YOLOv5n heads at 640 px (RESHAPE planes of 102,000 bytes mapped, 408,000 refused)",
-    mapped=102_000, refused=408_000,
-)
+PLANE_BYTES = observed_bytes(
+    196_608, "corpus: YOLOv5n heads at 640 px (RESHAPE planes of 102,000 bytes mapped, 408,000 "
+    "refused)", mapped=102_000, refused=408_000)
 # A TRANSPOSE moves data across the whole tensor.
-TRANSPOSE_BYTES = Limit(
-    98_304, "bytes", "observed",
-    "corpus: YOLOv8 box heads (69,696 bytes mapped at 352 px; 112,896 refused at 224 px, "
-    "134,400 and 230,400 at 320 and 640 px)",
-    mapped=69_696, refused=112_896,
-)
+TRANSPOSE_BYTES = observed_bytes(
+    98_304, "corpus: YOLOv8 box heads (69,696 bytes mapped at 352 px; 112,896 refused at 224 px, "
+    "134,400 and 230,400 at 320 and 640 px)", mapped=69_696, refused=112_896)
 # A RESHAPE that regroups a large tensor (a YOLOv5 head's 80x80x255 into 6400x3x85).
-RESHAPE_BYTES = Limit(
-    1_048_576, "bytes", "observed",
-    "corpus: YOLOv5n heads at 640 px (408,000 bytes mapped, 1,632,000 refused)",
-    mapped=408_000, refused=1_632_000,
-)
+RESHAPE_BYTES = observed_bytes(
+    1_048_576, "corpus: YOLOv5n heads at 640 px (408,000 bytes mapped, 1,632,000 refused)",
+    mapped=408_000, refused=1_632_000)
 # Bilinear resizing is refused for large outputs.
-RESIZE_BILINEAR_OUTPUT = Limit(
-    1_048_576, "bytes", "observed",
-    "google-coral/edgetpu#31 (128x128x32 = 524,288 mapped, 512x512x32 refused); corpus: "
-    "DeepLab's 5,000,211-byte output refused",
-    mapped=524_288, refused=5_000_211,
-)
+RESIZE_BILINEAR_OUTPUT = observed_bytes(
+    1_048_576, "google-coral/edgetpu#31 (128x128x32 = 524,288 mapped, 512x512x32 refused); "
+    "corpus: DeepLab's 5,000,211-byte output refused", mapped=524_288, refused=5_000_211)

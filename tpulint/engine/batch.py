@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from tpulint.engine.budget import OverBudget, time_budget
 from tpulint.engine.budget import message as budget_message
 from tpulint.engine.check import check_model
+from tpulint.engine.portable import RulesByCode, shippable, unshippable
 from tpulint.reader import ModelReadError, read_file, read_model_bytes
 from tpulint.results import ModelResult
 
@@ -34,9 +35,11 @@ def check_files(paths: list[str], rules: list[Rule], settings: Settings, *, jobs
     cache = _open_cache(rules, settings)
     results: dict[int, ModelResult] = {}
     workers = min(jobs if jobs > 0 else (os.cpu_count() or 1), len(paths))
+    shipment = _shipment(rules) if workers > 1 else None
     with contextlib.ExitStack() as stack:
         # Workers start before the progress bar's thread does: see _pool.
-        fresh = _parallel(stack, paths, rules, settings, cache, workers) if workers > 1 else \
+        fresh: Iterator[tuple[int, tuple[str | None, ModelResult]]] = \
+            _parallel(stack, paths, rules, shipment, settings, cache, workers) if shipment else \
             ((number, check_path(paths[number], rules, settings, cache))
              for number in range(len(paths)))
         if progress:
@@ -82,17 +85,26 @@ def _open_cache(rules: list[Rule], settings: Settings) -> Cache | None:
     return Cache.open(rules, settings)
 
 
+def _shipment(rules: list[Rule]) -> list[Rule] | RulesByCode | None:
+    """The rules as workers can receive them; None (with a warning) to check in one process."""
+    shipment = shippable(rules)
+    if shipment is None:
+        print(f"tpulint: warning: rule {unshippable(rules)} cannot be sent to worker processes; "
+              "checking in one process", file=sys.stderr)
+    return shipment
+
+
 def _parallel(stack: contextlib.ExitStack, paths: list[str], rules: list[Rule],
-              settings: Settings, cache: Cache | None, workers: int
-              ) -> Iterator[tuple[int, tuple[str | None, ModelResult]]]:
+              shipment: list[Rule] | RulesByCode, settings: Settings, cache: Cache | None,
+              workers: int) -> Iterator[tuple[int, tuple[str | None, ModelResult]]]:
     """Results as workers finish. A worker that dies (killed, out of memory) breaks the pool;
     the models whose results were not back yet are then checked here, one by one."""
     from concurrent.futures import as_completed
     from concurrent.futures.process import BrokenProcessPool
 
-    pool = _pool(workers, rules)
+    pool = _pool(workers, rules, shipment)
     stack.callback(pool.shutdown, wait=True, cancel_futures=True)
-    futures = {pool.submit(check_path, paths[number], rules, settings, cache): number
+    futures = {pool.submit(_check_in_worker, paths[number], settings, cache): number
                for number in range(len(paths))}
     left = set(futures.values())
     try:
@@ -106,7 +118,21 @@ def _parallel(stack: contextlib.ExitStack, paths: list[str], rules: list[Rule],
             yield number, check_path(paths[number], rules, settings, cache)
 
 
-def _pool(workers: int, rules: list[Rule]) -> ProcessPoolExecutor:
+_worker_rules: list[Rule] = []
+
+
+def _adopt(shipment: list[Rule] | RulesByCode) -> None:
+    """A worker's initializer: the rules it checks with, once for all its models."""
+    _worker_rules[:] = shipment.load() if isinstance(shipment, RulesByCode) else shipment
+
+
+def _check_in_worker(path: str, settings: Settings, cache: Cache | None
+                     ) -> tuple[str | None, ModelResult]:
+    return check_path(path, _worker_rules, settings, cache)
+
+
+def _pool(workers: int, rules: list[Rule], shipment: list[Rule] | RulesByCode
+          ) -> ProcessPoolExecutor:
     """Worker processes, forked on Linux while this process has a single thread (they start
     with everything imported, and all of them start at the first submit, before any progress
     bar thread exists); otherwise from a fork server that has imported the rules once."""
@@ -124,4 +150,5 @@ def _pool(workers: int, rules: list[Rule]) -> ProcessPoolExecutor:
                                                *(rule.check.__module__ for rule in rules)}))
     else:
         context = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(workers, mp_context=context)
+    return ProcessPoolExecutor(workers, mp_context=context, initializer=_adopt,
+                               initargs=(shipment,))

@@ -20,28 +20,16 @@ from tpulint.ir import (
     Tensor,
 )
 from tpulint.reader.errors import ModelReadError
+from tpulint.reader.files import identify, read_file
 from tpulint.reader.order import check_order
 from tpulint.reader.signatures import LazySignatures
 from tpulint.reader.wire import TFLITE, Refused, Table, Wire, WireError
-from tpulint.safeio import read_regular
-
-# The largest model file read: TensorFlow Lite keeps models over 2 GB as a flatbuffer followed by
-# their buffers, and the converter's own limit for those is far below this.
-MAX_FILE_BYTES = 8 << 30
 
 # Real models have at most tens of thousands of operators and tensors. A crafted file can list
 # one table a million times at 4 bytes each, and each costs a check about 0.1 ms and 2 KB: larger
 # counts, over all subgraphs, are refused rather than spending minutes and gigabytes on them.
 LIMITS = {"subgraphs": 10_000, "operators": 100_000, "tensors": 250_000,
           "operator inputs and outputs": 2_000_000}
-
-_LFS_POINTER = b"version https://git-lfs.github.com/spec/"
-# What a file that is not TensorFlow Lite most often is, by its first bytes.
-_OTHER_FORMATS = (
-    (b"PK\x03\x04", "a zip archive (a Keras .keras model or a zipped export?)"),
-    (b"\x89HDF\r\n\x1a\n", "an HDF5 file (a Keras .h5 model?)"),
-    (b"\x08", "possibly an ONNX or protobuf file"),
-)
 
 _ENUM_NAMES: dict[str, dict[int, str]] = {
     "ActivationFunctionType": schema.ACTIVATION_FUNCTION_TYPE,
@@ -59,32 +47,8 @@ def read_model(path: str | os.PathLike[str]) -> Model:
     return read_model_bytes(read_file(name), name)
 
 
-def read_file(path: str | os.PathLike[str]) -> bytes:
-    """The bytes of the model file at `path`, read in one pass.
-
-    Only a regular file is read (a FIFO, a device or `/dev/zero` is refused on the open
-    descriptor), at most `MAX_FILE_BYTES`. The file is read rather than memory-mapped: a mapped
-    file truncated by another process while it is checked kills the process with SIGBUS, which
-    no handler can turn into a message; reading costs one copy of the file in memory and makes
-    the bytes that are hashed for the cache the bytes that are parsed.
-    """
-    name = os.fspath(path)
-    try:
-        return read_regular(name, MAX_FILE_BYTES)
-    except FileNotFoundError:
-        raise ModelReadError(name, "open", "no such file") from None
-    except IsADirectoryError:
-        raise ModelReadError(name, "open", "is a directory") from None
-    except PermissionError:
-        raise ModelReadError(name, "open", "permission denied") from None
-    except OSError as error:
-        raise ModelReadError(name, "open", error.strerror or str(error)) from None
-    except (ValueError, MemoryError) as error:  # a NUL in the name; no memory for the file
-        raise ModelReadError(name, "open", str(error) or "not enough memory") from None
-
-
 def read_model_bytes(data: ByteSource, path: str = "<bytes>") -> Model:
-    _identify(data, path)
+    identify(data, path)
     wire = Wire(data)
     with _step(path, "model header"):
         root = wire.root("Model")
@@ -133,23 +97,6 @@ def _step(path: str, step: str) -> Iterator[None]:
         raise ModelReadError(path, step, str(error)) from None
     except (WireError, struct.error, UnicodeDecodeError, IndexError, KeyError) as error:
         raise ModelReadError(path, step, f"{error} (truncated or corrupt file)") from None
-
-
-def _identify(data: ByteSource, path: str) -> None:
-    head = bytes(data[:64])
-    if not head:
-        raise ModelReadError(path, "file identifier", "the file is empty")
-    if head.startswith(_LFS_POINTER):
-        raise ModelReadError(path, "file identifier",
-                             "this is a Git LFS pointer, not the model: run `git lfs pull`")
-    if len(data) < 8:
-        raise ModelReadError(path, "file identifier",
-                             f"{len(data)} bytes is too short for a TensorFlow Lite model")
-    if head[4:8] != schema.FILE_IDENTIFIER:
-        guess = next((what for magic, what in _OTHER_FORMATS if head.startswith(magic)), None)
-        also = f"; {guess}" if guess else ""
-        reason = f"not a TensorFlow Lite model (no 'TFL3' identifier{also})"
-        raise ModelReadError(path, "file identifier", reason)
 
 
 def _subgraph_tables(root: Table, path: str) -> list[Table]:

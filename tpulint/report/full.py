@@ -16,10 +16,9 @@ from tpulint.report.names import name_once
 from tpulint.report.triage import (
     REGION_ENDS_SHOWN,
     groups,
+    listed_region_ends,
     opcode_table,
-    region_ends,
     run_summary,
-    short_status,
     shorten_names,
 )
 from tpulint.results import ModelResult, RunResult
@@ -127,22 +126,21 @@ def _region_ends(model: ModelResult) -> RenderableType | None:
     from rich.table import Table
     from rich.text import Text
 
-    ends = region_ends(model)
+    ends, more = listed_region_ends(model)
     if not ends:
         return None
     table = Table.grid(padding=(0, 1))
     table.add_column(no_wrap=True)
     table.add_column(overflow="fold")
-    for end in ends[:REGION_ENDS_SHOWN]:
+    for end in ends:
         row = end.row
         text = Text(printable(shorten_names(row.label, 32)), style="bold")
         if end.stranded:
             text.append(f"  strands {end.stranded} op(s)", style="yellow")
-        text.append(f"\n{printable(short_status(row.reason))}", style="dim")
+        text.append(f"\n{printable(end.status)}", style="dim")
         table.add_row(Text(f"  op{row.index}", style="dim"), text)
-    if len(ends) > REGION_ENDS_SHOWN:
-        table.add_row("", Text(f"+{len(ends) - REGION_ENDS_SHOWN} more operators on the CPU "
-                               "for a reason of their own", style="dim"))
+    if more:
+        table.add_row("", Text(more, style="dim"))
     return Group(Text("Edge TPU region ends at", style="bold"), table)
 
 
@@ -190,7 +188,7 @@ def _opcode_table(model: ModelResult) -> RenderableType:
         status_style = "dim" if not row.cpu else "yellow"
         table.add_row(Text(printable(row.opcode)), str(row.count), str(row.tpu),
                       Text(str(row.cpu), style="red" if row.cpu else "dim"),
-                      Text(printable(short_status(row.status)), style=status_style))
+                      Text(printable(row.brief), style=status_style))
     return table
 
 

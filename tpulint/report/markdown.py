@@ -21,10 +21,9 @@ from tpulint.report.triage import (
     REGION_ENDS_SHOWN,
     Group,
     groups,
+    listed_region_ends,
     opcode_table,
-    region_ends,
     run_summary,
-    short_status,
     shorten_names,
 )
 from tpulint.results import ModelResult, RunResult
@@ -74,16 +73,15 @@ def _model(model: ModelResult, stream: TextIO, options: ReportOptions) -> None:
         stream.write(f"\n{md(latency_line(model.latency))}\n")
     for fatal in model.fatal:
         stream.write(f"\n**Compilation fails:** {md(fatal.message)} ({md(fatal.cause)})\n")
-    ends = region_ends(model)
+    ends, more = listed_region_ends(model)
     if ends:
         stream.write("\n**Edge TPU region ends at:**\n\n")
-        for end in ends[:REGION_ENDS_SHOWN]:
+        for end in ends:
             strands = f", strands **{end.stranded}** operator(s)" if end.stranded else ""
             stream.write(f"- op{end.row.index} {md(shorten_names(end.row.label))}: "
-                         f"{md(short_status(end.row.reason))}{strands}\n")
-        if len(ends) > REGION_ENDS_SHOWN:
-            stream.write(f"- +{len(ends) - REGION_ENDS_SHOWN} more operators on the CPU for a "
-                         "reason of their own\n")
+                         f"{md(end.status)}{strands}\n")
+        if more:
+            stream.write(f"- {more}\n")
     if model.findings:
         stream.write("\n")
         _findings(groups(model, options.show_all), stream)
@@ -96,7 +94,7 @@ def _model(model: ModelResult, stream: TextIO, options: ReportOptions) -> None:
     stream.write("\n| operator | count | Edge TPU | CPU | status |\n|---|---|---|---|---|\n")
     for row in table:
         stream.write(f"| {md(row.opcode)} | {row.count} | {row.tpu} | {row.cpu} | "
-                     f"{md(short_status(row.status))} |\n")
+                     f"{md(row.brief)} |\n")
     if fold:
         stream.write("\n</details>\n")
 

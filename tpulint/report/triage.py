@@ -52,6 +52,9 @@ def shorten_names(message: str, width: int = NAME_WIDTH) -> str:
     return quoted.sub(lambda match: f"'{shorten(match.group(1), width)}'", message)
 
 
+REGION_ENDS_LISTED = 5  # region ends a text report lists before counting the others
+
+
 def short_status(text: str) -> str:
     return SHORT_STATUS.get(text, text)
 
@@ -68,6 +71,10 @@ class RegionEnd:
     row: OperatorRow
     stranded: int  # supported operators that follow it to the CPU
 
+    @property
+    def status(self) -> str:
+        return short_status(self.row.reason)
+
 
 def region_ends(model: ModelResult) -> list[RegionEnd]:
     """The operators that end or split the Edge TPU region, the most stranding first (none for
@@ -79,6 +86,14 @@ def region_ends(model: ModelResult) -> list[RegionEnd]:
     stranded = _stranded_by(main)
     ends = [RegionEnd(row, stranded[row.index]) for row in own]
     return sorted(ends, key=lambda end: (-end.stranded, end.row.index))
+
+
+def listed_region_ends(model: ModelResult) -> tuple[list[RegionEnd], str | None]:
+    """The region ends a text report lists, and the line that counts the others (or None)."""
+    ends = region_ends(model)
+    more = len(ends) - REGION_ENDS_LISTED
+    line = f"+{more} more operators on the CPU for a reason of their own" if more > 0 else None
+    return ends[:REGION_ENDS_LISTED], line
 
 
 @dataclass
@@ -162,6 +177,10 @@ class OpcodeRow:
     tpu: int
     cpu: int
     status: str  # the most common CPU status, or "Mapped to Edge TPU"
+
+    @property
+    def brief(self) -> str:
+        return short_status(self.status)
 
 
 def opcode_table(model: ModelResult) -> list[OpcodeRow]:

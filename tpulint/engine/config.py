@@ -23,6 +23,8 @@ from tpulint.safeio import read_text
 
 # A configuration file is a few kilobytes; a larger one (or `/dev/zero`) is refused, not read.
 MAX_CONFIG_BYTES = 1 << 20
+# `extend` chains are a file or two; a longer one is refused before it exhausts the stack.
+MAX_EXTEND_DEPTH = 32
 CONFIG_FILES = ("tpulint.toml", ".tpulint.toml", "pyproject.toml")
 FAIL_LEVELS = ("info", "warning", "error", "none")
 SEVERITIES = ("info", "warning", "error")
@@ -128,9 +130,14 @@ def _has_section(pyproject: Path) -> bool:
 
 
 def _apply_file(settings: Settings, path: Path, seen: set[Path]) -> None:
-    resolved = path.resolve()
+    try:
+        resolved = path.resolve()
+    except (OSError, RuntimeError):  # RuntimeError: a symbolic link loop (Python < 3.13)
+        raise ConfigError(f"{path}: cannot read: a symbolic link loop") from None
     if resolved in seen:
         raise ConfigError(f"{path}: `extend` loops back to this file")
+    if len(seen) >= MAX_EXTEND_DEPTH:
+        raise ConfigError(f"{path}: `extend` chains more than {MAX_EXTEND_DEPTH} files")
     seen.add(resolved)
     try:
         text = read_text(resolved, MAX_CONFIG_BYTES)

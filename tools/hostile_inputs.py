@@ -17,6 +17,7 @@ import os
 import random
 import socket
 import stat
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,10 +78,11 @@ def special(relative: str, kind: str) -> Setup:
                 target.symlink_to("/dev/zero")
         elif kind == "socket":
             here = Path.cwd()
-            os.chdir(target.parent)  # a socket path may hold only 108 bytes
-            try:
+            os.chdir(target.parent)
+            try:  # a socket path may hold only 108 bytes: bind a short name, rename it
                 with socket.socket(socket.AF_UNIX) as server:
-                    server.bind(target.name)
+                    server.bind(".socket")
+                os.rename(".socket", target.name)
             finally:
                 os.chdir(here)
         elif kind == "directory":
@@ -90,9 +92,10 @@ def special(relative: str, kind: str) -> Setup:
             target.symlink_to(kind)
         elif kind == "dangling":
             target.symlink_to(case / "missing" / "nothing.tflite")
-        elif kind == "loop":
-            target.symlink_to(target.name + ".loop")
-            (target.parent / (target.name + ".loop")).symlink_to(target.name)
+        elif kind == "loop":  # the partner's name is short: the target's may be 255 bytes
+            partner = f".loop{zlib.crc32(os.fsencode(target.name))}"
+            target.symlink_to(partner)
+            (target.parent / partner).symlink_to(target.name)
         elif kind == "outside model":
             (case / "outside" / "linked.tflite").write_bytes(FAILING)
             target.symlink_to(case / "outside" / "linked.tflite")

@@ -69,7 +69,7 @@ def test_a_clean_pass_where_a_finding_is_due_is_caught(workdir: Path) -> None:
     assert problems == []
     scenario.allowed = frozenset({0})
     scenario.argv = ["check", "--format", "json", "--select", "TPU305", "m.tflite"]
-    problems, outcome = fuzz_inputs.run_case(scenario, workdir, fork=False)
+    problems, _outcome = fuzz_inputs.run_case(scenario, workdir, fork=False)
     assert "'m.tflite' is not reported with its findings" in problems, problems
 
 
@@ -163,3 +163,13 @@ def test_a_link_planted_as_a_cache_shard_is_not_followed(workdir: Path) -> None:
     scenario = hostile_tamper.tampered_cache(random.Random(0))
     scenario.tamper = hostile_tamper.tamper_folder("shard is a link")
     check(scenario, workdir)
+
+
+def test_a_cache_entry_over_the_cap_is_never_built_whole() -> None:
+    # tools/hostile_memory.py, many-findings-worst: 30,000 findings naming one 16 KiB tensor
+    # made an entry of gigabytes in memory before the size cap refused it (killed at 120 s).
+    from tpulint.engine import cache
+
+    name = "n" * (16 << 10)
+    assert cache._body({"findings": [name] * 100_000}) is None  # 1.6 GB if built whole
+    assert cache._body({"findings": [name]}) == '{"findings":["' + name + '"]}'

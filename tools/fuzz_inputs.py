@@ -226,12 +226,12 @@ def snapshot(case: Path) -> dict[str, tuple[object, ...]]:
             continue
         for current, dirs, files in os.walk(case / area):
             for name in dirs + files:
-                path = os.path.join(current, name)
+                path = os.path.join(current, name)  # noqa: PTH118  (strings: faster)
                 info = os.lstat(path)
                 entry: tuple[object, ...] = (info.st_mode, info.st_uid, info.st_size,
                                              info.st_mtime_ns, info.st_ino)
                 if stat.S_ISLNK(info.st_mode):
-                    entry += (os.readlink(path),)
+                    entry += (os.readlink(path),)  # noqa: PTH115
                 found[path[base:]] = entry
     return found
 
@@ -327,11 +327,11 @@ def run_case(scenario: Scenario, workdir: Path, fork: bool = True
 def remove(case: Path) -> None:
     def retry(function: object, path: str, _info: object) -> None:
         with contextlib.suppress(OSError):
-            os.chmod(path, 0o700, follow_symlinks=False)
+            Path(path).chmod(0o700, follow_symlinks=False)
             Path(path).unlink() if not Path(path).is_dir() else shutil.rmtree(path)
 
     if case.is_dir():
-        os.chmod(case, 0o700)
+        case.chmod(0o700)
         shutil.rmtree(case, onerror=retry)
 
 
@@ -345,8 +345,8 @@ def _start_worker() -> None:
 
     import tpulint.cli
     import tpulint.engine.registry
-    import tpulint.engine.run  # noqa: F401
-    import tpulint.verify.command  # noqa: F401
+    import tpulint.engine.run
+    import tpulint.verify.command
     import tpulint.verify.settings
 
     parser = tpulint.cli.build_parser()
@@ -387,6 +387,7 @@ def _same_code_stamp() -> None:
 def _warm_up(workdir: Path) -> None:
     """Run every format once here: what a first run imports and caches, each child inherits."""
     from hostile_inputs import FAILING, GOOD
+
     from tpulint.cli import main
     from tpulint.report import FORMATS
 
@@ -398,7 +399,7 @@ def _warm_up(workdir: Path) -> None:
     os.environ["TPULINT_CACHE_DIR"] = str(folder / "cache")
     os.chdir(folder)
     try:
-        with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink), \
+        with Path(os.devnull).open("w") as sink, contextlib.redirect_stdout(sink), \
                 contextlib.redirect_stderr(sink):
             for name in FORMATS:
                 main(["check", "--isolated", "--format", name, "bad.tflite", "good.tflite"])
@@ -427,7 +428,7 @@ def run_cases(numbers: range, campaign: int, kinds: list[str] | None, fork_every
             report.peak_added_mb = max(report.peak_added_mb, outcome.added_rss_mb)
         if found:
             stderr = outcome.stderr[-600:] if outcome else ""
-            report.failures.append((number, scenario.kind, scenario.steps, found + [stderr]))
+            report.failures.append((number, scenario.kind, scenario.steps, [*found, stderr]))
     return report
 
 

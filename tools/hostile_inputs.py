@@ -82,7 +82,7 @@ def special(relative: str, kind: str) -> Setup:
             try:  # a socket path may hold only 108 bytes: bind a short name, rename it
                 with socket.socket(socket.AF_UNIX) as server:
                     server.bind(".socket")
-                os.rename(".socket", target.name)
+                Path(".socket").rename(target.name)
             finally:
                 os.chdir(here)
         elif kind == "directory":

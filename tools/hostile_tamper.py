@@ -89,7 +89,8 @@ def tamper_entry(how: str, rng: random.Random) -> Any:
             "deep": lambda: "[" * 100_000 + "]" * 100_000,
             "garbage": lambda: rng.randbytes(rng.randrange(1, 4096)).decode("latin-1"),
             "empty": lambda: "",
-            "big number": lambda: text.replace('"operators":', '"x":' + "9" * 5000 + ',"operators":', 1),
+            "big number": lambda: text.replace('"operators":',
+                                               '"x":' + "9" * 5000 + ',"operators":', 1),
         }[how]()
         entry.write_bytes(replaced.encode("utf-8", "surrogatepass"))
     return tamper
@@ -141,7 +142,8 @@ def tampered_cache(rng: random.Random) -> Scenario:
 
 # Fake compilers ------------------------------------------------------------------------------
 
-VERSION = 'case "$1" in --version|-v) echo "Edge TPU Compiler version 16.0.384591198"; exit 0;; esac\n'
+VERSION = ('case "$1" in --version|-v) echo "Edge TPU Compiler version 16.0.384591198"; '
+           'exit 0;; esac\n')
 OUTPUTS = ('out=""; prev=""; for a in "$@"; do [ "$prev" = "-o" ] && out="$a"; prev="$a"; '
            'last="$a"; done\nname=$(basename "$last" .tflite)\n')
 BEHAVIOURS = {
@@ -157,7 +159,8 @@ BEHAVIOURS = {
     "version dies": "kill -ABRT $$\n",
     "garbage log": VERSION + "head -c 65536 /dev/urandom\nexit 0\n",
     "garbage version": "head -c 4096 /dev/urandom\nexit 0\n",
-    "garbage outputs": VERSION + OUTPUTS + 'head -c 100000 /dev/urandom > "$out/${name}_edgetpu.tflite"\n'
+    "garbage outputs": VERSION + OUTPUTS
+    + 'head -c 100000 /dev/urandom > "$out/${name}_edgetpu.tflite"\n'
     'head -c 100000 /dev/urandom > "$out/${name}_edgetpu.log"\nexit 0\n',
     "model copied as output": VERSION + OUTPUTS + 'cp "$last" "$out/${name}_edgetpu.tflite"\n'
     'echo "Operator Count Status" > "$out/${name}_edgetpu.log"\nexit 0\n',

@@ -105,7 +105,9 @@ class Cache:
             if not isinstance(data, dict) or data.pop("tool", None) != ["tpulint", __version__,
                                                                         FORMAT, key]:
                 return None
-            if data.pop("digest", None) != self._digest(key, _body(data)):
+            digest = data.pop("digest", None)
+            body = _body(data)
+            if body is None or digest != self._digest(key, body):
                 return None  # edited or damaged since tpulint wrote it
             result = load(data, path)
         except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
@@ -121,6 +123,8 @@ class Cache:
             body = _body(dump(result))
         except (TypeError, ValueError):
             return  # a plugin's finding data JSON cannot hold: not cached
+        if body is None:
+            return
         header = json.dumps({"tool": ["tpulint", __version__, FORMAT, key],
                              "digest": self._digest(key, body)}, separators=(",", ":"))
         text = header[:-1] + "," + body[1:]
@@ -246,10 +250,21 @@ def _code_stamp(rules: list[Rule]) -> list[tuple[str, int, int]]:
 # Serialisation -------------------------------------------------------------------------------
 
 
-def _body(data: dict[str, Any]) -> str:
-    """An entry's fields as JSON text: what the digest covers. Read back and dumped again it
-    is the same text, so an entry whose fields were changed fails its digest."""
-    return json.dumps(data, separators=(",", ":"))
+def _body(data: dict[str, Any]) -> str | None:
+    """An entry's fields as JSON text, what the digest covers (read back and dumped again it is
+    the same text, so an entry whose fields were changed fails its digest); None past
+    `MAX_ENTRY_BYTES`. Encoded piece by piece, so a model whose findings repeat a long name
+    thousands of times stops at the cap instead of building gigabytes of text first."""
+    pieces, size = [], 0
+    for piece in _ENCODER.iterencode(data):
+        size += len(piece)
+        if size > MAX_ENTRY_BYTES:
+            return None
+        pieces.append(piece)
+    return "".join(pieces)
+
+
+_ENCODER = json.JSONEncoder(separators=(",", ":"))
 
 
 def dump(result: ModelResult) -> dict[str, Any]:

@@ -38,6 +38,7 @@ import time
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing.util import Finalize
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,7 @@ GENERATORS = {"config": (hostile_config, 32), "files": (hostile_files, 38),
               "cache": (tampered_cache, 25), "compiler": (fake_compiler, 5)}
 EXIT_CODES = frozenset({0, 1, 2, 3, 4})
 MEMORY_MB = 1024  # address space a case may add to the worker
+MEMORY_BOUND_MB = 300  # resident memory a forked case may add (its inputs are a few MB)
 AREAS = ("project", "outside", "cache", "tmp", "home")
 
 
@@ -248,6 +250,8 @@ def problems(scenario: Scenario, outcome: Outcome, before: dict[str, tuple[objec
         found.append(f"exit {outcome.code}, not a documented exit code")
     elif outcome.code not in scenario.allowed:
         found.append(f"exit {outcome.code}, expected one of {sorted(scenario.allowed)}")
+    if outcome.added_rss_mb > MEMORY_BOUND_MB:
+        found.append(f"added {outcome.added_rss_mb:.0f} MB of resident memory")
     lines = outcome.stderr.splitlines()
     if "Traceback" in outcome.stderr or "internal error" in outcome.stderr:
         found.append("a traceback or an internal error")
@@ -361,6 +365,8 @@ def _start_worker() -> None:
     shm = Path("/dev/shm")
     base = str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
     _workdir.append(Path(tempfile.mkdtemp(prefix="tpulint-fuzz-inputs-", dir=base)))
+    # Removed when the worker ends (multiprocessing runs these finalizers, not atexit's).
+    Finalize(None, shutil.rmtree, args=(str(_workdir[0]), True), exitpriority=10)
     _warm_up(_workdir[0])
     limit = _address_space() + (MEMORY_MB << 20)  # soft: forked cases set their own
     resource.setrlimit(resource.RLIMIT_AS, (limit, resource.RLIM_INFINITY))

@@ -23,8 +23,7 @@ from tpulint.safeio import read_text
 
 # A configuration file is a few kilobytes; a larger one (or `/dev/zero`) is refused, not read.
 MAX_CONFIG_BYTES = 1 << 20
-# `extend` chains are a file or two; a longer one is refused before it exhausts the stack.
-MAX_EXTEND_DEPTH = 32
+MAX_EXTEND_DEPTH = 32  # files one configuration may chain through `extend`
 CONFIG_FILES = ("tpulint.toml", ".tpulint.toml", "pyproject.toml")
 FAIL_LEVELS = ("info", "warning", "error", "none")
 SEVERITIES = ("info", "warning", "error")
@@ -137,7 +136,7 @@ def _apply_file(settings: Settings, path: Path, seen: set[Path]) -> None:
     if resolved in seen:
         raise ConfigError(f"{path}: `extend` loops back to this file")
     if len(seen) >= MAX_EXTEND_DEPTH:
-        raise ConfigError(f"{path}: `extend` chains more than {MAX_EXTEND_DEPTH} files")
+        raise ConfigError(f"{path}: more than {MAX_EXTEND_DEPTH} files chained by `extend`")
     seen.add(resolved)
     try:
         text = read_text(resolved, MAX_CONFIG_BYTES)

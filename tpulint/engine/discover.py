@@ -22,20 +22,11 @@ def discover(paths: Iterable[str], settings: Settings,
     root = Path(settings.root)
     for raw in paths:
         path = Path(raw)
-        if is_directory(path):
+        if path.is_dir():
             found.extend(sorted(_walk(path, settings, root)))
         elif not (force_exclude and is_excluded(path, settings, root)):
             found.append(raw)
     return list(dict.fromkeys(found))
-
-
-def is_directory(path: Path) -> bool:
-    """Whether `path` is a directory; False for a name the system refuses (too long for the file
-    system, say): the read that follows reports it in one line."""
-    try:
-        return path.is_dir()
-    except OSError:
-        return False
 
 
 def _walk(directory: Path, settings: Settings, root: Path) -> Iterator[str]:

@@ -48,6 +48,8 @@ def show(args: argparse.Namespace, settings: Settings) -> None:
 def empty_directories(paths: list[str], result: RunResult) -> list[str]:
     """Directories named on the command line with no model under them: a mistyped path in CI
     must not pass green. (Files excluded with `--force-exclude` are not errors.)"""
+    from tpulint.engine.discover import is_directory
+
     checked = [Path(model.path).absolute() for model in result.models]  # symlinks kept
-    return [raw for raw in paths if raw != "." and Path(raw).is_dir() and
+    return [raw for raw in paths if raw != "." and is_directory(Path(raw)) and
             not any(found.is_relative_to(Path(raw).absolute()) for found in checked)]

@@ -21,7 +21,12 @@ from typing import TYPE_CHECKING
 
 from tpulint.engine.config import ConfigError
 from tpulint.engine.fingerprint import fingerprint
-from tpulint.safeio import read_text
+from tpulint.safeio import (
+    UnsafeInput,
+    atomic_writer,
+    is_regular_file_or_missing,
+    read_text,
+)
 
 if TYPE_CHECKING:
     from tpulint.engine.config import Settings
@@ -80,5 +85,8 @@ def write(run: RunResult, path: Path) -> int:
                for model in run.models for finding in model.findings]
     document = {"tool": "tpulint", "version": VERSION, "findings": entries}
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    if not is_regular_file_or_missing(path):  # never write into a FIFO, device or link
+        raise UnsafeInput("not a regular file")
+    with atomic_writer(path) as stream:
+        stream.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
     return len(entries)

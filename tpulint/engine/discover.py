@@ -22,11 +22,20 @@ def discover(paths: Iterable[str], settings: Settings,
     root = Path(settings.root)
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
+        if is_directory(path):
             found.extend(sorted(_walk(path, settings, root)))
         elif not (force_exclude and is_excluded(path, settings, root)):
             found.append(raw)
     return list(dict.fromkeys(found))
+
+
+def is_directory(path: Path) -> bool:
+    """`path.is_dir()`, false where the name itself cannot be looked up (too long, a link
+    loop): the check then reports the name as unreadable."""
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
 
 
 def _walk(directory: Path, settings: Settings, root: Path) -> Iterator[str]:

@@ -64,9 +64,10 @@ def load_cli_settings(args: argparse.Namespace) -> Settings:
     line's options."""
     from tpulint.engine.compiler_flags import apply_compiler_arguments
     from tpulint.engine.config import find_config, load_settings
+    from tpulint.engine.discover import is_directory
 
     paths = [Path(p) for p in getattr(args, "paths", None) or []]
-    starts = [p if p.is_dir() else p.parent for p in paths] or [Path.cwd()]
+    starts = [p if is_directory(p) else p.parent for p in paths] or [Path.cwd()]
     # A path outside any configured project falls back to the working directory's.
     start = starts[0] if find_config(starts[0]) else Path.cwd()
     settings = load_settings(args.config, isolated=args.isolated, start=start)

@@ -280,7 +280,11 @@ def _unreported(failing: tuple[str, ...], stdout: str) -> list[str]:
     listed = {m["path"]: m for m in models if isinstance(m, dict)}
     missing = []
     for path in failing:
-        model = listed.get(path) or listed.get("./" + path)
+        # A name that is not UTF-8 may be reported with its bytes shown as \xNN.
+        shown = "".join(f"\\x{ord(c) - 0xDC00:02x}" if 0xDC80 <= ord(c) <= 0xDCFF else c
+                        for c in path)
+        model = next((listed[p] for p in (path, "./" + path, shown, "./" + shown)
+                      if p in listed), None)
         if model is None or not model.get("findings"):
             missing.append(f"{path!r} is not reported with its findings")
     return missing

@@ -181,3 +181,16 @@ def test_a_cache_entry_over_the_cap_is_never_built_whole() -> None:
     name = "n" * (16 << 10)
     assert cache._body({"findings": [name] * 100_000}) is None  # 1.6 GB if built whole
     assert cache._body({"findings": [name]}) == '{"findings":["' + name + '"]}'
+
+
+@pytest.mark.parametrize(("line", "says"), [
+    ('"select\\nignore" = 1', "unknown setting 'select\\nignore'"),
+    ("host = []", "host must be one of"),
+    ("board = {a = 1}", "board must be one of"),
+])
+def test_a_wrongly_typed_or_named_key_is_one_line(line: str, says: str, workdir: Path) -> None:
+    # Seed 14, cases 2786 (a key holding a line break: two stderr lines) and 6340 (a list as
+    # the host: "internal error: unhashable type").
+    scenario = failing_model(["check", "m.tflite"], {2},
+                             write("project/tpulint.toml", line.encode() + b"\n"))
+    assert says in check(scenario, workdir).stderr

@@ -206,6 +206,8 @@ def hostile_config(rng: random.Random) -> Scenario:
                     written = ("project/target",)  # a file (or a link) the baseline replaces
     if name == "pyproject.toml" and b"[tool" not in body and b"tool =" not in body:
         body = b"[tool.tpulint]\n" + body
+    elif name == "pyproject.toml" and b"[tool.tpulint" not in body:
+        refuse = False  # no [tool.tpulint] table: not a tpulint configuration at all
     setup.append(write(f"project/{name}", body))
     allowed = {2} if refuse else {code, 2}
     if written:  # a new baseline accepts every finding

@@ -173,7 +173,7 @@ def _parse_toml(text: str, origin: str) -> dict[str, Any]:
 def _apply(settings: Settings, table: Mapping[str, Any], origin: str) -> None:
     for key, value in table.items():
         if key not in _KEYS:
-            raise ConfigError(f"{origin}: unknown setting '{key}' (known: "
+            raise ConfigError(f"{origin}: unknown setting {key!r} (known: "
                               f"{', '.join(sorted(_KEYS))})")
         attribute = _KEYS[key]
         if key in _LISTS:
@@ -212,7 +212,7 @@ def _apply(settings: Settings, table: Mapping[str, Any], origin: str) -> None:
 
 def _check_choice(key: str, value: Any, origin: str) -> None:
     known = BOARDS if key == "board" else HOSTS
-    if value not in known:
+    if not isinstance(value, str) or value not in known:
         raise ConfigError(f"{origin}: {key} must be one of {', '.join(known)}, not {value!r}")
 
 

@@ -14,8 +14,11 @@ projects share entries safely. Entries are JSON files, one per key; the director
 
 The folder is trusted only as far as it is private: entries are written to private temporary
 files and renamed into place (never through a link), read only when they are regular files this
-user owns and no one else may write, and checked against the tool version, their key and the
-types of every field; anything else is a miss. Entries have a size cap, and the folder is pruned
+user owns and no one else may write, and checked against the tool version, their key, a digest
+of their fields (so an entry edited by hand or damaged on disk, such as one whose findings were
+removed, is not believed) and the types of every field; anything else is a miss. The digest
+cannot stop someone who can run tpulint and write to the folder from forging an entry: the
+folder's privacy does. Entries have a size cap, and the folder is pruned
 by age and total size once a day.
 """
 
@@ -46,7 +49,8 @@ if TYPE_CHECKING:
     from tpulint.api import Rule
     from tpulint.engine.config import Settings
 
-FORMAT = 3  # raised when what an entry means changes (3: the latency model of array MACs)
+FORMAT = 4  # raised when what an entry means changes (3: the latency model of array MACs;
+# 4: a digest of the fields)
 # Checking a model reads only its structure; hashing reads every byte. Above this size hashing
 # costs more than checking (a 127 MB model checks in 0.3 s without reading its weights).
 MAX_CACHED_BYTES = 32 << 20
@@ -85,6 +89,10 @@ class Cache:
         except OSError:
             return None
 
+    def _digest(self, key: str, body: str) -> str:
+        return hashlib.sha256(self.salt + key.encode() + body.encode("utf-8", "surrogatepass")
+                              ).hexdigest()
+
     def _entry(self, key: str) -> Path:
         return self.directory / key[:2] / f"{key}.json"
 
@@ -93,10 +101,15 @@ class Cache:
         another tpulint: every doubt is a miss, which only costs a check."""
         entry = self._entry(key)
         try:
+            _check_private(entry.parent)  # a link planted as a shard folder is not followed
             data = json.loads(read_regular(entry, MAX_ENTRY_BYTES, follow=False, private=True))
-            if not isinstance(data, dict) or data.get("tool") != ["tpulint", __version__,
-                                                                  FORMAT, key]:
+            if not isinstance(data, dict) or data.pop("tool", None) != ["tpulint", __version__,
+                                                                        FORMAT, key]:
                 return None
+            digest = data.pop("digest", None)
+            body = _body(data)
+            if body is None or digest != self._digest(key, body):
+                return None  # edited or damaged since tpulint wrote it
             result = load(data, path)
         except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
             return None
@@ -108,10 +121,14 @@ class Cache:
 
     def put(self, key: str, result: ModelResult) -> None:
         try:
-            text = json.dumps({"tool": ["tpulint", __version__, FORMAT, key], **dump(result)},
-                              separators=(",", ":"))
+            body = _body(dump(result))
         except (TypeError, ValueError):
             return  # a plugin's finding data JSON cannot hold: not cached
+        if body is None:
+            return
+        header = json.dumps({"tool": ["tpulint", __version__, FORMAT, key],
+                             "digest": self._digest(key, body)}, separators=(",", ":"))
+        text = header[:-1] + "," + body[1:]
         if len(text) > MAX_ENTRY_BYTES:
             return
         try:
@@ -151,6 +168,10 @@ def _private_directory(directory: Path) -> None:
     """Make `directory` (mode 0700) or check an existing one is a real folder of ours alone."""
     with contextlib.suppress(FileExistsError):
         directory.mkdir(mode=0o700, parents=True)
+    _check_private(directory)
+
+
+def _check_private(directory: Path) -> None:
     info = directory.lstat()
     if not stat.S_ISDIR(info.st_mode) or not owned_privately(info):
         raise UnsafeInput(f"{directory} is not a private folder of this user")
@@ -228,6 +249,23 @@ def _code_stamp(rules: list[Rule]) -> list[tuple[str, int, int]]:
 
 
 # Serialisation -------------------------------------------------------------------------------
+
+
+def _body(data: dict[str, Any]) -> str | None:
+    """An entry's fields as JSON text, what the digest covers (read back and dumped again it is
+    the same text, so an entry whose fields were changed fails its digest); None past
+    `MAX_ENTRY_BYTES`. Encoded piece by piece, so a model whose findings repeat a long name
+    thousands of times stops at the cap instead of building gigabytes of text first."""
+    pieces, size = [], 0
+    for piece in _ENCODER.iterencode(data):
+        size += len(piece)
+        if size > MAX_ENTRY_BYTES:
+            return None
+        pieces.append(piece)
+    return "".join(pieces)
+
+
+_ENCODER = json.JSONEncoder(separators=(",", ":"))
 
 
 def dump(result: ModelResult) -> dict[str, Any]:

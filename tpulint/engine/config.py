@@ -158,7 +158,7 @@ def _has_section(pyproject: Path) -> bool:
 def _apply_file(settings: Settings, path: Path, seen: set[Path]) -> None:
     try:
         resolved = path.resolve()
-    except RuntimeError:  # Python before 3.13 raises this for a link loop
+    except (OSError, RuntimeError):  # RuntimeError: a link loop (Python before 3.13)
         raise ConfigError(f"{path}: cannot read: Too many levels of symbolic links") from None
     if resolved in seen:
         raise ConfigError(f"{path}: `extend` loops back to this file")
@@ -200,7 +200,7 @@ def _parse_toml(text: str, origin: str) -> dict[str, Any]:
 def _apply(settings: Settings, table: Mapping[str, Any], origin: str) -> None:
     for key, value in table.items():
         if key not in _KEYS:
-            raise ConfigError(f"{origin}: unknown setting '{key}' (known: "
+            raise ConfigError(f"{origin}: unknown setting {key!r} (known: "
                               f"{', '.join(sorted(_KEYS))})")
         attribute = _KEYS[key]
         if key in _LISTS:
@@ -242,7 +242,7 @@ def _apply(settings: Settings, table: Mapping[str, Any], origin: str) -> None:
 
 def _check_choice(key: str, value: Any, origin: str) -> None:
     known = BOARDS if key == "board" else HOSTS
-    if value not in known:
+    if not isinstance(value, str) or value not in known:
         raise ConfigError(f"{origin}: {key} must be one of {', '.join(known)}, not {value!r}")
 
 

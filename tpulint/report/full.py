@@ -14,7 +14,6 @@ from tpulint.analysis.latency import latency_line
 from tpulint.report import DEFAULT, ReportOptions
 from tpulint.report.names import name_once
 from tpulint.report.triage import (
-    REGION_ENDS_SHOWN,
     groups,
     listed_region_ends,
     opcode_table,

@@ -18,7 +18,6 @@ from tpulint.analysis.latency import latency_line
 from tpulint.report import DEFAULT, ReportOptions
 from tpulint.report.names import name_once
 from tpulint.report.triage import (
-    REGION_ENDS_SHOWN,
     Group,
     groups,
     listed_region_ends,

@@ -80,7 +80,10 @@ def test_per_file_ignores_and_excludes_match_paths_relative_to_their_own_project
     _, found, document = codes_by_model(cli, str(tmp_path / "first"), str(tmp_path / "second"))
     assert found == {str(first / "models" / "bad.tflite"): {"TPU201"},
                      str(second / "models" / "bad.tflite"): {"TPU201", "TPU401"}}
-    assert {m["relpath"] for m in document["models"]} == {"models/bad.tflite"}
+    # Reports point from the run's root (the first project's): the second project's model
+    # lies outside it and the working directory, so it is named in full.
+    assert {m["relpath"] for m in document["models"]} == {
+        "models/bad.tflite", (second / "models" / "bad.tflite").as_posix()}
 
 
 @pytest.mark.parametrize(("first_fail_on", "second_fail_on", "expected"), [
@@ -244,3 +247,18 @@ def test_write_baseline_writes_each_projects_own_baseline(
     _, found, _ = codes_by_model(cli, *paths)
     assert found == {str(first / "models" / "bad.tflite"): set(),
                      str(second / "models" / "bad.tflite"): {"TPU201", "TPU401"}}
+
+
+def test_ci_reports_point_from_the_run_root_into_a_subproject(
+        tmp_path: Path, cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A monorepo with a configuration at the top and one in a subproject: annotations for the
+    subproject's models name the file from the top, where CI resolves them."""
+    top = make_project(tmp_path / "repo", "", ("top.tflite", BAD))
+    make_project(top / "sub", "", ("inner.tflite", BAD))
+    monkeypatch.chdir(top)
+    outcome = cli("check", ".", "--format", "github")
+    files = {part.split("=", 1)[1] for line in outcome.out.splitlines()
+             if line.startswith("::error ") for part in line[8:].split("::")[0].split(",")
+             if part.startswith("file=")}
+    assert files == {"models/top.tflite", "sub/models/inner.tflite"}, outcome.out
+    assert all((top / name).is_file() for name in files)

@@ -65,7 +65,7 @@ class Summary:
 
 @dataclass
 class ModelResult:
-    path: str  # as given or found; `relpath` is the stable one for fingerprints and CI reports
+    path: str  # as given or found; `relpath` is the stable one reports print
     error: str | None = None
     compiled: bool = False
     subgraphs: int = 0
@@ -82,7 +82,13 @@ class ModelResult:
     tpu_range: tuple[int, int] | None = None
     tpu_depends_on: tuple[str, ...] = ()
     suppressed: int = 0  # by per-file ignores, operator ignores and the baseline
-    relpath: str = ""
+    relpath: str = ""  # relative to the run's root: where CI reports point
+    # relative to the model's own configuration's root: what its baseline and globs match
+    project_relpath: str = ""
+
+    @property
+    def baseline_path(self) -> str:
+        return self.project_relpath or self.relpath
 
     @property
     def summary(self) -> Summary:

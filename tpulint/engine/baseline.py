@@ -66,7 +66,7 @@ class Baseline:
         for result in results:
             kept = []
             for finding in result.findings:
-                key = fingerprint(finding, result.relpath)
+                key = fingerprint(finding, result.baseline_path)
                 if remaining[key] > 0:
                     remaining[key] -= 1
                     result.suppressed += 1
@@ -93,8 +93,8 @@ def configured_path(settings: Settings) -> Path:
 
 def write(models: list[ModelResult], path: Path) -> int:
     """Write every finding of `models` to `path`; the number written."""
-    entries = [{"fingerprint": fingerprint(finding, model.relpath), "code": finding.code,
-                "path": model.relpath, "location": finding.location.anchor,
+    entries = [{"fingerprint": fingerprint(finding, model.baseline_path), "code": finding.code,
+                "path": model.baseline_path, "location": finding.location.anchor,
                 "message": finding.message}
                for model in models for finding in model.findings]
     document = {"tool": "tpulint", "version": VERSION, "findings": entries}

@@ -47,6 +47,10 @@ def run(paths: Iterable[str], settings: Settings, registry: Registry,
         done += len(files)
     projects = [project for project in projects
                 if project.models or project.config_findings or project.settings is settings]
+    for project in projects:
+        if project.settings is not settings:  # reports point from the run's root
+            for model in project.models:
+                model.relpath = relative(Path(model.path), Path(settings.root))
     # A folder that cannot be listed is bad input of its own, outside any project's models.
     unreadable = [ModelResult(path, error=f"{path}: {reason}", relpath=path)
                   for path, reason in unlisted]
@@ -67,7 +71,7 @@ def _check_project(files: list[str], settings: Settings, registry: Registry,
     root = Path(settings.root)
     suppressions = Suppressions(settings, selection.codes_matching)
     for result in results:
-        result.relpath = relative(Path(result.path), root)
+        result.relpath = result.project_relpath = relative(Path(result.path), root)
         if not result.error:
             suppressions.apply(result)
     if use_baseline and settings.baseline:

@@ -21,8 +21,8 @@
 `compiler_options` are the edgetpu_compiler options the prediction assumed, under their
 `[tool.tpulint.compiler]` names; `edgetpu_subgraph` numbers a mapped operator's Edge TPU subgraph
 from 0 (several only with `enable-multiple-subgraphs`), null on the CPU.
-`relpath` is the model's path relative to the configuration's root (or the working directory);
-fingerprints are computed from it.
+`relpath` is the model's path relative to the run's root (that of the first checked path's
+configuration, or the working directory); fingerprints are computed from it.
 
 Reports are bounded (`tpulint.report.bounded`, docs/ci.md): `operators` lists at most 5,000
 rows and `omitted_operators` counts the rest; `findings` lists at most 100 of each rule and

@@ -75,8 +75,8 @@ def _named(candidate: str, origin: str) -> Compiler | Missing:
         found = shutil.which(candidate)
         if found is not None:
             return Compiler(str(Path(found).absolute()))
-        here = " (a file of that name in this folder is ./" + candidate + ")" \
-            if Path(candidate).is_file() else ""
+        here = f" (for the one in this folder, pass ./{candidate})" \
+            if Path(candidate).exists() else ""
         return missing(f"'{candidate}' not found on PATH{here}")
     path = Path(candidate).expanduser().absolute()
     if path.is_dir():

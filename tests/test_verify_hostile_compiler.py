@@ -34,11 +34,13 @@ REPLAYER = f'"{sys.executable}" "{REPLAY / "fake_edgetpu_compiler.py"}"'
 ESCAPE = f'"{sys.executable}" -c "import os, time; os.setsid(); time.sleep(60)"'
 
 
-def stand_in(folder: Path, body: str, name: str = "edgetpu_compiler") -> Path:
-    """A stand-in compiler: `body` (shell), then the replay of the recorded compilation."""
+def stand_in(folder: Path, body: str, replay: str = f'exec {REPLAYER} "$@"',
+             version: str = f'case "$1" in --version) exec {REPLAYER} "$@";; esac') -> Path:
+    """A stand-in compiler: `--version` answered, `body` (shell), then the replay of the
+    recorded compilation."""
     folder.mkdir(parents=True, exist_ok=True)
-    script = folder / name
-    script.write_text(f"#!/bin/sh\n{body}\nexec {REPLAYER} \"$@\"\n")
+    script = folder / "edgetpu_compiler"
+    script.write_text(f"#!/bin/sh\n{version}\n{body}\n{replay}\n")
     script.chmod(0o755)
     return script
 
@@ -96,14 +98,14 @@ def test_flooded_output_is_capped_and_the_real_log_still_read(
     code, report, err = verify(capsys, "--compiler", str(compiler), "model.tflite")
     assert (code, err) == (0, "")
     [entry] = report["models"]
+    assert "the compiler's stderr held 67,108,864 bytes: tpulint kept the first and last " \
+        "2 MiB" in entry["notes"]
+    assert any(note.startswith("the compiler's stdout held 8,") for note in entry["notes"])
     assert entry["verified"] is True
     assert entry["summary"]["confirmed"] == 3
     # the summary lines come after the noise: read from the kept tail
     assert entry["compiler"]["summary"]["total_operations"] == 3
     assert entry["compiler"]["version"] == "16.0.384591198"
-    assert "the compiler's stderr held 67,108,864 bytes: tpulint kept the first and last " \
-        "2 MiB" in entry["notes"]
-    assert any(note.startswith("the compiler's stdout held 8,") for note in entry["notes"])
 
 
 def test_kept_output_is_bounded_head_and_tail() -> None:
@@ -154,12 +156,8 @@ def test_the_process_group_is_killed_at_the_deadline(
 def test_a_version_that_never_answers_stays_inside_the_deadline(
         workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """The stand-in's `--version` sleeps; its compilations print no version line."""
-    bin_dir = workdir / "bin"
-    bin_dir.mkdir()
-    compiler = bin_dir / "edgetpu_compiler"
-    compiler.write_text(f'#!/bin/sh\ncase "$1" in --version) sleep 60;; esac\n'
-                        f'{REPLAYER} "$@" | grep -v "Compiler version"\n')
-    compiler.chmod(0o755)
+    compiler = stand_in(workdir / "bin", "", version='case "$1" in --version) sleep 60;; esac',
+                        replay=f'{REPLAYER} "$@" | grep -v "Compiler version"')
     started = time.monotonic()
     code, report, _ = verify(capsys, "--compiler", str(compiler), "-t", "2", "model.tflite")
     assert time.monotonic() - started < 15  # before: 30 s for the version, then the compile
@@ -347,5 +345,5 @@ def test_no_compiler_still_runs_the_cpu_reference(workdir: Path,
                                    "edgetpu-compiler package from Coral's apt repository "
                                    "(x86-64 Linux only), or pass --compiler")
     [entry] = json.loads(out)["models"]
-    assert entry["verified"] is False
     assert entry["run"]["reference"]["runs"] == 1
+    assert entry["verified"] is False

@@ -142,7 +142,11 @@ def _compile(model: Path, workdir: Path, request: Request,
     if request.earlier:
         text = ""
         if request.log is not None:
-            text = process.read_capped(request.log).text()
+            try:
+                text = process.read_capped(request.log).text()
+            except OSError as error:
+                result.not_verified = f"--log {request.log} cannot be read: " \
+                                      f"{error.strerror or error}"
         result.compiler_output = log.parse(text)
         result.report = _report_for(result.compiler_output, model)
         return request.compiled
@@ -155,6 +159,10 @@ def _compile(model: Path, workdir: Path, request: Request,
                             deadline - time.monotonic(), request.keep)
     except process.CannotStart as error:
         result.missing = tools.cannot_run(compiler, str(error))
+        return None
+    except OSError as error:  # the scratch folder is full or was removed under us
+        result.not_verified = f"cannot prepare the compilation in {workdir}: " \
+                              f"{error.strerror or error}"
         return None
     result.compile_run = run
     result.notes += run.notes

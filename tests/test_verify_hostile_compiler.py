@@ -258,6 +258,19 @@ def test_an_unusable_compiled_model_is_not_verified(
     assert "Nothing verified: 1 model not verified" in out
 
 
+def test_a_compiler_writing_garbage_has_failed(workdir: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """The stand-in replays a successful compilation, then overwrites the compiled model."""
+    compiler = stand_in(workdir / "bin", "", replay=f'{REPLAYER} "$@"\n'
+                        'head -c 100 /dev/urandom > "$2/model_edgetpu.tflite"')
+    code, report, _ = verify(capsys, "--compiler", str(compiler), "model.tflite")
+    assert code == 1
+    [finding] = report["models"][0]["findings"]
+    assert finding["code"] == "TPU502"
+    assert finding["message"].startswith("edgetpu_compiler failed: Invalid output: the compiled "
+                                         "model cannot be read: ")
+
+
 def test_a_log_of_nothing_is_not_verified(workdir: Path,
                                           capsys: pytest.CaptureFixture[str]) -> None:
     (workdir / "other.log").write_text("Edge TPU Compiler version 16.0.384591198\nhello\n")

@@ -111,7 +111,8 @@ def verify(path: str, request: Request) -> Verification:
                 result.not_verified = result.not_verified or \
                     "the compiler's output places no operator of this model"
         if request.interpreter is not None:
-            _run(Path(path), compiled_file if not failed else None, request, result)
+            usable = compiled_file if result.compiled is not None and not failed else None
+            _run(Path(path), usable, request, result)
     return result
 
 

@@ -91,12 +91,14 @@ def verdict_line(result: Verification) -> RenderableType:
     from rich.text import Text
 
     comparison = result.comparison
-    if comparison is None:
+    if not result.verified:
         check = result.check.summary if result.check else None
         tpu, operators = (check.tpu, check.operators) if check else (0, 0)
+        why = f": {result.not_verified};" if result.not_verified else " (no compiler):"
         return Text.assemble(("not verified", "bold yellow"),
-                             (f" (no compiler): tpulint predicts {tpu} of {operators} "
+                             (f"{why} tpulint predicts {tpu} of {operators} "
                               "operators on the Edge TPU", "dim"))
+    assert comparison is not None
     s = comparison.summary
     placed, other = s["placement_contradicted"], s["reason_contradicted"]
     text = Text()
@@ -281,11 +283,12 @@ def _footer(console: Console, results: list[Verification],
 def run_summary(results: list[Verification], missing: tuple[Missing, ...] = ()) -> str:
     """`2 contradictions in 3 verified models`, or why nothing was verified."""
     found = [f for r in results for f in r.findings]
-    verified = [r for r in results if r.comparison is not None]
+    verified = [r for r in results if r.verified]
     if not verified:
-        why = "; ".join(dict.fromkeys(m.piece for m in missing if m.piece == "compiler"))
-        return f"Nothing verified{f' (no {why})' if why else ''}: " \
-            f"{plural(len(results), 'model')} predicted only"
+        if any(m.piece == "compiler" for m in missing):
+            return f"Nothing verified (no compiler): {plural(len(results), 'model')} " \
+                "predicted only"
+        return f"Nothing verified: {plural(len(results), 'model')} not verified"
     what = plural(len(found), "verify finding") if found else "no contradictions"
     unverified = len(results) - len(verified)
     rest = f"; {unverified} not verified" if unverified else ""

@@ -4,7 +4,7 @@
      "missing": ["edgetpu_compiler not found: ...", ...],
      "errors": [{"path", "message"}],
      "models": [{
-       "path",
+       "path", "verified", "not_verified": null | why nothing was compared,
        "compiler": null | {"path", "version", "command", "exit_code", "timed_out", "seconds",
                            "errors", "timeout_seconds", "search_steps", "from_file",
                            "summary": {"edgetpu_subgraphs", "total_operations",
@@ -76,6 +76,8 @@ def model_entry(result: Verification) -> dict[str, Any]:
                          if row.subgraph == 0 and row.placement == "tpu")
     return {
         "path": result.path,
+        "verified": result.verified,
+        "not_verified": result.not_verified,
         "compiler": _compiler_entry(result),
         "compiled": None if result.compiled is None else {
             "edgetpu_operators": result.compiled.edgetpu_operators,

@@ -19,9 +19,9 @@ def as_run(results: list[Verification], settings: Settings, rules: list[Rule]) -
     models = []
     for result in results:
         relpath = relative(Path(result.path), Path(settings.root))
-        if result.error or result.check is None:
-            models.append(ModelResult(path=result.path, error=result.error or "not verified",
-                                      relpath=relpath))
+        if result.error or result.check is None or result.not_verified:
+            error = result.error or f"not verified: {result.not_verified or 'no compiler'}"
+            models.append(ModelResult(path=result.path, error=error, relpath=relpath))
             continue
         models.append(replace(result.check, findings=list(result.findings), relpath=relpath))
     return RunResult(models, settings, {rule.code: rule for rule in rules})

@@ -2,9 +2,12 @@
 
 Exit codes as for every command (see `tpulint.exitcodes`): 1 when TPU5xx findings at or above
 `fail-on` remain, with or without an Edge TPU (check's own findings are shown as confirmed or
-contradicted, and decide nothing here), 3 for a model or data file that cannot be used, 4 when
-the compiler is missing, or the interpreter or Edge TPU with `--require-device` (0 with
-`--allow-missing`, after doing what it can). A missing device is otherwise a line in the report.
+contradicted, and decide nothing here), 3 for a model or data file that cannot be used, and for
+a model that is not verified although a compiler or compiled model was there (`--compiled` not a
+compiled model, output that places no operator), 4 when the compiler is missing or does not
+start, or the interpreter or Edge TPU with `--require-device` (0 with `--allow-missing`, after
+doing what it can). A missing device is otherwise a line in the report. SIGTERM and SIGHUP stop
+the run as Ctrl-C does: the compiler's processes are killed and the scratch folders removed.
 """
 
 from __future__ import annotations
@@ -79,10 +82,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from tpulint.verify.process import Terminated, terminate_as_interrupt
+
+    try:
+        with terminate_as_interrupt():
+            return _verify(args)
+    except Terminated as stop:
+        print(f"tpulint: stopped by {stop}", file=sys.stderr)
+        return 128 + stop.signum
+
+
+def _verify(args: argparse.Namespace) -> int:
     from tpulint.engine.options import load_cli_settings
     from tpulint.exitcodes import EXIT_FINDINGS, EXIT_INPUT, EXIT_MISSING, EXIT_OK, UsageError
     from tpulint.results import failing
     from tpulint.verify import pipeline, tools
+    from tpulint.verify.scratch import ScratchError
     from tpulint.verify.settings import build_request
 
     if (args.compiled or args.log) is not None and len(args.paths) != 1:
@@ -91,11 +106,19 @@ def run(args: argparse.Namespace) -> int:
     request, missing = build_request(args, settings)
     for given in (args.compiled, args.log):
         if given is not None and not given.is_file():
-            print(f"tpulint: {given}: no such file", file=sys.stderr)
+            why = "not a regular file" if given.exists() else "no such file"
+            print(f"tpulint: {given}: {why}", file=sys.stderr)
             return EXIT_INPUT
-    results = [pipeline.verify(path, request) for path in args.paths]
+    if args.out_dir is not None and args.out_dir.exists() and not args.out_dir.is_dir():
+        raise UsageError(f"-o {args.out_dir}: not a directory")
+    try:
+        results = [pipeline.verify(path, request) for path in args.paths]
+    except ScratchError as error:
+        raise UsageError(str(error)) from None
     for result in results:
         device = result.device
+        if result.missing is not None:
+            missing.append(result.missing)
         if device and device.no_device:
             missing.append(tools.Missing("device", f"Edge TPU run skipped: {device.tpu_skipped}: "
                                                    f"{tools.INSTALL_RUNTIME}"))
@@ -104,8 +127,11 @@ def run(args: argparse.Namespace) -> int:
     for result in results:
         if result.error:
             print(f"tpulint: {result.error}", file=sys.stderr)
+        elif result.not_verified:
+            print(f"tpulint: {result.path}: not verified: {result.not_verified}",
+                  file=sys.stderr)
     _write(results, args, settings, request, missing)
-    if any(r.error for r in results):
+    if any(r.error or r.not_verified for r in results):
         return EXIT_INPUT
     required = [m for m in missing if m.piece == "compiler" or args.require_device]
     if required and not args.allow_missing:

@@ -3,20 +3,18 @@
 The compiler writes `<name>_edgetpu.tflite` and `<name>_edgetpu.log` next to where it is told;
 running it on a copy in a private directory keeps the user's folder untouched. Only the options
 that change the result are passed through. The compiler has its own timer (`-t`); tpulint stops
-it a little after that, since a stuck compiler would otherwise hang the run.
+it, with every process it started, a little after that (`tpulint.verify.process`), since a stuck
+compiler would otherwise hang the run.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
-import subprocess
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tpulint.analysis.compiler_options import CompilerOptions
+from tpulint.verify import process
 
 DEFAULT_TIMEOUT = 180  # seconds; the compiler's own default
 
@@ -45,6 +43,7 @@ class CompileRun:
     log: Path | None = None
     log_text: str = ""
     kept: list[Path] = field(default_factory=list)  # copies written for -o
+    notes: list[str] = field(default_factory=list)  # output left out, copies not kept
 
 
 def grace_seconds(timeout: int) -> float:
@@ -52,52 +51,57 @@ def grace_seconds(timeout: int) -> float:
     return max(1.0, min(30.0, timeout * 0.1))
 
 
+def deadline_seconds(timeout: int) -> float:
+    """All the time one model's compiler runs may take (`--version` included)."""
+    return timeout + grace_seconds(timeout)
+
+
 def compile_model(compiler: str, model: Path, workdir: Path, options: CompileOptions,
-                  keep: Path | None = None) -> CompileRun:
-    """Compile a copy of `model` inside `workdir`; copy the results to `keep` if given."""
-    source = workdir / "in" / model.name
+                  seconds: float, keep: Path | None = None) -> CompileRun:
+    """Compile a copy of `model` inside `workdir` within `seconds`; copy the results to `keep`.
+
+    Raises `process.CannotStart` when the compiler does not start.
+    """
+    # A short name of tpulint's own: the user's may be too long once `_edgetpu.tflite` is added.
+    source = copy_path(workdir)
     out = workdir / "out"
     source.parent.mkdir(parents=True, exist_ok=True)
     out.mkdir(exist_ok=True)
     shutil.copyfile(model, source)
     command = [compiler, "-o", str(out), *options.arguments(), str(source)]
-    started = time.monotonic()
-    stdout, stderr, code, timed_out = _run(command, workdir,
-                                           options.timeout + grace_seconds(options.timeout))
-    run = CompileRun(command, code, stdout, stderr, time.monotonic() - started, timed_out)
+    done = process.run(command, workdir, seconds)
+    run = CompileRun(command, done.exit_code, done.stdout.text(), done.stderr.text(),
+                     done.seconds, done.timed_out)
     compiled = out / f"{source.stem}_edgetpu.tflite"
     log = out / f"{source.stem}_edgetpu.log"
     run.compiled = compiled if compiled.is_file() else None
-    if log.is_file():
+    logged = process.read_capped(log) if log.is_file() else None
+    if logged is not None:
         run.log = log
-        run.log_text = log.read_text(encoding="utf-8", errors="replace")
+        run.log_text = logged.text()
+    for name, stream in (("stdout", done.stdout), ("stderr", done.stderr),
+                         ("operation log", logged)):
+        if stream is not None and stream.left_out:
+            run.notes.append(f"the compiler's {name} held {stream.total:,} bytes: tpulint kept "
+                             f"the first and last {process.KEEP_BYTES // 2**20} MiB")
     if keep is not None:
-        keep.mkdir(parents=True, exist_ok=True)
-        for produced in (run.compiled, run.log):
-            if produced is not None:
-                run.kept.append(Path(shutil.copy2(produced, keep / produced.name)))
+        _keep(run, keep, model.stem)
     return run
 
 
-def _run(command: list[str], cwd: Path, limit: float) -> tuple[str, str, int | None, bool]:
-    # A process group of its own, so stopping it also stops the compiler's child process.
-    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               stdin=subprocess.DEVNULL, text=True, errors="replace",
-                               start_new_session=os.name == "posix")
+def copy_path(workdir: Path) -> Path:
+    """Where the model's copy goes, the path the compiler's messages name."""
+    return workdir / "in" / "model.tflite"
+
+
+def _keep(run: CompileRun, keep: Path, stem: str) -> None:
+    """Copies named after the user's model, as the compiler would have named them."""
     try:
-        stdout, stderr = process.communicate(timeout=limit)
-        return stdout, stderr, process.returncode, False
-    except subprocess.TimeoutExpired:
-        _stop(process)
-        stdout, stderr = process.communicate()
-        return stdout, stderr, None, True
-
-
-def _stop(process: subprocess.Popen[str]) -> None:
-    if os.name == "posix":
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-            return
-        except ProcessLookupError:
-            return
-    process.kill()
+        keep.mkdir(parents=True, exist_ok=True)
+        for produced, suffix in ((run.compiled, ".tflite"), (run.log, ".log")):
+            if produced is not None:
+                target = keep / f"{stem}_edgetpu{suffix}"
+                run.kept.append(Path(shutil.copy2(produced, target)))
+    except OSError as error:
+        run.notes.append(f"the compiler's output was not kept in {keep}: "
+                         f"{error.strerror or error}")

@@ -1,13 +1,16 @@
 """Verify one model: predict, compile (or read an earlier compilation), compare, run.
 
-Everything the compiler writes goes to a temporary directory that is removed afterwards, unless
-the user asked for a copy (`-o DIR`). What could not be done is recorded, not raised: a missing
-compiler still leaves the prediction and the CPU reference run to report.
+Everything the compiler writes goes to a private scratch folder that is removed afterwards
+(`tpulint.verify.scratch`), unless the user asked for a copy (`-o DIR`). All compiler runs for one
+model (the compilation, then `--version` if its output named no version) share one deadline. What
+could not be done is recorded, not raised: a missing compiler still leaves the prediction and the
+CPU reference run to report, and a model where nothing could be compared is "not verified", with
+the reason.
 """
 
 from __future__ import annotations
 
-import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -16,15 +19,23 @@ from tpulint.api import Finding, Rule
 from tpulint.engine.check import lint_model
 from tpulint.engine.config import Settings
 from tpulint.engine.suppress import Suppressions
+from tpulint.ir import Model
 from tpulint.reader import ModelReadError, read_model
 from tpulint.results import ModelResult
-from tpulint.verify import device, findings, log
+from tpulint.verify import device, findings, log, process, scratch, tools
 from tpulint.verify.compiled import CompiledPlacement, match
-from tpulint.verify.compiler import CompileOptions, CompileRun, compile_model
+from tpulint.verify.compiler import (
+    CompileOptions,
+    CompileRun,
+    compile_model,
+    copy_path,
+    deadline_seconds,
+)
 from tpulint.verify.tools import Compiler, compiler_major
 from tpulint.verify.verdict import Comparison, compare
 
 PREDICTED_COMPILER = 16  # the compiler version tpulint's prediction models
+VERSION_SECONDS = 10.0  # `--version` answers at once; what is left of the deadline, up to this
 
 
 @dataclass(frozen=True)
@@ -65,6 +76,12 @@ class Verification:
     findings: list[Finding] = field(default_factory=list)  # TPU5xx
     device: device.DeviceReport | None = None
     notes: list[str] = field(default_factory=list)
+    not_verified: str | None = None  # why nothing was compared, when something should have been
+    missing: tools.Missing | None = None  # the compiler was found but does not start
+
+    @property
+    def verified(self) -> bool:
+        return self.comparison is not None and self.not_verified is None
 
 
 def verify(path: str, request: Request) -> Verification:
@@ -80,45 +97,85 @@ def verify(path: str, request: Request) -> Verification:
         return result
     result.check = lint_model(model, path, request.check_rules, request.settings,
                               request.suppressions)
-    with tempfile.TemporaryDirectory(prefix="tpulint-verify-") as scratch:
-        compiled_file = _compile(Path(path), Path(scratch), request, result)
+    with scratch.folder() as workdir:
+        compiled_file = _compile(Path(path), workdir, request, result)
         if compiled_file is not None:
-            try:
-                result.compiled = match(model, read_model(compiled_file))
-            except ModelReadError as error:
-                result.notes.append(f"cannot read the compiled model: {error}")
+            result.compiled = _placement(model, compiled_file, request, result)
         failed = _failed(result)
         if result.compile_run is not None or request.earlier:
             errors = result.compiler_output.errors if result.compiler_output else []
             result.comparison = compare(result.check, result.compiled, result.report, failed,
                                         errors)
             result.findings = findings.emit(request.verify_rules, result.comparison)
+            if not failed and not result.comparison.summary["compared"]:
+                result.not_verified = result.not_verified or \
+                    "the compiler's output places no operator of this model"
         if request.interpreter is not None:
-            _run(Path(path), compiled_file if not failed else None, request, result)
+            usable = compiled_file if result.compiled is not None and not failed else None
+            _run(Path(path), usable, request, result)
     return result
 
 
-def _compile(model: Path, scratch: Path, request: Request, result: Verification) -> Path | None:
+def _placement(model: Model, compiled_file: Path, request: Request,
+               result: Verification) -> CompiledPlacement | None:
+    """Where the compiled model put each operator; None when it cannot tell."""
+    given = f"--compiled {compiled_file}" if request.earlier else "the compiled model"
+    try:
+        compiled = read_model(str(compiled_file))
+    except ModelReadError as error:
+        problem = f"{given} cannot be read: {error}"
+    else:
+        if compiled.compiled or not request.earlier:
+            return match(model, compiled)
+        problem = f"{given} holds no Edge TPU operator: it is not a compiled model"
+    if request.earlier:
+        result.not_verified = problem
+    else:  # the compiler reported success but wrote something unusable: a failed compilation
+        assert result.compile_run is not None and result.compiler_output is not None
+        result.compile_run.compiled = None
+        result.compiler_output.errors.append(f"Invalid output: {problem}")
+    return None
+
+
+def _compile(model: Path, workdir: Path, request: Request,
+             result: Verification) -> Path | None:
     """The compiled model to compare with (from the compiler or the user), reading its output."""
     if request.earlier:
         text = ""
         if request.log is not None:
-            text = request.log.read_text(encoding="utf-8", errors="replace")
+            try:
+                text = process.read_capped(request.log).text()
+            except OSError as error:
+                result.not_verified = f"--log {request.log} cannot be read: " \
+                                      f"{error.strerror or error}"
         result.compiler_output = log.parse(text)
         result.report = _report_for(result.compiler_output, model)
         return request.compiled
     if request.compiler is None:
         return None
-    run = compile_model(request.compiler.path, model, scratch, request.options, request.keep)
+    compiler = request.compiler.path
+    deadline = time.monotonic() + deadline_seconds(request.options.timeout)
+    try:
+        run = compile_model(compiler, model, workdir, request.options,
+                            deadline - time.monotonic(), request.keep)
+    except process.CannotStart as error:
+        result.missing = tools.cannot_run(compiler, str(error))
+        return None
+    except OSError as error:  # the scratch folder is full or was removed under us
+        result.not_verified = f"cannot prepare the compilation in {workdir}: " \
+                              f"{error.strerror or error}"
+        return None
     result.compile_run = run
+    result.notes += run.notes
     # Messages name the private copy; show the user's file instead.
-    copy = str(scratch / "in" / model.name)
+    copy = str(copy_path(workdir))
     printed = log.parse((run.stderr + "\n" + run.stdout).replace(copy, str(model)))
-    logged = log.parse(run.log_text)
+    logged = log.parse(run.log_text.replace(copy, str(model)))
     if run.timed_out:
         printed.errors.append(f"Compilation timeout: no result after {request.options.timeout} s "
                               "(tpulint stopped the compiler)")
-    printed.compiler_version = printed.compiler_version or request.compiler.version
+    printed.compiler_version = printed.compiler_version or \
+        _version(compiler, deadline - time.monotonic())
     major = compiler_major(printed.compiler_version)
     if major is not None and major != PREDICTED_COMPILER:
         result.notes.append(f"tpulint predicts compiler {PREDICTED_COMPILER}; this is "
@@ -126,6 +183,16 @@ def _compile(model: Path, scratch: Path, request: Request, result: Verification)
     result.compiler_output = printed
     result.report = _merge(_report_for(printed, model), _report_for(logged, model))
     return run.compiled if run.exit_code == 0 and not run.timed_out else None
+
+
+def _version(compiler: str, seconds: float) -> str | None:
+    """`--version`, in what is left of the model's deadline."""
+    if seconds <= 0:
+        return None
+    try:
+        return tools.ask_version(compiler, min(seconds, VERSION_SECONDS))
+    except process.CannotStart:
+        return None
 
 
 def _report_for(output: log.CompilerOutput, model: Path) -> log.CompilerReport | None:

@@ -1,7 +1,9 @@
 """Find the outside pieces `verify` uses, where users have them.
 
 - `edgetpu_compiler`: `--compiler PATH`, else `TPULINT_EDGETPU_COMPILER`, else `compiler` in
-  `[tool.tpulint.verify]`, else the PATH. Its version comes from `edgetpu_compiler --version`.
+  `[tool.tpulint.verify]`, else the PATH. Each may be a path (relative to the working folder) or
+  a bare name looked up on PATH. Its version is the first line of every compilation's output,
+  else `edgetpu_compiler --version`.
 - The TensorFlow Lite interpreter: `ai_edge_litert` (the `tpu` extra), else `tflite_runtime`.
 - The Edge TPU runtime: libedgetpu, loaded as a TensorFlow Lite delegate, or Google's `pycoral`
   when it is importable (it is not on PyPI; the PyPI project of that name is another one).
@@ -16,11 +18,12 @@ import os
 import platform
 import re
 import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import cast
+
+from tpulint.verify import process
 
 COMPILER_NAME = "edgetpu_compiler"
 COMPILER_ENV = "TPULINT_EDGETPU_COMPILER"
@@ -46,48 +49,58 @@ class Missing:
 
 @dataclass(frozen=True, slots=True)
 class Compiler:
-    path: str
-    version: str | None
+    path: str  # absolute: the compiler runs in a scratch folder
 
 
-def find_compiler(explicit: str | None = None, configured: str | None = None,
-                  timeout: float = 30.0) -> Compiler | Missing:
-    """The compiler to run and its version."""
+def find_compiler(explicit: str | None = None, configured: str | None = None) -> Compiler | Missing:
+    """The compiler to run. Nothing is run here: its version comes with each compilation,
+    inside that model's time limit (`ask_version`)."""
     sources = (("--compiler", explicit), (COMPILER_ENV, os.environ.get(COMPILER_ENV)),
                ("[tool.tpulint.verify] compiler", configured))
     for origin, candidate in sources:
         if candidate:
-            path = _executable(candidate)
-            if path is None:
-                return Missing("compiler", f"edgetpu_compiler not found at '{candidate}' "
-                                           f"(from {origin}): {INSTALL_COMPILER}")
-            return _with_version(path, timeout)
+            return _named(candidate, origin)
     found = shutil.which(COMPILER_NAME)
     if found is None:
         return Missing("compiler", f"edgetpu_compiler not found: {INSTALL_COMPILER}")
-    return _with_version(found, timeout)
+    return Compiler(str(Path(found).absolute()))
 
 
-def _executable(candidate: str) -> str | None:
-    path = Path(candidate).expanduser()
-    if path.is_file() and os.access(path, os.X_OK):
-        return str(path)
-    return shutil.which(candidate)
+def _named(candidate: str, origin: str) -> Compiler | Missing:
+    """A compiler given by path (`bin/edgetpu_compiler`, `./c`, `~/c`) or by a name on PATH."""
+    def missing(why: str) -> Missing:
+        return Missing("compiler", f"edgetpu_compiler {why} (from {origin}): {INSTALL_COMPILER}")
+
+    if os.sep not in candidate and "/" not in candidate and not candidate.startswith("~"):
+        found = shutil.which(candidate)
+        if found is not None:
+            return Compiler(str(Path(found).absolute()))
+        here = f" (for the one in this folder, pass ./{candidate})" \
+            if Path(candidate).exists() else ""
+        return missing(f"'{candidate}' not found on PATH{here}")
+    path = Path(candidate).expanduser().absolute()
+    if path.is_dir():
+        return missing(f"'{candidate}' is a directory, not the compiler")
+    if not path.is_file():
+        return missing(f"not found at '{candidate}'")
+    if not os.access(path, os.X_OK):
+        return missing(f"'{candidate}' is not executable")
+    return Compiler(str(path))
 
 
-def _with_version(path: str, timeout: float) -> Compiler | Missing:
-    try:
-        done = subprocess.run([path, "--version"], capture_output=True, text=True,
-                              errors="replace", timeout=timeout, check=False)
-    except subprocess.TimeoutExpired:
-        return Compiler(path, None)
-    except OSError as error:
-        # Typically "Exec format error": the compiler is built for x86-64 Linux only.
-        return Missing("compiler", f"edgetpu_compiler at {path} cannot run on this "
-                                   f"{platform.machine()} {platform.system()} machine "
-                                   f"({error.strerror or error}): {INSTALL_COMPILER}")
-    match = VERSION_LINE.search(done.stdout + done.stderr)
-    return Compiler(path, match[1] if match else None)
+def cannot_run(path: str, why: str) -> Missing:
+    """The compiler is there but does not start (typically "Exec format error": it is built
+    for x86-64 Linux only)."""
+    return Missing("compiler", f"edgetpu_compiler at {path} cannot run on this "
+                               f"{platform.machine()} {platform.system()} machine ({why}): "
+                               f"{INSTALL_COMPILER}")
+
+
+def ask_version(path: str, seconds: float) -> str | None:
+    """`edgetpu_compiler --version`, given at most `seconds` (None when it does not answer)."""
+    done = process.run([path, "--version"], None, seconds)
+    match = VERSION_LINE.search(done.stdout.text() + done.stderr.text())
+    return match[1] if match else None
 
 
 def compiler_major(version: str | None) -> int | None:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from tpulint.engine.check import check_model
-from tpulint.reader import ModelReadError, read_file, read_model_bytes
+from tpulint.reader import ModelReadError, read_model_bytes, read_source
 from tpulint.results import ModelResult
 
 Progress = Callable[[int, int], None]  # (models done, models to check)
@@ -53,9 +53,9 @@ def check_path(path: str, rules: list[Rule], settings: Settings, cache: Cache | 
     """The model's result, from the cache when it holds it, and the key to store a fresh
     result under (None for a cached one). The file is read once: the bytes hashed for the key
     are the bytes checked, so a file changed meanwhile never stores one content's result under
-    another's key."""
+    another's key; a result that needed bytes read later (`FileBytes.filled`) is not stored."""
     try:
-        data = read_file(path)
+        data = read_source(path)
     except ModelReadError as error:
         return None, ModelResult(path=path, error=str(error))
     key = cache.key_of(data) if cache else None
@@ -63,10 +63,10 @@ def check_path(path: str, rules: list[Rule], settings: Settings, cache: Cache | 
     if cached is not None:
         return None, cached
     try:
-        model = read_model_bytes(data, path)
+        result = check_model(read_model_bytes(data, path), path, rules, settings)
     except ModelReadError as error:
-        return key, ModelResult(path=path, error=str(error))
-    return key, check_model(model, path, rules, settings)
+        return None, ModelResult(path=path, error=str(error))
+    return (None if data.filled else key), result
 
 
 def _open_cache(rules: list[Rule], settings: Settings) -> Cache | None:

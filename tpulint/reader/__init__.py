@@ -7,6 +7,8 @@ the parse step that failed and why, which the CLI prints as one line.
 from __future__ import annotations
 
 from tpulint.reader.errors import ModelReadError
-from tpulint.reader.tflite import read_file, read_model, read_model_bytes
+from tpulint.reader.sparse import FileBytes
+from tpulint.reader.tflite import read_file, read_model, read_model_bytes, read_source
 
-__all__ = ["ModelReadError", "read_file", "read_model", "read_model_bytes"]
+__all__ = ["FileBytes", "ModelReadError", "read_file", "read_model", "read_model_bytes",
+           "read_source"]

@@ -22,6 +22,7 @@ from tpulint.ir import (
 from tpulint.reader.errors import ModelReadError
 from tpulint.reader.order import check_order
 from tpulint.reader.signatures import LazySignatures
+from tpulint.reader.sparse import FileBytes, read_sparse
 from tpulint.reader.wire import TFLITE, Refused, Table, Wire, WireError
 from tpulint.safeio import read_regular
 
@@ -54,38 +55,52 @@ _ENUM_NAMES: dict[str, dict[int, str]] = {
 
 
 def read_model(path: str | os.PathLike[str]) -> Model:
-    """Read the model at `path` (a regular file, read once: see `read_file`)."""
+    """Read the model at `path` (a regular file, read once: see `read_source`)."""
     name = os.fspath(path)
-    return read_model_bytes(read_file(name), name)
+    return read_model_bytes(read_source(name), name)
 
 
 def read_file(path: str | os.PathLike[str]) -> bytes:
-    """The bytes of the model file at `path`, read in one pass.
+    """All the bytes of the model file at `path`, read in one pass (see `read_source`)."""
+    name = os.fspath(path)
+    try:
+        return read_regular(name, MAX_FILE_BYTES)
+    except (OSError, ValueError, MemoryError) as error:
+        raise _open_error(name, error) from None
+
+
+def read_source(path: str | os.PathLike[str]) -> FileBytes:
+    """The bytes of the model file at `path` that checking it reads (`reader.sparse`).
 
     Only a regular file is read (a FIFO, a device or `/dev/zero` is refused on the open
     descriptor), at most `MAX_FILE_BYTES`. The file is read rather than memory-mapped: a mapped
     file truncated by another process while it is checked kills the process with SIGBUS, which
-    no handler can turn into a message; reading costs one copy of the file in memory and makes
-    the bytes that are hashed for the cache the bytes that are parsed.
+    no handler can turn into a message; the bytes that are hashed for the cache are the bytes
+    that are parsed.
     """
     name = os.fspath(path)
     try:
-        return read_regular(name, MAX_FILE_BYTES)
-    except FileNotFoundError:
-        raise ModelReadError(name, "open", "no such file") from None
-    except IsADirectoryError:
-        raise ModelReadError(name, "open", "is a directory") from None
-    except PermissionError:
-        raise ModelReadError(name, "open", "permission denied") from None
-    except OSError as error:
-        raise ModelReadError(name, "open", error.strerror or str(error)) from None
-    except (ValueError, MemoryError) as error:  # a NUL in the name; no memory for the file
-        raise ModelReadError(name, "open", str(error) or "not enough memory") from None
+        return read_sparse(name, MAX_FILE_BYTES)
+    except (OSError, ValueError, MemoryError) as error:
+        raise _open_error(name, error) from None
 
 
-def read_model_bytes(data: ByteSource, path: str = "<bytes>") -> Model:
+def _open_error(name: str, error: Exception) -> ModelReadError:
+    if isinstance(error, FileNotFoundError):
+        return ModelReadError(name, "open", "no such file")
+    if isinstance(error, IsADirectoryError):
+        return ModelReadError(name, "open", "is a directory")
+    if isinstance(error, PermissionError):
+        return ModelReadError(name, "open", "permission denied")
+    if isinstance(error, OSError):
+        return ModelReadError(name, "open", error.strerror or str(error))
+    # a NUL in the name; no memory for the file
+    return ModelReadError(name, "open", str(error) or "not enough memory")
+
+
+def read_model_bytes(data: ByteSource | FileBytes, path: str = "<bytes>") -> Model:
     _identify(data, path)
-    wire = Wire(data)
+    wire = Wire(data.buffer, data) if isinstance(data, FileBytes) else Wire(data)
     with _step(path, "model header"):
         root = wire.root("Model")
         version = root.get("version")
@@ -257,6 +272,8 @@ def _operator(table: Table, index: int, codes: list[tuple[int, int, str | None]]
     if custom == EDGETPU_CUSTOM_CODE and size:
         from tpulint.reader.edgetpu import read_package
 
+        if wire.holes is not None:
+            wire.holes.fill(start, start + size)
         compiled = read_package(bytes(wire.data[start : start + size]))
     opcode = schema.BUILTIN_OPERATOR.get(builtin, f"BUILTIN_{builtin}")
     return Operator(

@@ -163,10 +163,16 @@ class Runner:
         return [self.python, "-c", code, *map(str, args)]
 
     def once(self, command: list[str]) -> float:
+        """Seconds the command took; it must succeed (`check` may exit 1: findings), or the
+        figure would time a failure (a reference missing from the measured interpreter)."""
         started = time.perf_counter()
-        subprocess.run(command, cwd=self.scratch, env=self.env, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL, check=False)
-        return time.perf_counter() - started
+        done = subprocess.run(command, cwd=self.scratch, env=self.env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, check=False)
+        elapsed = time.perf_counter() - started
+        if done.returncode not in (0, 1):
+            raise SystemExit(f"{' '.join(command)[:200]} exited {done.returncode}:\n"
+                             f"{done.stderr.decode(errors='replace')[-2000:]}")
+        return elapsed
 
     def medians(self, commands: dict[str, list[str]], runs: int, warmup: int = 1
                 ) -> dict[str, float]:

@@ -7,11 +7,11 @@ one issue per fingerprint.
 
 from __future__ import annotations
 
-import json
 from typing import Any, TextIO
 
 from tpulint.report import DEFAULT, ReportOptions
 from tpulint.report._common import headline, unique_fingerprints
+from tpulint.report.json_text import dumps_indented
 from tpulint.results import RunResult
 
 SEVERITIES = {"error": "major", "warning": "minor", "info": "info"}
@@ -20,7 +20,7 @@ SEVERITIES = {"error": "major", "warning": "minor", "info": "info"}
 def render(run: RunResult, stream: TextIO, color: str,
            options: ReportOptions = DEFAULT) -> None:
     # ASCII: bidi overrides arrive escaped. One write, not one per token.
-    stream.write(json.dumps(issues(run), indent=2) + "\n")
+    stream.write(dumps_indented(issues(run)) + "\n")
 
 
 def issues(run: RunResult) -> list[dict[str, Any]]:

@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from tpulint.api import Rule
     from tpulint.engine.config import Settings
 
-FORMAT = 2
+FORMAT = 3  # raised when what an entry means changes (3: the latency model of array MACs)
 # The key hashes the bytes the check reads (the tables, not the large payloads); above this
 # many, hashing would cost about as much as checking.
 MAX_CACHED_BYTES = 32 << 20

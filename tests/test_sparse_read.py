@@ -82,7 +82,7 @@ def test_tables_placed_inside_a_payload_are_read(model_path: Path) -> None:
     # A crafted file: the last weights' length grows to cover every table after it, which a
     # reader that trusted the holes would see as zeros.
     data = bytearray(model_path.read_bytes())
-    start, end = read_source(model_path).holes[-1]
+    start, _end = read_source(model_path).holes[-1]
     struct.pack_into("<I", data, start - 4, len(data) - start)
     model_path.write_bytes(data)
     source = read_source(model_path)

@@ -43,8 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     from tpulint.report import FORMATS
 
-    parser = _parser_class()(prog="tpulint", description="Check TensorFlow Lite models for Coral Edge "
-                     "TPU compatibility before compiling them.")
+    parser = _parser_class()(prog="tpulint", description="Check TensorFlow Lite models for "
+                             "Coral Edge TPU compatibility before compiling them.")
     parser.add_argument("--version", action="version", version=f"tpulint {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -163,9 +163,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _silence_stdout() -> None:
     """Point stdout at /dev/null, so flushing it at exit raises no second broken pipe."""
-    import os
-
     import contextlib
+    import os
 
     with contextlib.suppress(OSError, ValueError):
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -53,18 +53,23 @@ def read_regular(path: str | os.PathLike[str], limit: int, *, follow: bool = Tru
     user owns or may write.
     """
     with open_regular(path, limit, follow=follow, private=private) as (descriptor, info):
-        pieces = [os.read(descriptor, info.st_size)] if info.st_size else []
-        done = len(pieces[0]) if pieces else 0
-        while done < info.st_size:  # a short read: Linux reads at most 2 GB at once
-            piece = os.read(descriptor, info.st_size - done)
-            if not piece:
-                raise UnsafeInput("changed size while it was read")
-            pieces.append(piece)
-            done += len(piece)
-        if os.read(descriptor, 1):
+        return read_to_end(descriptor, info.st_size)
+
+
+def read_to_end(descriptor: int, size: int) -> bytes:
+    """The `size` bytes left in an open file; `UnsafeInput` when there are more or fewer."""
+    pieces = [os.read(descriptor, size)] if size else []
+    done = len(pieces[0]) if pieces else 0
+    while done < size:  # a short read: Linux reads at most 2 GB at once
+        piece = os.read(descriptor, size - done)
+        if not piece:
             raise UnsafeInput("changed size while it was read")
-        # One read of the exact size is the usual case and costs no copy.
-        return pieces[0] if len(pieces) == 1 else b"".join(pieces)
+        pieces.append(piece)
+        done += len(piece)
+    if os.read(descriptor, 1):
+        raise UnsafeInput("changed size while it was read")
+    # One read of the exact size is the usual case and costs no copy.
+    return pieces[0] if len(pieces) == 1 else b"".join(pieces)
 
 
 @contextlib.contextmanager

@@ -26,7 +26,7 @@ from collections.abc import Iterator
 
 from tpulint._schema.tflite import TABLES
 from tpulint.reader.errors import ModelReadError
-from tpulint.safeio import UnsafeInput, open_regular
+from tpulint.safeio import UnsafeInput, open_regular, read_to_end
 
 # Payloads shorter than this are read with the tables: shapes, axes and paddings are a few
 # bytes, and skipping less than a page saves nothing.
@@ -133,7 +133,7 @@ def read_sparse(path: str, limit: int) -> FileBytes:
         holes = _holes(_Probe(descriptor, size)) \
             if size >= SPARSE_FROM_BYTES and hasattr(os, "preadv") else []
         if not holes:
-            return FileBytes(path, _read_whole(descriptor, size), None, _identity(info))
+            return FileBytes(path, read_to_end(descriptor, size), None, _identity(info))
         # Anonymous memory: zero pages, committed only where written (and, unlike a map of
         # the file, untouched by anything done to the file).
         buffer = mmap.mmap(-1, size)
@@ -149,19 +149,6 @@ def read_sparse(path: str, limit: int) -> FileBytes:
 
 def _identity(info: os.stat_result) -> tuple[int, ...]:
     return info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns
-
-
-def _read_whole(descriptor: int, size: int) -> bytes:
-    pieces, done = [], 0
-    while done < size:  # a short read: Linux reads at most 2 GB at once
-        piece = os.read(descriptor, size - done)
-        if not piece:
-            raise UnsafeInput("changed size while it was read")
-        pieces.append(piece)
-        done += len(piece)
-    if os.read(descriptor, 1):
-        raise UnsafeInput("changed size while it was read")
-    return pieces[0] if len(pieces) == 1 else b"".join(pieces)
 
 
 def _read_into(descriptor: int, view: memoryview, offset: int) -> None:

@@ -8,7 +8,7 @@ with string keys, lists, tuples, strings, numbers, booleans, None).
 
 from __future__ import annotations
 
-from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
 INDENT = "  "

@@ -1,4 +1,4 @@
-"""The generated benchmark model is a valid int8 model, and big files are mapped, not read."""
+"""The generated benchmark model is a valid int8 model, and big files are read, not mapped."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import tflite
 
 from tpulint.analysis.facts import ModelFacts
 from tpulint.ir import PackedNumbers, Quantization
-from tpulint.reader import read_model, read_model_bytes
+from tpulint.reader import FileBytes, read_model, read_model_bytes
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +51,7 @@ def test_large_files_are_read_whole_and_their_weights_found(tmp_path: Path) -> N
     path.write_bytes(make_large_model.build(blocks=12, channels=320))
     assert path.stat().st_size > 1 << 20
     model = read_model(path)
-    assert isinstance(model.source, bytes)
+    assert isinstance(model.source, FileBytes) and isinstance(model.source.buffer, bytes)
     weights = model.main.tensors[1]
     assert model.data_size(weights) == 320 * 320
     assert bytes(model.data(weights)) == path.read_bytes()[model.buffers[weights.buffer].offset:][

@@ -9,7 +9,7 @@ import pytest
 
 from tpulint._schema import tflite as schema
 from tpulint.ir import Model
-from tpulint.reader import ModelReadError, read_model, read_model_bytes
+from tpulint.reader import FileBytes, ModelReadError, read_model, read_model_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = sorted({*ROOT.glob("fixtures/*/*.tflite"), *ROOT.glob("tests/data/corpus/*.tflite")})
@@ -142,7 +142,7 @@ def test_large_files_are_read_once_not_mapped(tmp_path: Path) -> None:
     padded = tmp_path / "padded.tflite"
     padded.write_bytes(data + bytes(4 << 20))
     model = read_model(padded)
-    assert isinstance(model.source, bytes)
+    assert isinstance(model.source, FileBytes) and isinstance(model.source.buffer, bytes)
     with padded.open("r+b") as stream:
         stream.truncate(16)
     last = max(model.buffers, key=lambda span: span.offset + span.size)

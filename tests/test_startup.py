@@ -46,3 +46,20 @@ def test_the_full_report_loads_rich_to_draw() -> None:
     modules = _top(imported("check", "--isolated", "--format", "full", str(MODEL)))
     assert "rich" in modules
     assert not modules & NEVER
+
+
+def test_version_imports_only_the_command_module() -> None:
+    code = "import sys; from tpulint.cli import main; sys.exit(main(['--version']))"
+    before = subprocess.run([sys.executable, "-X", "importtime", "-c", "pass"],
+                            capture_output=True, text=True, timeout=120, cwd=ROOT, check=True)
+    done = subprocess.run([sys.executable, "-X", "importtime", "-c", code],
+                          capture_output=True, text=True, timeout=120, cwd=ROOT, check=True)
+    assert done.stdout.startswith("tpulint ")
+
+    def listed(stderr: str) -> set[str]:
+        return {line.rsplit("|", 1)[1].strip() for line in stderr.splitlines()
+                if line.startswith("import time:") and "|" in line}
+
+    added = listed(done.stderr) - listed(before.stderr)  # an editable install's hook aside
+    assert "tpulint.cli" in added  # the listing is real
+    assert not added & {"argparse", "typing", "re", "pathlib", "tpulint.engine.options"}

@@ -13,7 +13,8 @@ them alike. Printed, each beside its references:
   quantization vector with the `tflite` package;
 - a scaling series from 10 to 100,000 operators made by make_large_model.py: the same figures,
   and the time per operator of reading, checking and rendering in an already started process;
-- the result cache on a folder of real models: `--no-cache`, then warm.
+- the result cache on a folder of real models: `--no-cache`, then warm; and the cost of the
+  cache keys beside a read of only the bytes the structure needs, in a started process.
 
 The checks run without the cache (`--no-cache`) unless `--cache` is given. The children run in a
 scratch directory with PYTHONSAFEPATH set, so a checkout's `tpulint/` never shadows the installed
@@ -90,6 +91,32 @@ for path in sys.argv[1:]:
             (codes[op.OpcodeIndex()], op.InputsAsNumpy(), op.OutputsAsNumpy(),
              op.BuiltinOptionsType())
 """
+# Seconds, inside one started process, to compute the cache key of every file (read what the
+# check reads, hash it) and to make only the reads the structure needs (argv: gaps file, as
+# READ_NEEDED): the key must cost no more than the structure read.
+KEY_LOOP = """
+import json, sys, time
+from pathlib import Path
+from tpulint.engine.cache import Cache
+from tpulint.reader import read_source
+cache = Cache(Path("unused"), "salt")
+paths = [path for path, _gaps in json.load(open(sys.argv[1]))]
+started = time.perf_counter()
+for path in paths:
+    cache.key_of(read_source(path))
+print(time.perf_counter() - started)
+"""
+NEEDED_LOOP = """
+import json, os, sys, time
+entries = json.load(open(sys.argv[1]))
+started = time.perf_counter()
+for path, gaps in entries:
+    fd = os.open(path, os.O_RDONLY)
+    for start, end in gaps:
+        os.pread(fd, end - start, start)
+    os.close(fd)
+print(time.perf_counter() - started)
+"""
 # Seconds to read, check and render (JSON) one model in a started process: median of repeats.
 IN_PROCESS = """
 import io, statistics, sys, time
@@ -136,10 +163,16 @@ class Runner:
         return [self.python, "-c", code, *map(str, args)]
 
     def once(self, command: list[str]) -> float:
+        """Seconds the command took; it must succeed (`check` may exit 1: findings), or the
+        figure would time a failure (a reference missing from the measured interpreter)."""
         started = time.perf_counter()
-        subprocess.run(command, cwd=self.scratch, env=self.env, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL, check=False)
-        return time.perf_counter() - started
+        done = subprocess.run(command, cwd=self.scratch, env=self.env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, check=False)
+        elapsed = time.perf_counter() - started
+        if done.returncode not in (0, 1):
+            raise SystemExit(f"{' '.join(command)[:200]} exited {done.returncode}:\n"
+                             f"{done.stderr.decode(errors='replace')[-2000:]}")
+        return elapsed
 
     def medians(self, commands: dict[str, list[str]], runs: int, warmup: int = 1
                 ) -> dict[str, float]:
@@ -149,6 +182,16 @@ class Runner:
                 elapsed = self.once(command)
                 if round_number >= warmup:
                     samples[name].append(elapsed)
+        return {name: statistics.median(values) for name, values in samples.items()}
+
+    def loop_medians(self, scripts: dict[str, list[str]], runs: int) -> dict[str, float]:
+        """Medians of the seconds each script prints, run in turn, round after round."""
+        samples: dict[str, list[float]] = {name: [] for name in scripts}
+        for _round in range(runs):
+            for name, command in scripts.items():
+                done = subprocess.run(command, cwd=self.scratch, env=self.env,
+                                      capture_output=True, text=True, check=True)
+                samples[name].append(float(done.stdout.split()[-1]))
         return {name: statistics.median(values) for name, values in samples.items()}
 
     def in_process(self, path: Path, repeats: int) -> float:
@@ -275,7 +318,14 @@ def cache_figures(runner: Runner, runs: int) -> dict[str, float]:
                               "warm": runner.check(CORPUS, cache=True)}, max(3, runs // 2))
     print(f"  --no-cache {figures['no cache'] * 1000:.0f} ms, warm {figures['warm'] * 1000:.0f} "
           f"ms: {figures['no cache'] / figures['warm']:.1f}x")
-    return figures
+    gaps = runner.scratch / "corpus.gaps.json"
+    needed_gaps(files, gaps)
+    loops = runner.loop_medians({"key": runner.script(KEY_LOOP, gaps),
+                                 "structure": runner.script(NEEDED_LOOP, gaps)}, max(3, runs))
+    print(f"  keys of every file {loops['key'] * 1000:.1f} ms, reading only the bytes the "
+          f"structure needs {loops['structure'] * 1000:.1f} ms (in a started process): "
+          f"{loops['key'] / loops['structure']:.2f}x")
+    return {**figures, **loops}
 
 
 def targets(start: dict[str, float], results: dict[str, tuple[dict[str, float], int]],
@@ -302,6 +352,7 @@ def targets(start: dict[str, float], results: dict[str, tuple[dict[str, float], 
     if cache:
         # as the inverse, so "at most" reads the same: warm / no-cache at most 1/5
         checks.append(("warm run x --no-cache run", cache["warm"] / cache["no cache"], 0.2))
+        checks.append(("cache keys x structure read", cache["key"] / cache["structure"], 1))
     print("\ntargets (measured / limit):")
     for what, measured, limit in checks:
         print(f"  {'met   ' if measured <= limit else 'MISSED'} {what}: {measured:.2f} "

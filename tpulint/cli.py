@@ -2,30 +2,23 @@
 
 from __future__ import annotations
 
-import argparse
-import contextlib
-import importlib
-import math
 import sys
-from collections.abc import Iterator, Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
-from tpulint import __version__, display_flags, stdout
-from tpulint.engine.options import (
-    add_board_options,
-    add_color_option,
-    add_config_options,
-    add_exit_options,
-    add_plugins_option,
-    cli_projects,
-    run_settings,
-)
+from tpulint import __version__, stdout
 from tpulint.exitcodes import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, EXIT_USAGE, UsageError
 
+TYPE_CHECKING = False  # as typing's, without importing typing (and re) for `--version`
 if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Iterator, Sequence
+    from contextlib import AbstractContextManager
+    from typing import Any
+
     from tpulint.engine.batch import Progress
     from tpulint.results import RunResult
+
+# The parser and everything a command needs are imported when a command runs: `--version`
+# answers after importing this module alone.
 
 PROGRESS_MIN_MODELS = 8  # fewer models are checked before a bar would be worth drawing
 
@@ -37,32 +30,48 @@ EXTRA_COMMANDS: dict[str, str] = {
 }
 
 
-class _Parser(argparse.ArgumentParser):
-    def _print_message(self, message: str, file: Any = None) -> None:
-        # argparse drops write errors; help that never reached a full disk is no success
-        if message:
-            (file or sys.stderr).write(message)
+def _parser_class() -> type[argparse.ArgumentParser]:
+    import argparse
 
-    def error(self, message: str) -> None:  # type: ignore[override]
-        from tpulint.suggest import did_you_mean
+    class _Parser(argparse.ArgumentParser):
+        def _print_message(self, message: str, file: Any = None) -> None:
+            # argparse drops write errors; help that never reached a full disk is no success
+            if message:
+                (file or sys.stderr).write(message)
 
-        prefix = "unrecognized arguments: "
-        if message.startswith(prefix):
-            options = [o for action in self._actions for o in action.option_strings]
-            for sub in self._subparsers._group_actions if self._subparsers else []:
-                for parser in getattr(sub, "choices", {}).values():
-                    options += [o for action in parser._actions for o in action.option_strings]
-            word = message[len(prefix):].split()[0]
-            message += did_you_mean(word, options)
-        raise UsageError(message)
+        def error(self, message: str) -> None:  # type: ignore[override]
+            from tpulint.suggest import did_you_mean
+
+            prefix = "unrecognized arguments: "
+            if message.startswith(prefix):
+                options = [o for action in self._actions for o in action.option_strings]
+                for sub in self._subparsers._group_actions if self._subparsers else []:
+                    for parser in getattr(sub, "choices", {}).values():
+                        options += [o for action in parser._actions
+                                    for o in action.option_strings]
+                word = message[len(prefix):].split()[0]
+                message += did_you_mean(word, options)
+            raise UsageError(message)
+
+    return _Parser
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import importlib
+
+    from tpulint import display_flags
     from tpulint.engine.compiler_flags import add_compiler_arguments, at_least
+    from tpulint.engine.options import (
+        add_board_options,
+        add_color_option,
+        add_config_options,
+        add_exit_options,
+        add_plugins_option,
+    )
     from tpulint.report import FORMATS
 
-    parser = _Parser(prog="tpulint", description="Check TensorFlow Lite models for Coral Edge "
-                     "TPU compatibility before compiling them.")
+    parser = _parser_class()(prog="tpulint", description="Check TensorFlow Lite models for "
+                             "Coral Edge TPU compatibility before compiling them.")
     parser.add_argument("--version", action="version", version=f"tpulint {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -113,6 +122,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _seconds(value: str) -> float:
+    import argparse
+    import math
+
     from tpulint.engine.budget import valid
 
     try:
@@ -194,12 +206,16 @@ def _dispatch(args_list: list[str]) -> int:
         return _rules(args)
     if args.command == "rule":
         return _rule(args)
+    import importlib
+
     code: int = importlib.import_module(EXTRA_COMMANDS[args.command]).run(args)
     return code
 
 
 def _check(args: argparse.Namespace) -> int:
+    from tpulint import display_flags
     from tpulint.engine.check import collector_paused
+    from tpulint.engine.options import cli_projects, run_settings
     from tpulint.engine.registry import load_registry
     from tpulint.engine.run import run
     from tpulint.report import FORMATS, renderer, resolve_format
@@ -251,6 +267,8 @@ def _check(args: argparse.Namespace) -> int:
 def _write_baseline(result: RunResult, target: str) -> None:
     """Record the findings (each configuration's in its own baseline unless a file is named),
     then report the run as the baselines will make it look."""
+    from pathlib import Path
+
     from tpulint.engine.baseline import Baseline, configured_path, write
     from tpulint.engine.config import ConfigError
 
@@ -282,9 +300,14 @@ def _write_baseline(result: RunResult, target: str) -> None:
                   file=sys.stderr)
 
 
-@contextlib.contextmanager
-def _progress_bar() -> Iterator[Progress | None]:
+def _progress_bar() -> AbstractContextManager[Progress | None]:
     """A progress bar on stderr, drawn only on a terminal and once several models are queued."""
+    from contextlib import contextmanager
+
+    return contextmanager(_progress)()
+
+
+def _progress() -> Iterator[Progress | None]:
     if not sys.stderr.isatty():
         yield None
         return

@@ -52,6 +52,31 @@ def read_regular(path: str | os.PathLike[str], limit: int, *, follow: bool = Tru
     them. `follow=False` refuses a symbolic link at `path` itself; `private` a file another
     user owns or may write.
     """
+    with open_regular(path, limit, follow=follow, private=private) as (descriptor, info):
+        return read_to_end(descriptor, info.st_size)
+
+
+def read_to_end(descriptor: int, size: int) -> bytes:
+    """The `size` bytes left in an open file; `UnsafeInput` when there are more or fewer."""
+    pieces = [os.read(descriptor, size)] if size else []
+    done = len(pieces[0]) if pieces else 0
+    while done < size:  # a short read: Linux reads at most 2 GB at once
+        piece = os.read(descriptor, size - done)
+        if not piece:
+            raise UnsafeInput("changed size while it was read")
+        pieces.append(piece)
+        done += len(piece)
+    if os.read(descriptor, 1):
+        raise UnsafeInput("changed size while it was read")
+    # One read of the exact size is the usual case and costs no copy.
+    return pieces[0] if len(pieces) == 1 else b"".join(pieces)
+
+
+@contextlib.contextmanager
+def open_regular(path: str | os.PathLike[str], limit: int, *, follow: bool = True,
+                 private: bool = False) -> Iterator[tuple[int, os.stat_result]]:
+    """The open descriptor of the regular file at `path` and its `fstat`, checked as
+    `read_regular` says; closed on leaving."""
     flags = os.O_RDONLY | _NONBLOCK | _BINARY | _CLOEXEC | (0 if follow else _NOFOLLOW)
     try:
         descriptor = os.open(path, flags)
@@ -67,18 +92,7 @@ def read_regular(path: str | os.PathLike[str], limit: int, *, follow: bool = Tru
             raise UnsafeInput("is owned or writable by another user")
         if info.st_size > limit:
             raise UnsafeInput(f"{info.st_size:,} bytes, more than the {limit:,} tpulint reads")
-        pieces = [os.read(descriptor, info.st_size)] if info.st_size else []
-        done = len(pieces[0]) if pieces else 0
-        while done < info.st_size:  # a short read: Linux reads at most 2 GB at once
-            piece = os.read(descriptor, info.st_size - done)
-            if not piece:
-                raise UnsafeInput("changed size while it was read")
-            pieces.append(piece)
-            done += len(piece)
-        if os.read(descriptor, 1):
-            raise UnsafeInput("changed size while it was read")
-        # One read of the exact size is the usual case and costs no copy.
-        return pieces[0] if len(pieces) == 1 else b"".join(pieces)
+        yield descriptor, info
     finally:
         os.close(descriptor)
 

@@ -11,10 +11,13 @@ import dataclasses
 import enum
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 _HINTS: dict[type, dict[str, Any]] = {}
+# One checker per hint, built once: reflecting on a hint for every value read back made
+# checking a warm cache's entries cost more than the rest of the run.
+_CHECKERS: dict[Any, Callable[[Any], bool]] = {}
 
 
 def _hints(kind: type) -> dict[str, Any]:
@@ -25,39 +28,59 @@ def _hints(kind: type) -> dict[str, Any]:
 
 def well_typed(value: Any, hint: Any = None) -> bool:
     """True when `value` matches `hint` (its own dataclass's annotations when omitted)."""
-    if hint is None:
-        hint = type(value)
+    return _checker(type(value) if hint is None else hint)(value)
+
+
+def _checker(hint: Any) -> Callable[[Any], bool]:
+    try:
+        found = _CHECKERS.get(hint)
+    except TypeError:  # an unhashable hint: built each time
+        return _build(hint)
+    if found is None:
+        found = _CHECKERS[hint] = _build(hint)
+    return found
+
+
+def _build(hint: Any) -> Callable[[Any], bool]:
+    # Checkers of the parts are looked up when called, so a dataclass may refer to itself.
     if hint is Any:
-        return True
+        return lambda value: True
     origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
     if origin in (typing.Union, types.UnionType):
-        return any(well_typed(value, option) for option in typing.get_args(hint))
+        return lambda value: any(_checker(option)(value) for option in args)
     if hint is type(None):
-        return value is None
+        return lambda value: value is None
     if origin in (list, tuple):
-        args = typing.get_args(hint)
-        if not isinstance(value, origin):
-            return False
         if origin is tuple and (len(args) != 2 or args[1] is not Ellipsis):
             # tuple[str, float]: one type per position
-            return len(value) == len(args) and all(map(well_typed, value, args))
-        return all(well_typed(item, args[0]) for item in value)
+            return lambda value: isinstance(value, tuple) and len(value) == len(args) and all(
+                _checker(arg)(item) for item, arg in zip(value, args, strict=True))
+        return lambda value: isinstance(value, origin) and all(map(_checker(args[0]), value))
     if origin is not None and issubclass(origin, Mapping):
-        key, item = typing.get_args(hint)
-        return isinstance(value, Mapping) and all(
-            well_typed(k, key) and well_typed(v, item) for k, v in value.items())
+        key, item = args
+        return lambda value: isinstance(value, Mapping) and all(
+            _checker(key)(k) and _checker(item)(v) for k, v in value.items())
     if hint is bool:
-        return isinstance(value, bool)
+        return lambda value: isinstance(value, bool)
     if hint is int:
-        return isinstance(value, int) and not isinstance(value, bool)
+        return lambda value: isinstance(value, int) and not isinstance(value, bool)
     if hint is float:
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
+        return lambda value: isinstance(value, (int, float)) and not isinstance(value, bool)
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
-        if type(value) is not hint:
-            return False
-        hints = _hints(hint)
-        return all(well_typed(getattr(value, f.name), hints[f.name])
-                   for f in dataclasses.fields(hint))
+        fields: list[tuple[str, Any]] = []
+
+        def check(value: Any) -> bool:
+            if type(value) is not hint:
+                return False
+            if not fields:
+                hints = _hints(hint)
+                fields.extend((field.name, hints[field.name])
+                              for field in dataclasses.fields(hint))
+            return all(_checker(field_hint)(getattr(value, name)) for name, field_hint in fields)
+
+        return check
     if isinstance(hint, type) and issubclass(hint, (str, enum.Enum)):
-        return isinstance(value, hint)
-    return False
+        return lambda value: isinstance(value, hint)
+    return lambda value: False
+

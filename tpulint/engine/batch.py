@@ -17,7 +17,7 @@ from tpulint.engine.budget import OverBudget, time_budget
 from tpulint.engine.budget import message as budget_message
 from tpulint.engine.check import check_model
 from tpulint.engine.portable import RulesByCode, shippable, unshippable
-from tpulint.reader import ModelReadError, read_file, read_model_bytes
+from tpulint.reader import ModelReadError, read_model_bytes, read_source
 from tpulint.results import ModelResult
 
 Progress = Callable[[int, int], None]  # (models done, models to check)
@@ -58,9 +58,9 @@ def check_path(path: str, rules: list[Rule], settings: Settings, cache: Cache | 
     """The model's result, from the cache when it holds it, and the key to store a fresh
     result under (None for a cached one). The file is read once: the bytes hashed for the key
     are the bytes checked, so a file changed meanwhile never stores one content's result under
-    another's key."""
+    another's key; a result that needed bytes read later (`FileBytes.filled`) is not stored."""
     try:
-        data = read_file(path)
+        data = read_source(path)
     except ModelReadError as error:
         return None, ModelResult(path=path, error=str(error))
     key = cache.key_of(data) if cache else None
@@ -69,12 +69,12 @@ def check_path(path: str, rules: list[Rule], settings: Settings, cache: Cache | 
         return None, cached
     try:
         with time_budget(settings.time_budget):
-            model = read_model_bytes(data, path)
-            return key, check_model(model, path, rules, settings)
+            result = check_model(read_model_bytes(data, path), path, rules, settings)
     except ModelReadError as error:
-        return key, ModelResult(path=path, error=str(error))
+        result = ModelResult(path=path, error=str(error))
     except OverBudget:
         return None, ModelResult(path=path, error=budget_message(path, settings.time_budget))
+    return (None if data.filled else key), result
 
 
 def _open_cache(rules: list[Rule], settings: Settings) -> Cache | None:

@@ -41,6 +41,8 @@ from tpulint.analysis.memory import MemoryEstimate
 from tpulint.analysis.placement import Fatal
 from tpulint.api import Finding, FixPlan, Severity
 from tpulint.ir import Location
+from tpulint.reader import FileBytes, read_source
+from tpulint.reader.errors import ModelReadError
 from tpulint.results import ModelResult, OperatorRow
 from tpulint.safeio import UnsafeInput, atomic_writer, owned_privately, read_regular
 from tpulint.typed import well_typed
@@ -49,10 +51,10 @@ if TYPE_CHECKING:
     from tpulint.api import Rule
     from tpulint.engine.config import Settings
 
-FORMAT = 4  # raised when what an entry means changes (3: the latency model of array MACs;
-# 4: a digest of the fields)
-# Checking a model reads only its structure; hashing reads every byte. Above this size hashing
-# costs more than checking (a 127 MB model checks in 0.3 s without reading its weights).
+FORMAT = 5  # raised when what an entry means changes (3: the latency model of array MACs;
+# 4: a digest of the fields; 5: keys hash the bytes the check reads, not the weights)
+# The key hashes the bytes the check reads (the tables, not the large payloads); above this
+# many, hashing would cost about as much as checking.
 MAX_CACHED_BYTES = 32 << 20
 # An entry is findings and placements, a few kilobytes for a real model; a larger one is not
 # written, and a larger file in the folder is not read.
@@ -75,18 +77,24 @@ class Cache:
     def open(cls, rules: list[Rule], settings: Settings) -> Cache:
         return cls(cache_directory(settings), salt(rules, settings))
 
-    def key_of(self, data: bytes) -> str | None:
-        """The entry name for a model's bytes (the very bytes that are then parsed); None for
-        a file too large to be worth hashing."""
-        if len(data) > MAX_CACHED_BYTES:
+    def key_of(self, source: FileBytes) -> str | None:
+        """The entry name for a model's bytes as read (the very bytes that are then parsed)
+        and the places of the payloads left unread; None when too much was read to be worth
+        hashing."""
+        holes = source.holes
+        if len(source) - sum(end - start for start, end in holes) > MAX_CACHED_BYTES:
             return None
-        return hashlib.sha256(self.salt + data).hexdigest()
+        digest = hashlib.sha256(self.salt)
+        for part in source.solid_parts():
+            digest.update(part)
+        digest.update(repr((len(source), holes)).encode("ascii"))
+        return digest.hexdigest()
 
     def key(self, path: str) -> str | None:
         """The entry name for the file's current content; None when it cannot be read."""
         try:
-            return self.key_of(read_regular(path, MAX_CACHED_BYTES))
-        except OSError:
+            return self.key_of(read_source(path))
+        except ModelReadError:
             return None
 
     def _digest(self, key: str, body: str) -> str:

@@ -41,10 +41,9 @@ class RuleFailure(Exception):
 def check_file(path: str, rules: list[Rule], settings: Settings) -> ModelResult:
     with collector_paused():
         try:
-            model = read_model(path)
-        except ModelReadError as error:
+            return check_model(read_model(path), path, rules, settings)
+        except ModelReadError as error:  # also from a payload read while checking
             return ModelResult(path=path, error=str(error))
-        return check_model(model, path, rules, settings)
 
 
 @contextmanager
@@ -76,6 +75,8 @@ def check_model(model: Model, path: str, rules: list[Rule], settings: Settings) 
         options = {**rule.options, **settings.rules.get(rule.code, {})}
         try:
             findings.extend(_run(rule, model, facts, options, path))
+        except ModelReadError:
+            raise  # the file changed or vanished while a rule read a payload
         except Exception as error:
             raise RuleFailure(f"rule {rule.code} failed on {path}: "
                               f"{type(error).__name__}: {error}") from error

@@ -1,4 +1,5 @@
-"""A model file's bytes: read once from a regular file, and told apart from other formats."""
+"""A model file's bytes: read once from a regular file (whole, or without its large payloads:
+`reader.sparse`), and told apart from other formats."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import os
 from tpulint._schema import tflite as schema
 from tpulint.ir import ByteSource
 from tpulint.reader.errors import ModelReadError
+from tpulint.reader.sparse import FileBytes, read_sparse
 from tpulint.safeio import read_regular
 
 # The largest model file read: TensorFlow Lite keeps models over 2 GB as a flatbuffer followed by
@@ -23,27 +25,41 @@ _OTHER_FORMATS = (
 
 
 def read_file(path: str | os.PathLike[str]) -> bytes:
-    """The bytes of the model file at `path`, read in one pass.
+    """All the bytes of the model file at `path`, read in one pass (see `read_source`)."""
+    name = os.fspath(path)
+    try:
+        return read_regular(name, MAX_FILE_BYTES)
+    except (OSError, ValueError, MemoryError) as error:
+        raise _open_error(name, error) from None
+
+
+def read_source(path: str | os.PathLike[str]) -> FileBytes:
+    """The bytes of the model file at `path` that checking it reads (`reader.sparse`).
 
     Only a regular file is read (a FIFO, a device or `/dev/zero` is refused on the open
     descriptor), at most `MAX_FILE_BYTES`. The file is read rather than memory-mapped: a mapped
     file truncated by another process while it is checked kills the process with SIGBUS, which
-    no handler can turn into a message; reading costs one copy of the file in memory and makes
-    the bytes that are hashed for the cache the bytes that are parsed.
+    no handler can turn into a message; the bytes that are hashed for the cache are the bytes
+    that are parsed.
     """
     name = os.fspath(path)
     try:
-        return read_regular(name, MAX_FILE_BYTES)
-    except FileNotFoundError:
-        raise ModelReadError(name, "open", "no such file") from None
-    except IsADirectoryError:
-        raise ModelReadError(name, "open", "is a directory") from None
-    except PermissionError:
-        raise ModelReadError(name, "open", "permission denied") from None
-    except OSError as error:
-        raise ModelReadError(name, "open", error.strerror or str(error)) from None
-    except (ValueError, MemoryError) as error:  # a NUL in the name; no memory for the file
-        raise ModelReadError(name, "open", str(error) or "not enough memory") from None
+        return read_sparse(name, MAX_FILE_BYTES)
+    except (OSError, ValueError, MemoryError) as error:
+        raise _open_error(name, error) from None
+
+
+def _open_error(name: str, error: Exception) -> ModelReadError:
+    if isinstance(error, FileNotFoundError):
+        return ModelReadError(name, "open", "no such file")
+    if isinstance(error, IsADirectoryError):
+        return ModelReadError(name, "open", "is a directory")
+    if isinstance(error, PermissionError):
+        return ModelReadError(name, "open", "permission denied")
+    if isinstance(error, OSError):
+        return ModelReadError(name, "open", error.strerror or str(error))
+    # a NUL in the name; no memory for the file
+    return ModelReadError(name, "open", str(error) or "not enough memory")
 
 
 def identify(data: ByteSource, path: str) -> None:

@@ -20,9 +20,10 @@ from tpulint.ir import (
     Tensor,
 )
 from tpulint.reader.errors import ModelReadError
-from tpulint.reader.files import identify, read_file
+from tpulint.reader.files import identify, read_source
 from tpulint.reader.order import check_order
 from tpulint.reader.signatures import LazySignatures
+from tpulint.reader.sparse import FileBytes
 from tpulint.reader.wire import TFLITE, Refused, Table, Wire, WireError
 
 # Real models have at most tens of thousands of operators and tensors. A crafted file can list
@@ -42,14 +43,14 @@ _ENUM_NAMES: dict[str, dict[int, str]] = {
 
 
 def read_model(path: str | os.PathLike[str]) -> Model:
-    """Read the model at `path` (a regular file, read once: see `read_file`)."""
+    """Read the model at `path` (a regular file, read once: see `read_source`)."""
     name = os.fspath(path)
-    return read_model_bytes(read_file(name), name)
+    return read_model_bytes(read_source(name), name)
 
 
-def read_model_bytes(data: ByteSource, path: str = "<bytes>") -> Model:
+def read_model_bytes(data: ByteSource | FileBytes, path: str = "<bytes>") -> Model:
     identify(data, path)
-    wire = Wire(data)
+    wire = Wire(data.buffer, data) if isinstance(data, FileBytes) else Wire(data)
     with _step(path, "model header"):
         root = wire.root("Model")
         version = root.get("version")
@@ -204,6 +205,8 @@ def _operator(table: Table, index: int, codes: list[tuple[int, int, str | None]]
     if custom == EDGETPU_CUSTOM_CODE and size:
         from tpulint.reader.edgetpu import read_package
 
+        if wire.holes is not None:
+            wire.holes.fill(start, start + size)
         compiled = read_package(bytes(wire.data[start : start + size]))
     opcode = schema.BUILTIN_OPERATOR.get(builtin, f"BUILTIN_{builtin}")
     return Operator(

@@ -14,11 +14,14 @@ costs more than the rest of `tpulint check` together.)
 from __future__ import annotations
 
 import struct
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tpulint._schema.tflite import TABLES
 from tpulint.ir import ByteSource, PackedNumbers
 from tpulint.text import shorten
+
+if TYPE_CHECKING:
+    from tpulint.reader.sparse import FileBytes
 
 # table -> field -> (vtable slot, kind, detail, default), as generated in tpulint._schema
 Schema = dict[str, dict[str, tuple[int, str, str, Any]]]
@@ -56,11 +59,13 @@ class Refused(WireError):
 class Wire:
     """A model's bytes with checked primitive reads."""
 
-    __slots__ = ("data", "decoded", "size", "vtables")
+    __slots__ = ("data", "decoded", "holes", "size", "vtables")
 
-    def __init__(self, data: ByteSource) -> None:
+    def __init__(self, data: ByteSource, holes: FileBytes | None = None) -> None:
         self.data = data
         self.size = len(data)
+        # A file read without its large payloads: every region read is filled first.
+        self.holes = holes
         # Strings and scalar vectors by position: many tables may point at one (a crafted file
         # names a thousand tensors with one 2 MiB string), and each is decoded only once.
         self.decoded: dict[tuple[int, str], Any] = {}
@@ -74,18 +79,22 @@ class Wire:
                 f"{what} at byte {pos} (+{length}) lies outside the file ({self.size} bytes)"
             )
 
+    # The bounds checks are inlined: these are the reader's most frequent calls.
     def u16(self, pos: int) -> int:
-        self.check(pos, 2, "16-bit field")
+        if pos < 0 or pos + 2 > self.size:
+            self.check(pos, 2, "16-bit field")
         value: int = _U16.unpack_from(self.data, pos)[0]  # type: ignore[arg-type]
         return value
 
     def i32(self, pos: int) -> int:
-        self.check(pos, 4, "offset")
+        if pos < 0 or pos + 4 > self.size:
+            self.check(pos, 4, "offset")
         value: int = _I32.unpack_from(self.data, pos)[0]  # type: ignore[arg-type]
         return value
 
     def u32(self, pos: int) -> int:
-        self.check(pos, 4, "offset")
+        if pos < 0 or pos + 4 > self.size:
+            self.check(pos, 4, "offset")
         value: int = _U32.unpack_from(self.data, pos)[0]  # type: ignore[arg-type]
         return value
 
@@ -97,10 +106,14 @@ def _decode_vtable(wire: Wire, vtable: int, known: int, table: str, pos: int) ->
     """The vtable's 16-bit entries: its size, the table's size, then one offset per field, so
     entry `slot // 2` is the field of vtable slot `slot`. Only the known fields' entries: a
     hostile vtable may claim 32,767 of them for every table."""
+    if wire.holes is not None:
+        wire.holes.fill(vtable, vtable + 2)
     vtable_size = wire.u16(vtable)
     if vtable_size < 4 or vtable_size % 2:
         raise WireError(f"{table} at byte {pos} has a malformed vtable")
     wire.check(vtable, vtable_size, "vtable")
+    if wire.holes is not None:
+        wire.holes.fill(vtable, vtable + vtable_size)
     layout = f"<{min(vtable_size // 2, known)}H"
     offsets: tuple[int, ...] = struct.unpack_from(layout, wire.data, vtable)  # type: ignore[arg-type]
     return offsets
@@ -116,6 +129,9 @@ class Table:
         self.pos = pos
         self.schema = schema
         self.fields = schema[table]
+        holes = wire.holes
+        if holes is not None:
+            holes.fill(pos, pos + 4)
         vtable = pos - wire.i32(pos)
         known = _TFLITE_ENTRIES[table] if schema is TFLITE else _vtable_entries(self.fields)
         offsets = wire.vtables.get((vtable, known))
@@ -125,6 +141,8 @@ class Table:
         self.offsets = offsets
         self.size = offsets[1]
         wire.check(pos, self.size, table)
+        if holes is not None:
+            holes.fill(pos, pos + self.size)
 
     def _field_pos(self, slot: int) -> int:
         index = slot >> 1
@@ -138,14 +156,20 @@ class Table:
     def _target(self, pos: int) -> int:
         return pos + self.wire.u32(pos)
 
-    def _vector(self, pos: int, element_size: int) -> tuple[int, int]:
+    def _vector(self, pos: int, element_size: int, body: bool = True) -> tuple[int, int]:
+        """(start, count) of the vector at the offset at `pos`: its length and, with `body`,
+        its elements are read (`span` reads neither: payloads are left in the file)."""
         wire = self.wire
         start = pos + wire.u32(pos)
-        count = wire.u32(start)
-        if start + 4 + count * element_size > wire.size:
-            raise WireError(f"vector of {count} elements at byte {start} lies outside the file "
-                            f"({wire.size} bytes)")
-        return start + 4, count
+        while True:
+            count = wire.u32(start)
+            end = start + 4 + count * element_size
+            if end > wire.size:
+                raise WireError(f"vector of {count} elements at byte {start} lies outside the "
+                                f"file ({wire.size} bytes)")
+            # A hole filled under the length changes it: read it again.
+            if wire.holes is None or not wire.holes.fill(start, end if body else start + 4):
+                return start + 4, count
 
     def has(self, name: str) -> bool:
         return self._field_pos(self.fields[name][0]) != 0
@@ -219,7 +243,7 @@ class Table:
     def span(self, name: str) -> tuple[int, int]:
         """(start, length) of a byte vector, without copying it."""
         pos = self._field_pos(self.fields[name][0])
-        return self._vector(pos, 1) if pos else (0, 0)
+        return self._vector(pos, 1, body=False) if pos else (0, 0)
 
     def spans(self, name: str) -> list[tuple[int, int]]:
         """(start, length) of each element of a vector of strings, as raw bytes."""
@@ -227,7 +251,7 @@ class Table:
         if not pos:
             return []
         start, count = self._vector(pos, 4)
-        return [self._vector(item, 1) for item in range(start, start + 4 * count, 4)]
+        return [self._vector(item, 1, body=False) for item in range(start, start + 4 * count, 4)]
 
     def union(self, name: str, table: str) -> Table | None:
         pos = self._field_pos(self.fields[name][0])

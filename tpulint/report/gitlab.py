@@ -11,12 +11,12 @@ many are left out, with `omitted` set to the count.
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any, TextIO
 
 from tpulint.analysis.latency import latency_line
 from tpulint.report import DEFAULT, ReportOptions, bounded
 from tpulint.report._common import headline, unique_fingerprints
+from tpulint.report.json_text import dumps_indented
 from tpulint.results import RunResult
 
 SEVERITIES = {"error": "major", "warning": "minor", "info": "info"}
@@ -25,7 +25,7 @@ SEVERITIES = {"error": "major", "warning": "minor", "info": "info"}
 def render(run: RunResult, stream: TextIO, color: str,
            options: ReportOptions = DEFAULT) -> None:
     # ASCII: bidi overrides arrive escaped. One write, not one per token.
-    stream.write(json.dumps(bounded.json_value(issues(run)), indent=2) + "\n")
+    stream.write(dumps_indented(bounded.json_value(issues(run))) + "\n")
 
 
 def issues(run: RunResult) -> list[dict[str, Any]]:

@@ -12,7 +12,6 @@ model are more than a report lists (`tpulint.report.bounded`): a note naming the
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import quote
@@ -23,6 +22,7 @@ from tpulint.api import Finding, Rule
 from tpulint.docs import rule_page
 from tpulint.report import DEFAULT, ReportOptions, bounded
 from tpulint.report._common import headline, unique_fingerprints
+from tpulint.report.json_text import dumps_indented
 from tpulint.results import ModelResult, RunResult
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -34,7 +34,7 @@ ROOT = "%SRCROOT%"
 def render(run: RunResult, stream: TextIO, color: str,
            options: ReportOptions = DEFAULT) -> None:
     # ASCII: bidi overrides arrive escaped. One write, not one per token.
-    stream.write(json.dumps(document(run), indent=2) + "\n")
+    stream.write(dumps_indented(document(run)) + "\n")
 
 
 def document(run: RunResult) -> dict[str, Any]:

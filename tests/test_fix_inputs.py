@@ -16,6 +16,8 @@ import numpy as np
 import pytest
 from fix_checks import MIN_SQNR, assert_maps_fully, fix, sqnr_values
 
+from tpulint.reader import read_model
+
 pytestmark = pytest.mark.convert
 
 
@@ -159,6 +161,25 @@ def test_models_without_a_signature_become_full_integer(
     assert "gave the model a signature" in out
     assert_maps_fully(work / "fixed.tflite")
     assert min(sqnr_values(out)) >= MIN_SQNR
+
+
+def test_operator_codes_of_the_old_schema_give_symmetric_weights(
+        work: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # builtin_code 0 reads as ADD to ai-edge-quantizer: it quantized the convolution weights as
+    # activations (asymmetric), and the int8 CONV_2D refused the model (zero_point != 0).
+    code, out, err = fix([str(work / "old_schema_dynamic_range.tflite"), "--data",
+                          str(work / "data.npy"), "-o", str(work / "fixed.tflite")], capsys)
+    assert code == 0, out + err
+    assert "operator codes moved" in out
+    assert_maps_fully(work / "fixed.tflite")
+    assert min(sqnr_values(out)) >= MIN_SQNR
+    model = read_model(str(work / "fixed.tflite"))
+    weights = [model.main.tensors[op.inputs[1]] for op in model.main.operators
+               if op.opcode in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED")]
+    assert len(weights) == 4
+    for tensor in weights:
+        assert tensor.quantization is not None
+        assert set(tensor.quantization.zero_point) == {0}, tensor.name
 
 
 def test_a_converter_crash_is_one_line_and_leaves_nothing(

@@ -5,7 +5,8 @@ them; logits out, as an untrained softmax is constant) in a subprocess, saves it
 plus `--samples` random samples in -1..1 as a `.npy`, then runs `tpulint fix` on each source as
 the command does (lint, plan, convert in the worker, lint again, drift, write). It prints the
 wall time, the worker's phases (its start-up, TensorFlow's import, conversion to float,
-quantization, drift) and what tpulint's own process spent around them. The goal is 15 s each on
+quantization, drift) and what tpulint's own process spent around them, with the load average
+before and after each run (other jobs on the machine slow every phase). The goal is 15 s each on
 a 2-core machine. This is a benchmark, not a test: it prints and exits 0.
 
     python tools/benchmark_fix.py [--samples 100] [--keep DIR]
@@ -14,6 +15,7 @@ a 2-core machine. This is a benchmark, not a test: it prints and exits 0.
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import tempfile
@@ -81,12 +83,13 @@ def main(argv: list[str] | None = None) -> int:
     model = folder / "mobilenet_v2.tflite"
     for label, source in (("float .tflite", model), (".keras", folder / "mobilenet_v2.keras"),
                           ("SavedModel", folder / "mobilenet_v2_savedmodel")):
+        load = os.getloadavg()[0]
         wall, phases, verdict = fix_once(model, source, folder / "samples.npy",
                                          folder / "fixed.tflite")
         worker = sum(phases.values())
         mark = "ok" if wall <= GOAL_SECONDS else "over the goal"
-        print(f"MobileNetV2 from {label}: {wall:.1f} s (goal {GOAL_SECONDS:.0f} s: {mark}); "
-              f"{verdict}")
+        print(f"MobileNetV2 from {label}: {wall:.1f} s (goal {GOAL_SECONDS:.0f} s: {mark}; load "
+              f"average {load:.1f} before, {os.getloadavg()[0]:.1f} after); {verdict}")
         for name, seconds in phases.items():
             print(f"  worker: {name:<40} {seconds:5.1f} s")
         print(f"  tpulint: lint before/after, start the worker   {wall - worker:5.1f} s")

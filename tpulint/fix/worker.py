@@ -102,7 +102,7 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
         from tpulint.fix import tfconvert
 
         clock.lap("import TensorFlow", lambda: __import__("tensorflow"))
-        source = tfconvert.to_float_tflite(kind, path)
+        source = tfconvert.to_float_tflite(kind, path, int(samples[0][0].shape[0]))
         clock.lap("convert the source to a float .tflite")
         import tensorflow as tf
 
@@ -187,6 +187,9 @@ def _from_tflite(source: bytes, inputs: list[Port], samples: list[list[np.ndarra
 
         from tpulint.fix.quantize import quantize
 
+        if rewrite.widen_opcodes(model):
+            notes.append("operator codes moved to the field current readers use (the model "
+                         "was written in the schema of TensorFlow before 2.3)")
         if signature.add_signature(model):
             notes.append("gave the model a signature from its inputs and outputs (it had none)")
         key = signature.text(model.signatureDefs[0].signatureKey)

@@ -8,7 +8,9 @@ non-negative least squares on the relative error. The script prints, per row, th
 the shipped constants (`tpulint/analysis/boards.py`), the leave-one-out estimate (fitted on every
 other row) and their errors; then the median and worst leave-one-out error and the error on the
 HELD_OUT rows, which no fit of the shipped constants saw. It also prints the constants it fits,
-to compare with the shipped ones. Uses numpy; tpulint itself does not.
+to compare with the shipped ones. `--channel-group N` counts the Edge TPU's array MACs with
+another group width; `--nested` also chooses the width inside each leave-one-out fold. Uses
+numpy; tpulint itself does not.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from tpulint.analysis import cost
 from tpulint.analysis.boards import BOARDS, HOSTS, Board, Host
 from tpulint.analysis.facts import ModelFacts
 from tpulint.analysis.latency import MIB, cpu_time_ms, tpu_time_ms
@@ -65,14 +68,14 @@ def features(workload: Workload, column: str) -> list[float]:
         # No intercept: a CPU segment of one small operator must cost little.
         return [0.0, work.macs / 1e9, work.elements / 1e6]
     bus = (workload.streamed_bytes + workload.transfer_bytes) / MIB
-    return [1.0, workload.tpu.macs / 1e9, workload.tpu.elements / 1e6, bus]
+    return [1.0, workload.tpu.array_macs / 1e9, bus]
 
 
 def with_constants(column: str, c: Sequence[float]) -> Board | Host:
     if column in HOSTS:
         return replace(HOSTS[column], fixed_ms=c[0], ms_per_gmac=c[1], ms_per_melement=c[2])
-    return replace(BOARDS[column], fixed_ms=c[0], ms_per_gmac=c[1], ms_per_melement=c[2],
-                   ms_per_streamed_mib=c[3], ms_per_transfer_mib=c[3])
+    return replace(BOARDS[column], fixed_ms=c[0], ms_per_gmac=c[1], ms_per_streamed_mib=c[2],
+                   ms_per_transfer_mib=c[2])
 
 
 def predict(workload: Workload, column: str, constants: Board | Host) -> float:
@@ -157,19 +160,51 @@ def report(workloads: dict[str, Workload], column: str, out: Callable[[str], Non
 
 
 def vars_of(constants: Board | Host) -> dict[str, float]:
-    keys = ("fixed_ms", "ms_per_gmac", "ms_per_melement", "ms_per_streamed_mib")
+    keys = ("fixed_ms", "ms_per_gmac", "ms_per_melement", "ms_per_streamed_mib")  # as present
     return {k: getattr(constants, k) for k in keys if hasattr(constants, k)}
+
+
+# Widths `nested` chooses among, as the group width itself was chosen (docs/latency.md).
+WIDTHS = (1, 64, 128, 256, 512)
+
+
+def read_workloads(models: Path, width: int) -> dict[str, Workload]:
+    cost.CHANNEL_GROUP = width  # read when each operator is costed
+    return {name: ModelFacts(read_model(models / f"{name}.tflite")).workload
+            for name in TABLE if (models / f"{name}.tflite").exists()}
+
+
+def nested(by_width: dict[int, dict[str, Workload]], column: str,
+           out: Callable[[str], None]) -> None:
+    """Leave-one-out with the group width chosen inside each fold too: the width whose own
+    leave-one-out over the other rows has the smallest worst error."""
+    def error(loads: dict[str, Workload], name: str, others: list[str]) -> float:
+        return predict(loads[name], column, fitted(loads, column, others)) / \
+            TABLE[name][column] - 1
+
+    names = [n for n in TABLE if n in by_width[WIDTHS[0]] and n not in EXCLUDED]
+    errors = []
+    for name in names:
+        rest = [n for n in names if n != name]
+        def inner_worst(width: int, rest: list[str] = rest) -> float:
+            return max(abs(error(by_width[width], n, [o for o in rest if o != n])) for n in rest)
+
+        width = min(WIDTHS, key=inner_worst)
+        errors.append(abs(found := error(by_width[width], name, rest)))
+        out(f"{name:22} width {width:4}  {found:+6.0%}")
+    out(f"nested leave-one-out over {len(names)} rows: median {statistics.median(errors):.0%}, "
+        f"worst {max(errors):.0%}")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", type=Path, default=DEFAULT_MODELS)
+    parser.add_argument("--channel-group", type=int, default=cost.CHANNEL_GROUP,
+                        help="output-channel group width of the array MACs (to compare widths)")
+    parser.add_argument("--nested", action="store_true",
+                        help="also choose the group width inside each leave-one-out fold")
     args = parser.parse_args(argv)
-    workloads = {}
-    for name in TABLE:
-        path = args.models / f"{name}.tflite"
-        if path.exists():
-            workloads[name] = ModelFacts(read_model(path)).workload
+    workloads = read_workloads(args.models, args.channel_group)
     missing = [n for n in TABLE if n not in workloads]
     if len(workloads) < 3:
         print(f"need the models of tools/make_latency_models.py in {args.models}",
@@ -179,6 +214,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"missing (not counted): {', '.join(missing)}")
     for column in COLUMNS:
         report(workloads, column, print)
+    if args.nested:
+        by_width = {width: read_workloads(args.models, width) for width in WIDTHS}
+        for column in BOARDS:
+            if BOARDS[column].supported:
+                print(f"\n## {column}: group width chosen in each fold")
+                nested(by_width, column, print)
     return 0
 
 

@@ -31,8 +31,7 @@ class Board:
     title: str
     host: str  # the host class a board comes with or is benchmarked on
     fixed_ms: float = 0.0  # per inference: invoking the Edge TPU
-    ms_per_gmac: float = 0.0
-    ms_per_melement: float = 0.0  # values written by Edge TPU operators
+    ms_per_gmac: float = 0.0  # per billion array MACs (cost.py): idle channel groups count
     ms_per_streamed_mib: float = 0.0  # parameters beyond the on-chip cache
     ms_per_transfer_mib: float = 0.0  # activations in and out of the Edge TPU region
     error: float = 0.0
@@ -61,15 +60,15 @@ HOSTS = {
 
 BOARDS = {
     "usb3": Board(
-        "usb3", "USB Accelerator on USB 3", "x86", fixed_ms=0.0, ms_per_gmac=0.5,
-        ms_per_melement=0.395, ms_per_streamed_mib=1.92, ms_per_transfer_mib=1.92,
-        error=0.14, worst=0.52, fitted_ms=(2.1, 296.0),
+        "usb3", "USB Accelerator on USB 3", "x86", fixed_ms=0.87, ms_per_gmac=1.21,
+        ms_per_streamed_mib=1.96, ms_per_transfer_mib=1.96,
+        error=0.08, worst=0.38, fitted_ms=(2.1, 296.0),
         basis="fitted on 6 rows of the 'Desktop CPU + USB Accelerator (USB 3.0)' column",
     ),
     "devboard": Board(
-        "devboard", "Dev Board", "cortex-a53", fixed_ms=0.0, ms_per_gmac=0.5,
-        ms_per_melement=0.384, ms_per_streamed_mib=2.35, ms_per_transfer_mib=2.35,
-        error=0.12, worst=0.55, fitted_ms=(2.0, 343.0),
+        "devboard", "Dev Board", "cortex-a53", fixed_ms=0.45, ms_per_gmac=1.57,
+        ms_per_streamed_mib=2.22, ms_per_transfer_mib=2.22,
+        error=0.09, worst=0.43, fitted_ms=(2.0, 343.0),
         basis="fitted on 6 rows of the 'Dev Board' column",
     ),
     "usb2": Board(
@@ -91,18 +90,19 @@ DEFAULT_BOARD = "usb3"
 def constants_table() -> str:
     """The latency model's constants as `tpulint rule TPU401` prints them (docs/latency.md)."""
     rows = ["", "### Latency estimate (docs/latency.md)", "",
-            "Edge TPU time = fixed + GMACs x ms/GMAC + million values written x ms/M + MiB "
-            "streamed or transferred x ms/MiB; CPU operators = GMACs x ms/GMAC + million "
-            "values x ms/M, on the host class. Error: median / worst leave-one-out relative "
-            "error on Coral's benchmark table.", "",
-            "| board or host | ms/GMAC | ms/M values | ms/MiB | error | basis |",
-            "|---|---:|---:|---:|---|---|"]
+            "Edge TPU time = fixed + array GMACs x ms/GMAC (output channels rounded up to "
+            "groups of 256) + MiB streamed or transferred x ms/MiB; CPU operators = GMACs x "
+            "ms/GMAC + million values x ms/M, on the host class. Error: median / worst "
+            "leave-one-out relative error on Coral's benchmark table.", "",
+            "| board or host | ms fixed | ms/GMAC | ms/M values | ms/MiB | error | basis |",
+            "|---|---:|---:|---:|---:|---|---|"]
     entries: list[Board | Host] = [*BOARDS.values(), *HOSTS.values()]
     for entry in entries:
-        cells = ["", "", "", ""]
+        cells = ["", "", "", "", ""]
         if entry.supported:
             bus = entry.ms_per_streamed_mib if isinstance(entry, Board) else None
-            cells = [f"{entry.ms_per_gmac:g}", f"{entry.ms_per_melement:g}",
+            values = "" if isinstance(entry, Board) else f"{entry.ms_per_melement:g}"
+            cells = [f"{entry.fixed_ms:g}", f"{entry.ms_per_gmac:g}", values,
                      "" if bus is None else f"{bus:g}",
                      f"{entry.error:.0%} / {entry.worst:.0%}"]
         rows.append(f"| `{entry.key}` {entry.title} | {' | '.join(cells)} | {entry.basis} |")

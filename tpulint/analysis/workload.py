@@ -25,10 +25,11 @@ class Work:
     macs: int = 0
     elements: int = 0
     operators: int = 0
+    array_macs: int = 0  # the Edge TPU's MACs, idle channel groups included (cost.py)
 
     def __add__(self, other: Work) -> Work:
         return Work(self.macs + other.macs, self.elements + other.elements,
-                    self.operators + other.operators)
+                    self.operators + other.operators, self.array_macs + other.array_macs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,16 +47,17 @@ class Workload:
 
 
 def _work(cost: OperatorCost) -> Work:
-    return Work(cost.macs, cost.elements, 1)
+    return Work(cost.macs, cost.elements, 1, cost.array_macs)
 
 
 def measure(model: Model, subgraph: Subgraph, graph: Graph, prediction: Prediction,
             memory: MemoryEstimate) -> Workload:
     costs = [operator_cost(subgraph, op) for op in subgraph.operators]
     on_tpu = [p.placement == TPU for p in prediction.operators]
-    tpu_costs = [cost for cost, mapped in zip(costs, on_tpu, strict=True) if mapped]
-    tpu = Work(sum(c.macs for c in tpu_costs), sum(c.elements for c in tpu_costs),
-               len(tpu_costs))
+    tpu = Work()
+    for cost, mapped in zip(costs, on_tpu, strict=True):
+        if mapped:
+            tpu += _work(cost)
     cpu = {BEFORE: Work(), BETWEEN: Work(), AFTER: Work()}
     for index, where in _cpu_positions(graph, subgraph, on_tpu).items():
         cpu[where] += _work(costs[index])

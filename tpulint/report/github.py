@@ -6,12 +6,15 @@
 
 Messages escape `%`, CR and LF; property values also `:` and `,` (the runner's own rules, in
 `ActionCommand.cs`). No `col`/`endColumn`: a model has no columns. Info findings are notices.
+The latency estimate ends each model's summary line in the log, not an annotation: the runner
+shows only the first ten notices of a step, and those belong to findings.
 """
 
 from __future__ import annotations
 
 from typing import TextIO
 
+from tpulint.analysis.latency import latency_line
 from tpulint.api import Finding
 from tpulint.report import DEFAULT, ReportOptions
 from tpulint.report._common import headline
@@ -60,5 +63,6 @@ def _command(command: str, path: str, title: str, message: str) -> str:
 
 def _summary(model: ModelResult) -> str:
     s = model.summary
+    latency = "" if model.latency is None else f"; {latency_line(model.latency)}"
     return (f"{s.tpu} of {s.operators} operators predicted on the Edge TPU, "
-            f"{s.cpu_segments} CPU segment(s), {len(model.findings)} finding(s)")
+            f"{s.cpu_segments} CPU segment(s), {len(model.findings)} finding(s){latency}")

@@ -19,6 +19,7 @@ from collections import Counter
 from typing import TextIO
 
 from tpulint import __version__
+from tpulint.analysis.latency import latency_line
 from tpulint.report import DEFAULT, ReportOptions
 from tpulint.report.triage import (
     Group,
@@ -178,7 +179,9 @@ def _summary(model: ModelResult, severities: Counter[str]) -> str:
     recipe = f' <span class="muted">· {e(model.recipe)}</span>' if model.recipe else ""
     suppressed = f' <span class="muted">· {model.suppressed} suppressed</span>' \
         if model.suppressed else ""
-    return f'<p class="summary">{badges} {text}{recipe}{suppressed}</p>'
+    latency = "" if model.latency is None else \
+        f'<p class="summary muted latency">{e(latency_line(model.latency))}</p>'
+    return f'<p class="summary">{badges} {text}{recipe}{suppressed}</p>{latency}'
 
 
 def _plural(count: int, word: str) -> str:

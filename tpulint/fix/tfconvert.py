@@ -38,12 +38,12 @@ def _keras(path: str, batch: int) -> tuple[Any, Any]:
              for t in model.inputs}
     names = list(specs)
 
-    @tf.function
     def serve(**inputs: Any) -> Any:
         given = [inputs[name] for name in names]
         return model(given if len(given) > 1 else given[0], training=False)
 
-    return serve.get_concrete_function(**specs), model
+    traced: Any = tf.function(serve)
+    return traced.get_concrete_function(**specs), model
 
 
 def _saved_model(path: str, batch: int) -> tuple[Any, Any]:
@@ -58,11 +58,11 @@ def _saved_model(path: str, batch: int) -> tuple[Any, Any]:
     specs = {name: tf.TensorSpec(_sized(spec.shape, batch), spec.dtype, name=name)
              for name, spec in given.items()}
 
-    @tf.function
     def serve(**inputs: Any) -> Any:
         return signature(**inputs)
 
-    return serve.get_concrete_function(**specs), loaded
+    traced: Any = tf.function(serve)
+    return traced.get_concrete_function(**specs), loaded
 
 
 def _sized(shape: Any, batch: int) -> list[int | None]:

@@ -20,6 +20,9 @@ errors). Everything is seeded. Writes:
   class scores (0..1) in one tensor, and `detect.npy`;
 - `unsigned_float16.tflite`, `unsigned_dynamic_range.tflite`: the float16 and dynamic-range
   models without a signature, as many public exports are;
+- `old_schema_dynamic_range.tflite`: the dynamic-range model without a signature and with its
+  operator codes in `deprecated_builtin_code` alone (`builtin_code` 0), as converters before
+  TensorFlow 2.3 wrote them and as Ultralytics' YOLOv8n `_int8` exports still have them;
 - `variables.tflite`: a float model that reads its weights from resource variables (a concrete
   function converted without freezing): ai-edge-quantizer's calibration crashes on it.
 """
@@ -89,6 +92,16 @@ def without_signature(model: bytes) -> bytes:
     return rewrite.write(tree)
 
 
+def old_schema(model: bytes) -> bytes:
+    from tpulint.fix import rewrite
+
+    tree = rewrite.read(model)
+    for code in tree.operatorCodes:
+        code.deprecatedBuiltinCode, code.builtinCode = max(code.builtinCode,
+                                                           code.deprecatedBuiltinCode), 0
+    return rewrite.write(tree)
+
+
 def write_extra(out: Path, rng: np.random.Generator) -> None:
     for kind in ("same", "mixed"):
         model = two_inputs(kind)
@@ -110,6 +123,8 @@ def write_extra(out: Path, rng: np.random.Generator) -> None:
     for name in ("float16", "dynamic_range"):
         (out / f"unsigned_{name}.tflite").write_bytes(
             without_signature((out / f"{name}.tflite").read_bytes()))
+    (out / "old_schema_dynamic_range.tflite").write_bytes(
+        old_schema((out / "unsigned_dynamic_range.tflite").read_bytes()))
     function = tf.function(lambda x: classifier(x)).get_concrete_function(
         tf.TensorSpec((1, *SHAPE), tf.float32, name="image"))
     (out / "variables.tflite").write_bytes(

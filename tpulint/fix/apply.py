@@ -59,7 +59,8 @@ class Outcome:
     calibration: int = 0  # samples calibration used
     random: bool = False  # calibrated and measured on random data
     seconds: float = 0.0
-    phases: dict[str, float] = field(default_factory=dict)
+    phases: dict[str, float] = field(default_factory=dict)  # wall seconds per worker phase
+    cpu_phases: dict[str, float] = field(default_factory=dict)  # CPU seconds per phase
     remaining: int = 0  # findings at or above fail-on in the fixed model
 
 
@@ -146,6 +147,7 @@ def _convert_and_check(model: str, source: Source, data: DataSpec, plan: MergedP
         drift=[OutputDrift.from_json(d) for d in result.get("drift", [])],
         samples=int(result.get("drift_samples", 0)), seconds=float(result.get("seconds", 0)),
         calibration=int(result.get("samples", 0)), phases=dict(result.get("phases", {})),
+        cpu_phases=dict(result.get("cpu_phases", {})),
         random=data.kind == RANDOM)
     converted = read_model_bytes(converted_bytes, output)
     outcome.after = lint(converted, output, settings, registry)

@@ -7,6 +7,7 @@ Runs in the conversion worker only (it needs numpy and `ai_edge_litert`'s schema
   values the hybrid kernels compute with. Weight DEQUANTIZE operators fold into constants.
 - `freeze_shapes`: fixed input sizes, every tensor's size propagated by the reference
   interpreter, and no `-1` left in a shape signature.
+- `widen_opcodes`: operator codes in the current schema's field, which ai-edge-quantizer reads.
 - `normalize_versions`: operator versions for the int8 form of each operator, as the TensorFlow
   Lite converter writes them (the quantizer keeps the float model's versions).
 """
@@ -55,6 +56,28 @@ def opcode_name(model: Any, index: int) -> str:
     number = max(code.builtinCode, code.deprecatedBuiltinCode)
     names = {v: k for k, v in vars(schema_bindings().BuiltinOperator).items() if isinstance(v, int)}
     return str(names.get(number, f"BUILTIN_{number}"))
+
+
+_PLACEHOLDER_FOR_GREATER_OP_CODES = 127
+
+
+def widen_opcodes(model: Any) -> int:
+    """Write each operator code into `builtin_code`; returns how many were only in
+    `deprecated_builtin_code`.
+
+    Converters before the field existed (TensorFlow 2.3) wrote the operator into
+    `deprecated_builtin_code` alone, and files made from them keep it so: `builtin_code` reads 0,
+    ADD. The interpreter takes the larger of the two; ai-edge-quantizer reads `builtin_code`
+    only, takes every operator for an ADD and quantizes convolution weights as activations
+    (asymmetric, per tensor: a weight zero point the int8 kernels and the Edge TPU refuse).
+    """
+    moved = 0
+    for code in model.operatorCodes or []:
+        if code.builtinCode < code.deprecatedBuiltinCode:
+            code.builtinCode = code.deprecatedBuiltinCode
+            moved += 1
+        code.deprecatedBuiltinCode = min(code.builtinCode, _PLACEHOLDER_FOR_GREATER_OP_CODES)
+    return moved
 
 
 def _constant(model: Any, tensor: Any) -> Any:

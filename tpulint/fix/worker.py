@@ -82,7 +82,8 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
     from tpulint.fix import drift, rewrite, signature
 
     phases: dict[str, float] = {"start the worker": round(time.monotonic() - STARTED, 2)}
-    clock = _Clock(phases)
+    cpu_phases: dict[str, float] = {"start the worker": round(time.process_time(), 2)}
+    clock = _Clock(phases, cpu_phases)
     settings: dict[str, Any] = request["settings"]
     spec = datasets.DataSpec(request["data"]["kind"], request["data"]["value"])
     given = tuple(request["range"]) if request.get("range") else None
@@ -102,7 +103,7 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
         from tpulint.fix import tfconvert
 
         clock.lap("import TensorFlow", lambda: __import__("tensorflow"))
-        source = tfconvert.to_float_tflite(kind, path)
+        source = tfconvert.to_float_tflite(kind, path, int(samples[0][0].shape[0]))
         clock.lap("convert the source to a float .tflite")
         import tensorflow as tf
 
@@ -122,6 +123,7 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
     return {"status": "ok", "message": "", "notes": notes, "converter": converter + used,
             "per_channel": per_channel, "samples": len(calibration),
             "drift_samples": len(held_out), "phases": phases,
+            "cpu_phases": cpu_phases,
             "drift": [d.to_json() for d in measured]}
 
 
@@ -143,17 +145,19 @@ def split(samples: list[list[np.ndarray]]) -> tuple[list[list[np.ndarray]],
 
 
 class _Clock:
-    """Wall time of each phase of a conversion, for `tools/benchmark_fix.py` and `--debug`."""
+    """Wall and CPU time of each phase of a conversion, for `tools/benchmark_fix.py`."""
 
-    def __init__(self, phases: dict[str, float]) -> None:
-        self.phases, self.last = phases, time.monotonic()
+    def __init__(self, phases: dict[str, float], cpu_phases: dict[str, float]) -> None:
+        self.phases, self.cpu_phases = phases, cpu_phases
+        self.last, self.last_cpu = time.monotonic(), time.process_time()
 
     def lap(self, name: str, work: Any = None) -> None:
         if work is not None:
             work()
-        now = time.monotonic()
+        now, cpu = time.monotonic(), time.process_time()
         self.phases[name] = round(now - self.last, 2)
-        self.last = now
+        self.cpu_phases[name] = round(cpu - self.last_cpu, 2)
+        self.last, self.last_cpu = now, cpu
 
 
 def _from_tflite(source: bytes, inputs: list[Port], samples: list[list[np.ndarray]],
@@ -187,6 +191,9 @@ def _from_tflite(source: bytes, inputs: list[Port], samples: list[list[np.ndarra
 
         from tpulint.fix.quantize import quantize
 
+        if rewrite.widen_opcodes(model):
+            notes.append("operator codes moved to the field current readers use (the model "
+                         "was written in the schema of TensorFlow before 2.3)")
         if signature.add_signature(model):
             notes.append("gave the model a signature from its inputs and outputs (it had none)")
         key = signature.text(model.signatureDefs[0].signatureKey)

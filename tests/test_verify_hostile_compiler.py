@@ -119,6 +119,23 @@ def test_kept_output_is_bounded_head_and_tail() -> None:
     assert f"[tpulint: {40_000_012 - 2 * process.KEEP_BYTES} bytes left out here]" in text
 
 
+def test_a_huge_log_file_is_read_at_its_ends_only(tmp_path: Path) -> None:
+    """A compiler that leaves a 200 GiB sparse log: reading it through would take minutes."""
+    log = tmp_path / "model_edgetpu.log"
+    size = 200 << 30
+    with log.open("wb") as file:
+        file.write(b"Edge TPU Compiler version 16.0\n")
+        file.truncate(size - 5)
+        file.seek(0, os.SEEK_END)
+        file.write(b"last\n")
+    code = ("import sys; from pathlib import Path; from tpulint.verify.process import read_capped;"
+            f"kept = read_capped(Path({str(log)!r})); print(kept.total, len(kept.head), "
+            "kept.text().endswith('last\\n'))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, check=True)
+    assert done.stdout.split() == [str(size), str(process.KEEP_BYTES), "True"]
+
+
 # 2. the whole process group, and no waiting on pipes held by others -------------------------
 
 

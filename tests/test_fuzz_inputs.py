@@ -11,6 +11,7 @@ import importlib.util
 import random
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import fuzz_inputs
@@ -25,10 +26,25 @@ SHORT = {"config": 40, "cache": 20, "files": 40, "compiler": 6}
 
 
 @pytest.fixture(scope="module")
-def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """This process prepared as a fuzz worker is, and put back afterwards: the worker's memory
+    limit, cached parser and registry must not reach the tests that run after these."""
+    import gc
+    import resource
+
+    import tpulint.cli
+    import tpulint.engine.registry
+    import tpulint.verify.settings
+
+    saved = (resource.getrlimit(resource.RLIMIT_AS), tpulint.cli.build_parser,
+             tpulint.engine.registry.load_registry, tpulint.verify.settings.load_registry)
     if not fuzz_inputs._workdir:
         fuzz_inputs._start_worker()
-    return tmp_path_factory.mktemp("inputs")
+    yield tmp_path_factory.mktemp("inputs")
+    limit, tpulint.cli.build_parser, tpulint.engine.registry.load_registry, \
+        tpulint.verify.settings.load_registry = saved
+    resource.setrlimit(resource.RLIMIT_AS, limit)
+    gc.unfreeze()
 
 
 def check(scenario: Scenario, workdir: Path, fork: bool = False) -> fuzz_inputs.Outcome:

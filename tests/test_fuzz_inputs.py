@@ -109,7 +109,7 @@ def test_a_hang_in_the_worker_is_stopped_and_caught(workdir: Path,
         while True:
             pass
 
-    monkeypatch.setattr("tpulint.cli._check", hang)
+    monkeypatch.setattr("tpulint.check_command.run", hang)
     scenario = failing_model(["check", "m.tflite"], {1}, seconds=1.0)
     problems, outcome = fuzz_inputs.run_case(scenario, workdir, fork=False)
     assert outcome.code is None and outcome.seconds < 5
@@ -192,11 +192,11 @@ def test_a_link_planted_as_a_cache_shard_is_not_followed(workdir: Path) -> None:
 def test_a_cache_entry_over_the_cap_is_never_built_whole() -> None:
     # tools/hostile_memory.py, many-findings-worst: 30,000 findings naming one 16 KiB tensor
     # made an entry of gigabytes in memory before the size cap refused it (killed at 120 s).
-    from tpulint.engine import cache
+    from tpulint.engine import cache_entry
 
     name = "n" * (16 << 10)
-    assert cache._body({"findings": [name] * 100_000}) is None  # 1.6 GB if built whole
-    assert cache._body({"findings": [name]}) == '{"findings":["' + name + '"]}'
+    assert cache_entry.entry_text({"findings": [name] * 100_000}) is None  # 1.6 GB whole
+    assert cache_entry.entry_text({"findings": [name]}) == '{"findings":["' + name + '"]}'
 
 
 @pytest.mark.parametrize(("line", "says"), [

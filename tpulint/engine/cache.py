@@ -31,19 +31,14 @@ import os
 import stat
 import sys
 import time
-from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from tpulint import __version__
-from tpulint.analysis.latency import dump_latency, load_latency
-from tpulint.analysis.memory import MemoryEstimate
-from tpulint.analysis.placement import Fatal
-from tpulint.api import Finding, FixPlan, Severity
-from tpulint.ir import Location
+from tpulint.engine.cache_entry import MAX_ENTRY_BYTES, dump, entry_text, load
 from tpulint.reader import FileBytes, read_source
 from tpulint.reader.errors import ModelReadError
-from tpulint.results import ModelResult, OperatorRow
+from tpulint.results import ModelResult
 from tpulint.safeio import UnsafeInput, atomic_writer, owned_privately, read_regular
 from tpulint.typed import well_typed
 
@@ -56,9 +51,6 @@ FORMAT = 5  # raised when what an entry means changes (3: the latency model of a
 # The key hashes the bytes the check reads (the tables, not the large payloads); above this
 # many, hashing would cost about as much as checking.
 MAX_CACHED_BYTES = 32 << 20
-# An entry is findings and placements, a few kilobytes for a real model; a larger one is not
-# written, and a larger file in the folder is not read.
-MAX_ENTRY_BYTES = 8 << 20
 # Pruning: entries not used for this long go, then the oldest until the folder is this small.
 MAX_AGE_SECONDS = 30 * 24 * 3600
 MAX_TOTAL_BYTES = 512 << 20
@@ -115,7 +107,7 @@ class Cache:
                                                                         FORMAT, key]:
                 return None
             digest = data.pop("digest", None)
-            body = _body(data)
+            body = entry_text(data)
             if body is None or digest != self._digest(key, body):
                 return None  # edited or damaged since tpulint wrote it
             result = load(data, path)
@@ -129,7 +121,7 @@ class Cache:
 
     def put(self, key: str, result: ModelResult) -> None:
         try:
-            body = _body(dump(result))
+            body = entry_text(dump(result))
         except (TypeError, ValueError):
             return  # a plugin's finding data JSON cannot hold: not cached
         if body is None:
@@ -254,89 +246,3 @@ def _code_stamp(rules: list[Rule]) -> list[tuple[str, int, int]]:
             continue
         stamp.append((file.name, stat.st_size, stat.st_mtime_ns))
     return stamp
-
-
-# Serialisation -------------------------------------------------------------------------------
-
-
-def _body(data: dict[str, Any]) -> str | None:
-    """An entry's fields as JSON text, what the digest covers (read back and dumped again it is
-    the same text, so an entry whose fields were changed fails its digest); None past
-    `MAX_ENTRY_BYTES`. Encoded piece by piece, so a model whose findings repeat a long name
-    thousands of times stops at the cap instead of building gigabytes of text first."""
-    pieces, size = [], 0
-    for piece in _ENCODER.iterencode(data):
-        size += len(piece)
-        if size > MAX_ENTRY_BYTES:
-            return None
-        pieces.append(piece)
-    return "".join(pieces)
-
-
-_ENCODER = json.JSONEncoder(separators=(",", ":"))
-
-
-def dump(result: ModelResult) -> dict[str, Any]:
-    return {
-        "compiled": result.compiled, "subgraphs": result.subgraphs,
-        "operators": [asdict(row) for row in result.operators],
-        "findings": [_dump_finding(f, result.path) for f in result.findings],
-        "fatal": [asdict(f) for f in result.fatal],
-        "memory": None if result.memory is None else asdict(result.memory),
-        "latency": None if result.latency is None else dump_latency(result.latency),
-        "recipe": result.recipe, "cpu_segments": result.cpu_segments,
-        "groups_with_a": result.groups_with_a, "tpu_range": result.tpu_range,
-        "tpu_depends_on": result.tpu_depends_on,
-    }
-
-
-def load(data: dict[str, Any], path: str) -> ModelResult:
-    memory = data["memory"]
-    return ModelResult(
-        path=path, compiled=data["compiled"], subgraphs=data["subgraphs"],
-        operators=[OperatorRow(**row) for row in data["operators"]],
-        findings=[_load_finding(f, path) for f in data["findings"]],
-        fatal=[Fatal(**f) for f in data["fatal"]],
-        memory=None if memory is None else MemoryEstimate(**memory),
-        latency=None if data["latency"] is None else load_latency(data["latency"]),
-        recipe=data["recipe"], cpu_segments=data["cpu_segments"],
-        groups_with_a=data["groups_with_a"],
-        tpu_range=tuple(data["tpu_range"]) if data["tpu_range"] else None,
-        tpu_depends_on=tuple(data["tpu_depends_on"]),
-    )
-
-
-def _dump_location(location: Location, path: str) -> dict[str, Any]:
-    # The model's own path is left out: the same content may be checked under another name.
-    entry = asdict(location)
-    entry["path"] = None if location.path == path else location.path
-    return entry
-
-
-def _load_location(entry: dict[str, Any], path: str) -> Location:
-    return Location(**{**entry, "path": entry["path"] if entry["path"] is not None else path})
-
-
-def _dump_finding(finding: Finding, path: str) -> dict[str, Any]:
-    fix = finding.fix
-    return {
-        "code": finding.code, "name": finding.name, "severity": finding.severity.value,
-        "message": finding.message, "location": _dump_location(finding.location, path),
-        "operator": finding.operator, "tensor": finding.tensor,
-        "related": [_dump_location(r, path) for r in finding.related],
-        "fix": None if fix is None else {"settings": dict(fix.settings), "reason": fix.reason,
-                                         "safe": fix.safe, "manual": fix.manual},
-        "confidence": finding.confidence, "data": dict(finding.data),
-    }
-
-
-def _load_finding(entry: dict[str, Any], path: str) -> Finding:
-    fix = entry["fix"]
-    return Finding(
-        code=entry["code"], name=entry["name"], severity=Severity(entry["severity"]),
-        message=entry["message"], location=_load_location(entry["location"], path),
-        operator=entry["operator"], tensor=entry["tensor"],
-        related=tuple(_load_location(r, path) for r in entry["related"]),
-        fix=None if fix is None else FixPlan(**fix),
-        confidence=entry["confidence"], data=entry["data"],
-    )

@@ -10,18 +10,21 @@ from tpulint.exitcodes import EXIT_OK, EXIT_USAGE, UsageError
 TYPE_CHECKING = False  # as typing's, without importing typing (and re) for `--version`
 if TYPE_CHECKING:
     import argparse
-    from collections.abc import Sequence
+    from collections.abc import Callable, Iterable, Sequence
     from typing import Any
 
 
 # The parser and everything a command needs are imported when a command runs: `--version`
 # answers after importing this module alone.
 
-# Commands living in their own packages: each module has HELP, add_arguments(parser) and
-# run(args) -> exit code, and imports what it needs only inside run.
-EXTRA_COMMANDS: dict[str, str] = {
-    "fix": "tpulint.fix.command",
-    "verify": "tpulint.verify.command",
+# Commands living in their own packages, with their help line: each module has
+# add_arguments(parser) and run(args) -> exit code, and imports what it needs only inside run.
+EXTRA_COMMANDS: dict[str, tuple[str, str]] = {
+    "fix": ("tpulint.fix.command",
+            "rewrite a model by reconversion until it maps on the Edge TPU"),
+    "verify": ("tpulint.verify.command",
+               "compile with edgetpu_compiler and confirm the prediction, on an Edge TPU if "
+               "present"),
 }
 
 
@@ -39,6 +42,9 @@ def _parser_class() -> type[argparse.ArgumentParser]:
 
             prefix = "unrecognized arguments: "
             if message.startswith(prefix):
+                fill_all = getattr(self, "fill_all", None)
+                if fill_all is not None:  # suggest the options of every command
+                    fill_all()
                 options = [o for action in self._actions for o in action.option_strings]
                 for sub in self._subparsers._group_actions if self._subparsers else []:
                     for parser in getattr(sub, "choices", {}).values():
@@ -51,9 +57,44 @@ def _parser_class() -> type[argparse.ArgumentParser]:
     return _Parser
 
 
-def build_parser() -> argparse.ArgumentParser:
-    import importlib
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command; only `command`'s arguments are declared when it is given
+    (the others' on demand, `fill_all`): declaring them imports what their options need."""
+    parser = _parser_class()(prog="tpulint", description="Check TensorFlow Lite models for "
+                             "Coral Edge TPU compatibility before compiling them.")
+    parser.add_argument("--version", action="version", version=f"tpulint {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    declare: dict[str, Callable[[argparse.ArgumentParser], None]] = {
+        "check": _check_arguments, "rules": _rules_arguments, "rule": _rule_arguments}
+    helps = {"check": "lint models (files or directories)", "rules": "list the rules",
+             "rule": "show a rule's documentation"}
+    for name, (module_name, help_text) in EXTRA_COMMANDS.items():
+        declare[name] = _module_arguments(module_name)
+        helps[name] = help_text
+    pending = {name: (commands.add_parser(name, help=helps[name]), add)
+               for name, add in declare.items()}
 
+    def fill(names: Iterable[str]) -> None:
+        for name in list(names):
+            sub, add = pending.pop(name)
+            add(sub)
+
+    fill([command] if command in pending else list(pending))
+    parser.fill_all = lambda: fill(pending)  # type: ignore[attr-defined]
+    return parser
+
+
+def _module_arguments(module_name: str) -> Callable[[argparse.ArgumentParser], None]:
+    def add(parser: argparse.ArgumentParser) -> None:
+        import importlib
+
+        importlib.import_module(module_name).add_arguments(parser)
+
+    return add
+
+
+def _check_arguments(check: argparse.ArgumentParser) -> None:
     from tpulint import display_flags
     from tpulint.engine.compiler_flags import add_compiler_arguments, at_least
     from tpulint.engine.options import (
@@ -63,15 +104,9 @@ def build_parser() -> argparse.ArgumentParser:
         add_exit_options,
         add_plugins_option,
     )
+    from tpulint.fix.check import add_check_options
     from tpulint.report import FORMATS
 
-    parser = _parser_class()(prog="tpulint", description="Check TensorFlow Lite models for "
-                             "Coral Edge TPU compatibility before compiling them.")
-    parser.add_argument("--version", action="version", version=f"tpulint {__version__}")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    check = commands.add_parser("check", help="lint models (files or directories)")
     check.add_argument("paths", nargs="*", default=["."], metavar="PATH")
     check.add_argument("--format", "--output-format", dest="output_format",
                        choices=["auto", *FORMATS], default=None,
@@ -101,19 +136,21 @@ def build_parser() -> argparse.ArgumentParser:
                        help="record every current finding as accepted (default file: the "
                             "configured baseline, else .tpulint-baseline.json)")
     display_flags.add_display_options(check)
-    from tpulint.fix.check import add_check_options
-
     add_compiler_arguments(check)
     add_check_options(check)
 
-    rules = commands.add_parser("rules", help="list the rules")
+
+def _rules_arguments(rules: argparse.ArgumentParser) -> None:
     rules.add_argument("--format", choices=["text", "json"], default="text")
-    rule = commands.add_parser("rule", help="show a rule's documentation")
+
+
+def _rule_arguments(rule: argparse.ArgumentParser) -> None:
     rule.add_argument("code", metavar="CODE", help="rule code or name, e.g. TPU201")
-    for name, module_name in EXTRA_COMMANDS.items():
-        module = importlib.import_module(module_name)
-        module.add_arguments(commands.add_parser(name, help=module.HELP))
-    return parser
+
+
+def _command_word(args_list: list[str]) -> str | None:
+    """The command named on the command line: its first word that is not an option."""
+    return next((arg for arg in args_list if not arg.startswith("-")), None)
 
 
 def _seconds(value: str) -> float:
@@ -190,7 +227,7 @@ def _dispatch(args_list: list[str]) -> int:
     if args_list == ["--version"]:  # answered before the parser, which imports every command
         print(f"tpulint {__version__}")
         return EXIT_OK
-    parser = build_parser()
+    parser = build_parser(_command_word(args_list))
     args = parser.parse_args(args_list)
     if args.command is None:
         parser.print_help(sys.stderr)
@@ -205,7 +242,7 @@ def _dispatch(args_list: list[str]) -> int:
         return _rule(args)
     import importlib
 
-    code: int = importlib.import_module(EXTRA_COMMANDS[args.command]).run(args)
+    code: int = importlib.import_module(EXTRA_COMMANDS[args.command][0]).run(args)
     return code
 
 

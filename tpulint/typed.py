@@ -1,4 +1,4 @@
-"""Check that data read back from disk has the types its dataclasses declare.
+"""Check that data read back from disk has the types its dataclasses and records declare.
 
 A cache entry is JSON written by tpulint, but anyone who can write the cache folder can change
 it; the dataclasses that rebuild it accept any value, so a number where a message belongs would
@@ -14,6 +14,8 @@ import typing
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from tpulint.record import Record
+
 _HINTS: dict[type, dict[str, Any]] = {}
 # One checker per hint, built once: reflecting on a hint for every value read back made
 # checking a warm cache's entries cost more than the rest of the run.
@@ -24,6 +26,15 @@ def _hints(kind: type) -> dict[str, Any]:
     if kind not in _HINTS:
         _HINTS[kind] = typing.get_type_hints(kind)
     return _HINTS[kind]
+
+
+def _field_names(hint: Any) -> tuple[str, ...] | None:
+    """The fields of a dataclass or a `Record` class, else None."""
+    if isinstance(hint, type) and issubclass(hint, Record):
+        return hint._fields
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        return tuple(field.name for field in dataclasses.fields(hint))
+    return None
 
 
 def well_typed(value: Any, hint: Any = None) -> bool:
@@ -67,7 +78,8 @@ def _build(hint: Any) -> Callable[[Any], bool]:
         return lambda value: isinstance(value, int) and not isinstance(value, bool)
     if hint is float:
         return lambda value: isinstance(value, (int, float)) and not isinstance(value, bool)
-    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+    names = _field_names(hint)
+    if names is not None:
         fields: list[tuple[str, Any]] = []
 
         def check(value: Any) -> bool:
@@ -75,8 +87,7 @@ def _build(hint: Any) -> Callable[[Any], bool]:
                 return False
             if not fields:
                 hints = _hints(hint)
-                fields.extend((field.name, hints[field.name])
-                              for field in dataclasses.fields(hint))
+                fields.extend((name, hints[name]) for name in names)
             return all(_checker(field_hint)(getattr(value, name)) for name, field_hint in fields)
 
         return check

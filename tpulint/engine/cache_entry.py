@@ -68,7 +68,7 @@ def load(data: dict[str, Any], path: str) -> ModelResult:
 
 def _dump_location(location: Location, path: str) -> dict[str, Any]:
     # The model's own path is left out: the same content may be checked under another name.
-    entry = asdict(location)
+    entry = location.as_dict()
     entry["path"] = None if location.path == path else location.path
     return entry
 

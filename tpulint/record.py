@@ -1,0 +1,95 @@
+"""`Record`: frozen plain-data classes that cost next to nothing to define.
+
+`dataclasses` writes and compiles half a dozen methods for every class it decorates, about a
+millisecond each class, and tpulint defines its records while it starts. A `Record` subclass
+declares its fields as a frozen dataclass does (annotated class attributes, in order, with a
+default for the last ones) and gets `__slots__` and an `__init__` taking the fields by position
+or by name, compiled once for the class; equality, hashing, the repr, immutability and pickling
+come from this base class. Defaults are shared by every instance, so they must be immutable
+(a tuple, a frozen mapping, None). `__post_init__`, when defined, runs after `__init__`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from operator import attrgetter
+from types import MappingProxyType
+from typing import Any, ClassVar, dataclass_transform
+
+EMPTY: Mapping[str, Any] = MappingProxyType({})  # the default of a mapping field
+
+
+class _RecordType(type):
+    _fields: tuple[str, ...]
+    _values: Any
+
+    def __new__(mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any]
+                ) -> _RecordType:
+        annotations = namespace.get("__annotations__", {})
+        fields = tuple(field for field, hint in annotations.items()
+                       if not str(hint).startswith("ClassVar"))
+        defaults = {field: namespace.pop(field) for field in fields if field in namespace}
+        namespace["__slots__"] = fields
+        if fields:
+            namespace["__init__"] = _init(name, fields, defaults, "__post_init__" in namespace)
+        cls = super().__new__(mcs, name, bases, namespace)
+        cls._fields = fields
+        # the values in field order, as one tuple
+        cls._values = staticmethod(attrgetter(*fields) if len(fields) > 1 else
+                                   lambda record: tuple(getattr(record, f) for f in fields))
+        return cls
+
+
+def _init(name: str, fields: tuple[str, ...], defaults: dict[str, Any], post_init: bool
+          ) -> Any:
+    """`__init__(self, a, b, c=<default>)` setting each field, compiled from its source (as
+    fast as a frozen dataclass's; one compilation per class, not one per method)."""
+    parameters = ", ".join(f"{f}=_default_{f}" if f in defaults else f for f in fields)
+    lines = [f"    _set(self, {f!r}, {f})" for f in fields]
+    if post_init:
+        lines.append("    self.__post_init__()")
+    source = f"def __init__(self, {parameters}) -> None:\n" + "\n".join(lines)
+    scope: dict[str, Any] = {"_set": object.__setattr__,
+                             **{f"_default_{f}": value for f, value in defaults.items()}}
+    exec(compile(source, f"<record {name}>", "exec"), scope)
+    return scope["__init__"]
+
+
+@dataclass_transform(frozen_default=True)
+class Record(metaclass=_RecordType):
+    """Base of the frozen records: see the module's documentation."""
+
+    __slots__ = ()
+    _fields: ClassVar[tuple[str, ...]]
+    _values: ClassVar[Any]
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._values(self) == self._values(other)  # type: ignore[no-any-return]
+
+    def __hash__(self) -> int:
+        return hash(self._values(self))
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{f}={getattr(self, f)!r}" for f in self._fields)
+        return f"{type(self).__qualname__}({shown})"
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"cannot assign to field {name!r} of a {type(self).__name__}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r} of a {type(self).__name__}")
+
+    def __reduce__(self) -> tuple[type, tuple[Any, ...]]:
+        return type(self), tuple(self._values(self))
+
+    def replace(self, **changes: Any) -> Any:
+        """A copy with `changes` to some fields."""
+        values = {f: getattr(self, f) for f in self._fields}
+        values.update(changes)
+        return type(self)(**values)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The fields by name (not recursive)."""
+        return {f: getattr(self, f) for f in self._fields}

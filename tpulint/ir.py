@@ -11,7 +11,7 @@ import struct
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Protocol, overload
 
-from tpulint.record import EMPTY, Record
+from tpulint.record import EMPTY, Record, derived
 
 EDGETPU_CUSTOM_CODE = "edgetpu-custom-op"
 INTEGER_8BIT = frozenset({"int8", "uint8"})
@@ -215,9 +215,8 @@ class Model(Record):
     metadata: tuple[tuple[str, int], ...] = ()  # (name, buffer); names may repeat
     min_runtime_version: str | None = None
     source: ByteSource | None = None
-    # Rules ask for every operator whether the model is compiled: answered once, from the
-    # operators, whatever is passed.
-    compiled: bool = False
+    # Rules ask for every operator whether the model is compiled: answer it once.
+    compiled: bool = derived()
 
     def __post_init__(self) -> None:
         compiled = any(op.is_edgetpu for sg in self.subgraphs for op in sg.operators)

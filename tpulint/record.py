@@ -6,17 +6,45 @@ declares its fields as a frozen dataclass does (annotated class attributes, in o
 default for the last ones) and gets `__slots__` and an `__init__` taking the fields by position
 or by name, compiled once for the class; equality, hashing, the repr, immutability and pickling
 come from this base class. Defaults are shared by every instance, so they must be immutable
-(a tuple, a frozen mapping, None). `__post_init__`, when defined, runs after `__init__`.
+(a tuple, a frozen mapping, None). `__post_init__`, when defined, runs after `__init__`; it
+sets the fields declared `= derived()`, which `__init__` does not take and which equality,
+hashing and the repr leave out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from operator import attrgetter
-from types import MappingProxyType
-from typing import Any, ClassVar, dataclass_transform
+from typing import Any, ClassVar, Literal, dataclass_transform
 
-EMPTY: Mapping[str, Any] = MappingProxyType({})  # the default of a mapping field
+_DERIVED = object()
+
+
+class _Empty(Mapping[Any, Any]):
+    """The empty mapping, immutable, pickled as itself: the default of a mapping field."""
+
+    def __getitem__(self, key: object) -> Any:
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+    def __repr__(self) -> str:
+        return "{}"
+
+    def __reduce__(self) -> str:
+        return "EMPTY"
+
+
+EMPTY: Mapping[Any, Any] = _Empty()
+
+
+def derived(*, init: Literal[False] = False) -> Any:
+    """Declares a field that `__post_init__` computes from the others."""
+    return _DERIVED
 
 
 class _RecordType(type):
@@ -26,10 +54,14 @@ class _RecordType(type):
     def __new__(mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any]
                 ) -> _RecordType:
         annotations = namespace.get("__annotations__", {})
-        fields = tuple(field for field, hint in annotations.items()
-                       if not str(hint).startswith("ClassVar"))
+        declared = [field for field, hint in annotations.items()
+                    if not str(hint).startswith("ClassVar")]
+        computed = tuple(f for f in declared if namespace.get(f) is _DERIVED)
+        fields = tuple(f for f in declared if f not in computed)
+        for field in computed:
+            del namespace[field]
         defaults = {field: namespace.pop(field) for field in fields if field in namespace}
-        namespace["__slots__"] = fields
+        namespace["__slots__"] = fields + computed
         if fields:
             namespace["__init__"] = _init(name, fields, defaults, "__post_init__" in namespace)
         cls = super().__new__(mcs, name, bases, namespace)
@@ -55,7 +87,7 @@ def _init(name: str, fields: tuple[str, ...], defaults: dict[str, Any], post_ini
     return scope["__init__"]
 
 
-@dataclass_transform(frozen_default=True)
+@dataclass_transform(frozen_default=True, field_specifiers=(derived,))
 class Record(metaclass=_RecordType):
     """Base of the frozen records: see the module's documentation."""
 

@@ -1,23 +1,46 @@
-"""`Record`: frozen plain-data classes that cost next to nothing to define.
+"""`Record`: plain-data classes that cost next to nothing to define.
 
 `dataclasses` writes and compiles half a dozen methods for every class it decorates, about a
-millisecond each class, and tpulint defines its records while it starts. A `Record` subclass
-declares its fields as a frozen dataclass does (annotated class attributes, in order, with a
-default for the last ones) and gets `__slots__` and an `__init__` taking the fields by position
-or by name, compiled once for the class; equality, hashing, the repr, immutability and pickling
-come from this base class. Defaults are shared by every instance, so they must be immutable
-(a tuple, a frozen mapping, None). `__post_init__`, when defined, runs after `__init__`; it
-sets the fields declared `= derived()`, which `__init__` does not take and which equality,
-hashing and the repr leave out.
+millisecond each class, and tpulint defines dozens while it starts. A `Record` subclass declares
+its fields as a dataclass does (annotated class attributes, in order, with a default for the
+last ones) and gets `__slots__` and an `__init__` taking the fields by position or by name,
+compiled once for the class; equality, hashing, the repr, immutability and pickling come from
+this base class.
+
+- A default is shared by every instance, so it must be immutable (a tuple, `EMPTY`, None);
+  `= field(default_factory=list)` gives each instance its own.
+- `__post_init__`, when defined, runs after `__init__`; it sets the fields declared
+  `= derived()`, which `__init__` does not take and which equality, hashing and the repr leave
+  out.
+- Records are frozen; `class Name(Record, frozen=False)` makes one whose fields can be set, and
+  which is then not hashable.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from operator import attrgetter
 from typing import Any, ClassVar, Literal, dataclass_transform
 
 _DERIVED = object()
+_MISSING = object()
+
+
+class _Factory:
+    __slots__ = ("make",)
+
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self.make = make
+
+
+def derived(*, init: Literal[False] = False) -> Any:
+    """Declares a field that `__post_init__` computes from the others."""
+    return _DERIVED
+
+
+def field(*, default_factory: Callable[[], Any]) -> Any:
+    """Declares a field whose default is made for each instance by `default_factory`."""
+    return _Factory(default_factory)
 
 
 class _Empty(Mapping[Any, Any]):
@@ -42,17 +65,12 @@ class _Empty(Mapping[Any, Any]):
 EMPTY: Mapping[Any, Any] = _Empty()
 
 
-def derived(*, init: Literal[False] = False) -> Any:
-    """Declares a field that `__post_init__` computes from the others."""
-    return _DERIVED
-
-
 class _RecordType(type):
     _fields: tuple[str, ...]
     _values: Any
 
-    def __new__(mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any]
-                ) -> _RecordType:
+    def __new__(mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any],
+                frozen: bool = True) -> _RecordType:
         annotations = namespace.get("__annotations__", {})
         declared = [field for field, hint in annotations.items()
                     if not str(hint).startswith("ClassVar")]
@@ -64,6 +82,9 @@ class _RecordType(type):
         namespace["__slots__"] = fields + computed
         if fields:
             namespace["__init__"] = _init(name, fields, defaults, "__post_init__" in namespace)
+        if not frozen:
+            namespace.update(__setattr__=object.__setattr__, __delattr__=object.__delattr__,
+                             __hash__=None)
         cls = super().__new__(mcs, name, bases, namespace)
         cls._fields = fields
         # the values in field order, as one tuple
@@ -75,21 +96,32 @@ class _RecordType(type):
 def _init(name: str, fields: tuple[str, ...], defaults: dict[str, Any], post_init: bool
           ) -> Any:
     """`__init__(self, a, b, c=<default>)` setting each field, compiled from its source (as
-    fast as a frozen dataclass's; one compilation per class, not one per method)."""
-    parameters = ", ".join(f"{f}=_default_{f}" if f in defaults else f for f in fields)
-    lines = [f"    _set(self, {f!r}, {f})" for f in fields]
+    fast as a dataclass's; one compilation per class, not one per method)."""
+    scope: dict[str, Any] = {"_set": object.__setattr__, "_MISSING": _MISSING}
+    parameters, lines = [], []
+    for f in fields:
+        default = defaults.get(f, _MISSING)
+        value = f
+        if isinstance(default, _Factory):
+            scope[f"_make_{f}"] = default.make
+            parameters.append(f"{f}=_MISSING")
+            value = f"_make_{f}() if {f} is _MISSING else {f}"
+        elif default is not _MISSING:
+            scope[f"_default_{f}"] = default
+            parameters.append(f"{f}=_default_{f}")
+        else:
+            parameters.append(f)
+        lines.append(f"    _set(self, {f!r}, {value})")
     if post_init:
         lines.append("    self.__post_init__()")
-    source = f"def __init__(self, {parameters}) -> None:\n" + "\n".join(lines)
-    scope: dict[str, Any] = {"_set": object.__setattr__,
-                             **{f"_default_{f}": value for f, value in defaults.items()}}
+    source = f"def __init__(self, {', '.join(parameters)}) -> None:\n" + "\n".join(lines)
     exec(compile(source, f"<record {name}>", "exec"), scope)
     return scope["__init__"]
 
 
-@dataclass_transform(frozen_default=True, field_specifiers=(derived,))
+@dataclass_transform(frozen_default=True, field_specifiers=(derived, field))
 class Record(metaclass=_RecordType):
-    """Base of the frozen records: see the module's documentation."""
+    """Base of the records: see the module's documentation."""
 
     __slots__ = ()
     _fields: ClassVar[tuple[str, ...]]
@@ -123,5 +155,16 @@ class Record(metaclass=_RecordType):
         return type(self)(**values)
 
     def as_dict(self) -> dict[str, Any]:
-        """The fields by name (not recursive)."""
-        return {f: getattr(self, f) for f in self._fields}
+        """The fields by name, records among them (in lists, tuples and dicts too) turned into
+        dicts as well, as `dataclasses.asdict` does."""
+        return {f: _plain(getattr(self, f)) for f in self._fields}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Record):
+        return value.as_dict()
+    if isinstance(value, list | tuple):
+        return type(value)(map(_plain, value))
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value

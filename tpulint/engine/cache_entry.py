@@ -4,7 +4,6 @@ covers, bounded in size."""
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from typing import Any
 
 from tpulint.analysis.latency import dump_latency, load_latency
@@ -39,7 +38,7 @@ _ENCODER = json.JSONEncoder(separators=(",", ":"))
 def dump(result: ModelResult) -> dict[str, Any]:
     return {
         "compiled": result.compiled, "subgraphs": result.subgraphs,
-        "operators": [asdict(row) for row in result.operators],
+        "operators": [row.as_dict() for row in result.operators],
         "findings": [_dump_finding(f, result.path) for f in result.findings],
         "fatal": [f.as_dict() for f in result.fatal],
         "memory": None if result.memory is None else result.memory.as_dict(),

@@ -7,8 +7,8 @@ crash a reporter much later. `well_typed` walks a rebuilt object against its ann
 
 from __future__ import annotations
 
-import dataclasses
 import enum
+import sys
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -32,7 +32,8 @@ def _field_names(hint: Any) -> tuple[str, ...] | None:
     """The fields of a dataclass or a `Record` class, else None."""
     if isinstance(hint, type) and issubclass(hint, Record):
         return hint._fields
-    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+    dataclasses = sys.modules.get("dataclasses")  # no class is a dataclass before it is loaded
+    if dataclasses is not None and isinstance(hint, type) and dataclasses.is_dataclass(hint):
         return tuple(field.name for field in dataclasses.fields(hint))
     return None
 

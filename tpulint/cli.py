@@ -11,7 +11,6 @@ TYPE_CHECKING = False  # as typing's, without importing typing (and re) for `--v
 if TYPE_CHECKING:
     import argparse
     from collections.abc import Callable, Iterable, Sequence
-    from typing import Any
 
 
 # The parser and everything a command needs are imported when a command runs: `--version`
@@ -28,39 +27,12 @@ EXTRA_COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-def _parser_class() -> type[argparse.ArgumentParser]:
-    import argparse
-
-    class _Parser(argparse.ArgumentParser):
-        def _print_message(self, message: str, file: Any = None) -> None:
-            # argparse drops write errors; help that never reached a full disk is no success
-            if message:
-                (file or sys.stderr).write(message)
-
-        def error(self, message: str) -> None:  # type: ignore[override]
-            from tpulint.suggest import did_you_mean
-
-            prefix = "unrecognized arguments: "
-            if message.startswith(prefix):
-                fill_all = getattr(self, "fill_all", None)
-                if fill_all is not None:  # suggest the options of every command
-                    fill_all()
-                options = [o for action in self._actions for o in action.option_strings]
-                for sub in self._subparsers._group_actions if self._subparsers else []:
-                    for parser in getattr(sub, "choices", {}).values():
-                        options += [o for action in parser._actions
-                                    for o in action.option_strings]
-                word = message[len(prefix):].split()[0]
-                message += did_you_mean(word, options)
-            raise UsageError(message)
-
-    return _Parser
-
-
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser of every command; only `command`'s arguments are declared when it is given
     (the others' on demand, `fill_all`): declaring them imports what their options need."""
-    parser = _parser_class()(prog="tpulint", description="Check TensorFlow Lite models for "
+    from tpulint.argument_parser import Parser
+
+    parser = Parser(prog="tpulint", description="Check TensorFlow Lite models for "
                              "Coral Edge TPU compatibility before compiling them.")
     parser.add_argument("--version", action="version", version=f"tpulint {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
@@ -224,9 +196,13 @@ def _internal(error: Exception, debug: bool) -> int:
 
 
 def _dispatch(args_list: list[str]) -> int:
-    if args_list == ["--version"]:  # answered before the parser, which imports every command
+    # The two commonest requests that take no option are answered before the parser (argparse
+    # and its formatter's imports cost more than the answer).
+    if args_list == ["--version"]:
         print(f"tpulint {__version__}")
         return EXIT_OK
+    if args_list == ["rules"]:
+        return _rules("text")
     parser = build_parser(_command_word(args_list))
     args = parser.parse_args(args_list)
     if args.command is None:
@@ -237,7 +213,7 @@ def _dispatch(args_list: list[str]) -> int:
 
         return run(args)
     if args.command == "rules":
-        return _rules(args)
+        return _rules(args.format)
     if args.command == "rule":
         return _rule(args)
     import importlib
@@ -246,11 +222,11 @@ def _dispatch(args_list: list[str]) -> int:
     return code
 
 
-def _rules(args: argparse.Namespace) -> int:
+def _rules(output_format: str) -> int:
     from tpulint.engine.registry import load_registry
 
     registry = load_registry()
-    if args.format == "json":
+    if output_format == "json":
         import json
 
         json.dump([{"code": r.code, "name": r.name, "summary": r.summary,

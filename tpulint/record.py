@@ -81,7 +81,8 @@ class _RecordType(type):
         defaults = {field: namespace.pop(field) for field in fields if field in namespace}
         namespace["__slots__"] = fields + computed
         if fields:
-            namespace["__init__"] = _init(name, fields, defaults, "__post_init__" in namespace)
+            namespace["__init__"] = _first_init(name, fields, defaults,
+                                                "__post_init__" in namespace)
         if not frozen:
             namespace.update(__setattr__=object.__setattr__, __delattr__=object.__delattr__,
                              __hash__=None)
@@ -91,6 +92,19 @@ class _RecordType(type):
         cls._values = staticmethod(attrgetter(*fields) if len(fields) > 1 else
                                    lambda record: tuple(getattr(record, f) for f in fields))
         return cls
+
+
+def _first_init(name: str, fields: tuple[str, ...], defaults: dict[str, Any], post_init: bool
+                ) -> Any:
+    """An `__init__` that compiles the class's own when the first instance is made (a third of
+    the records are never made in a run), puts it in its place and runs it."""
+
+    def __init__(self: Record, *args: Any, **kwargs: Any) -> None:
+        init = _init(name, fields, defaults, post_init)
+        type(self).__init__ = init  # type: ignore[method-assign]
+        init(self, *args, **kwargs)
+
+    return __init__
 
 
 def _init(name: str, fields: tuple[str, ...], defaults: dict[str, Any], post_init: bool

@@ -9,7 +9,8 @@ the shipped constants (`tpulint/analysis/boards.py`), the leave-one-out estimate
 other row) and their errors; then the median and worst leave-one-out error and the error on the
 HELD_OUT rows, which no fit of the shipped constants saw. It also prints the constants it fits,
 to compare with the shipped ones. `--channel-group N` counts the Edge TPU's array MACs with
-another group width; `--nested` also chooses the width inside each leave-one-out fold. Uses
+another group width; `--nested` also chooses the width inside each leave-one-out fold, by the
+rule that chose the shipped width on the FIT rows: the strict test of the boards' figures. Uses
 numpy; tpulint itself does not.
 """
 

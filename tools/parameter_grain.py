@@ -54,6 +54,12 @@ def weight_layers(model: Model, mapped: set[tuple[int, int]]) -> list[tuple[int,
     return layers
 
 
+def padded_weights(layers: list[tuple[int, int]], grain: int) -> int:
+    """Weight bytes with output channels padded to `grain` (weights per channel to 4)."""
+    return sum(round_up(channels, grain) * round_up(per_channel, 4)
+               for channels, per_channel in layers)
+
+
 def read_corpus(corpus: Path) -> list[tuple[str, int, list[tuple[int, int]]]]:
     """(name, compiled parameter bytes, weight layers) per model with one Edge TPU subgraph."""
     rows = []
@@ -75,9 +81,8 @@ def read_corpus(corpus: Path) -> list[tuple[str, int, list[tuple[int, int]]]]:
 def report(rows: list[tuple[str, int, list[tuple[int, int]]]], grain: int) -> str:
     import numpy as np
 
-    counts = np.array([[sum(round_up(c, grain) * round_up(k, 4) for c, k in layers),
-                        sum(round_up(c, grain) for c, _ in layers)] for _, _, layers in rows],
-                      dtype=float)
+    counts = np.array([[padded_weights(layers, grain), sum(round_up(c, grain) for c, _ in layers)]
+                       for _, _, layers in rows], dtype=float)
     sizes = np.array([size for _, size, _ in rows], dtype=float)
     solution, *_ = np.linalg.lstsq(counts / sizes[:, None], np.ones(len(rows)), rcond=None)
     errors = np.abs(counts @ solution / sizes - 1)

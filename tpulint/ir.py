@@ -144,10 +144,11 @@ class CompiledPackage(Record):
 
 
 class Operator(Record):
-    index: int
+    index: int  # its place in the subgraph's execution order
     opcode: str
     builtin_code: int
     version: int
+    # tensor indices in the subgraph (-1: an optional input left out)
     inputs: tuple[int, ...]
     outputs: tuple[int, ...]
     options: Mapping[str, Any] = EMPTY
@@ -209,6 +210,7 @@ class Model(Record):
     file_size: int
     schema_version: int
     description: str
+    # the main graph first
     subgraphs: tuple[Subgraph, ...]
     buffers: tuple[BufferSpan, ...]
     signatures: Sequence[Signature] = ()  # decoded on access by the reader

@@ -25,6 +25,7 @@ import struct
 from collections.abc import Iterator
 
 from tpulint._schema.tflite import TABLES
+from tpulint.reader.edgetpu import parameter_spans
 from tpulint.reader.errors import ModelReadError
 from tpulint.safeio import UnsafeInput, open_regular, read_to_end
 
@@ -83,7 +84,8 @@ class FileBytes:
     def holes(self) -> list[tuple[int, int]]:
         """The (start, end) of the payloads not read (or, in a file read whole, not hashed)."""
         if self.starts is None:
-            self._set(_holes(_Probe(self.buffer, len(self.buffer))))
+            self._set(_holes(_Probe(self.buffer, len(self.buffer)),
+                             parameter_spans(self.buffer)))
         return list(zip(self.starts or [], self.ends, strict=True))
 
     def fill(self, start: int, stop: int) -> bool:
@@ -164,15 +166,17 @@ class _Unlocated(Exception):
     """The payloads cannot be found by the quick walk: the file is read whole."""
 
 
-def _holes(probe: _Probe) -> list[tuple[int, int]]:
-    """Sorted, disjoint (start, end) of the payloads of at least `SKIP_BYTES`; [] when there
-    are none or they cannot be located."""
+def _holes(probe: _Probe, parameters: list[tuple[int, int]] | None = None
+           ) -> list[tuple[int, int]]:
+    """Sorted, disjoint (start, end) of the payloads of at least `SKIP_BYTES` and of the
+    compiled `parameters`; [] when the payloads cannot be located."""
     try:
         spans = probe.payloads()
     except _Unlocated:
         return []
     holes: list[tuple[int, int]] = []
-    for start, end in sorted(span for span in spans if span[1] - span[0] >= SKIP_BYTES):
+    for start, end in sorted(span for span in [*spans, *(parameters or ())]
+                             if span[1] - span[0] >= SKIP_BYTES):
         start = max(start, 64)  # the header is always read: it identifies the file
         if holes and start <= holes[-1][1]:  # overlapping payloads: only a crafted file
             holes[-1] = (holes[-1][0], max(end, holes[-1][1]))
@@ -190,7 +194,7 @@ class _Probe:
         self.vtables: dict[int, tuple[int, ...]] = {}
 
     def read(self, pos: int, length: int) -> bytes:
-        if pos < 0 or pos + length > self.size:
+        if pos < 0 or length < 0 or pos + length > self.size:
             raise _Unlocated
         source = self.source
         raw = os.pread(source, length, pos) if isinstance(source, int) else \
@@ -249,8 +253,41 @@ class _Probe:
         if count > MAX_LOCATED_BUFFERS:
             raise _Unlocated
         offsets = struct.unpack(f"<{count}I", self.read(vector + 4, 4 * count))
-        return [self.payload(element + relative) for element, relative in
-                zip(range(vector + 4, vector + 4 + 4 * count, 4), offsets, strict=True)]
+        tables = [element + relative for element, relative in
+                  zip(range(vector + 4, vector + 4 + 4 * count, 4), offsets, strict=True)]
+        if isinstance(self.source, int):
+            return [self.payload(pos) for pos in tables]
+        return self._in_memory(tables)
+
+    def _in_memory(self, tables: list[int]) -> list[tuple[int, int]]:
+        """`payload` of each table in bytes already read, its reads inlined: a model has
+        hundreds of buffers, and the cache key of every file checked needs them."""
+        data, size = self.source, self.size
+        assert not isinstance(data, int)
+        signed, unsigned = _I32.unpack_from, _U32.unpack_from
+        index, vtables = _BUFFER_DATA // 2, self.vtables
+        spans = []
+        for pos in tables:
+            if pos + 4 > size:
+                raise _Unlocated
+            vtable = pos - signed(data, pos)[0]
+            entries = vtables.get(vtable) or self.entries(vtable)
+            field = entries[index] if index < len(entries) else 0
+            if entries[1] < 4 or field + 4 > entries[1] or pos + field + 4 > size:
+                raise _Unlocated
+            if not field:
+                # offsets from the file's start, or (most tensors: activations) no payload
+                spans.append(self.payload(pos) if any(
+                    entries[_BUFFER_OFFSET // 2 : _BUFFER_SIZE // 2 + 1]) else (0, 0))
+                continue
+            start = pos + field + unsigned(data, pos + field)[0]
+            if start + 4 > size:
+                raise _Unlocated
+            end = start + 4 + unsigned(data, start)[0]
+            if end > size:
+                raise _Unlocated
+            spans.append((start + 4, end))
+        return spans
 
     def payload(self, pos: int) -> tuple[int, int]:
         head, entries = self.table(pos)

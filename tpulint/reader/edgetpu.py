@@ -68,6 +68,11 @@ class _Part(Wire):
                          None if wire.holes is None else _Shifted(wire.holes, start))
         self.base = getattr(wire, "base", 0) + start
 
+    def root(self, table: str, schema: Schema = PACKAGE_SCHEMA) -> Table:
+        if self.holes is not None:
+            self.holes.fill(0, 4)  # the offset of the root table: the file's may be unread
+        return super().root(table, schema)
+
     def uint(self, pos: int, width: int) -> int:
         if width not in (1, 2, 4, 8):
             raise WireError(f"FlexBuffer width {width}")
@@ -94,13 +99,13 @@ def read_package(wire: Wire, start: int, size: int) -> CompiledPackage | None:
         return None
 
 
-def parameter_spans(data: ByteSource) -> list[tuple[int, int]]:
-    """(start, end) in the model file `data` of every compiled package's parameters, which
-    checking never reads; [] when there are none or the tables cannot be read (then the parser
-    judges the file)."""
+def parameter_spans(data: ByteSource, holes: Holes | None = None) -> list[tuple[int, int]]:
+    """(start, end) in the model file `data` (its unread parts filled by `holes` as they are
+    read) of every compiled package's parameters, which checking never reads; [] when there
+    are none or the tables cannot be read (then the parser judges the file)."""
     spans: list[tuple[int, int]] = []
     try:
-        wire = Wire(data)
+        wire = Wire(data, holes)
         model = wire.root("Model")
         codes = {index for index, code in enumerate(model.get("operator_codes"))
                  if code.get("custom_code") == EDGETPU_CUSTOM_CODE}

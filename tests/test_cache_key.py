@@ -152,5 +152,7 @@ def test_a_large_compiled_model_is_read_without_its_parameters(
     assert read < 2 * BLOCK_BYTES < 100_000 < len(whole.buffer[start:end].replace(b"\0", b""))
     cache = Cache(Path("unused"), "salt")
     assert cache.key_of(sparse) == cache.key_of(whole)
-    assert read_model_bytes(sparse, str(COMPILED)) == read_model_bytes(whole, str(COMPILED))
+    models = [read_model_bytes(source, str(COMPILED)) for source in (sparse, whole)]
+    assert models[0].subgraphs == models[1].subgraphs
+    assert any(op.compiled and op.compiled.parameter_bytes for op in models[0].main.operators)
     assert sparse.filled == 0

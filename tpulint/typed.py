@@ -53,6 +53,21 @@ def _checker(hint: Any) -> Callable[[Any], bool]:
     return found
 
 
+def _exact(hint: Any) -> frozenset[type]:
+    """Types whose values `hint` accepts without a closer look (a field's value of another
+    type goes to the field's checker): most fields of data read back are plain scalars."""
+    if hint in (bool, int, str, type(None)):
+        return frozenset({hint})
+    if hint is float:
+        return frozenset({int, float})
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        return frozenset({hint})
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        parts = [_exact(option) for option in typing.get_args(hint)]
+        return frozenset().union(*parts) if all(parts) else frozenset()
+    return frozenset()
+
+
 def _build(hint: Any) -> Callable[[Any], bool]:
     # Checkers of the parts are looked up when called, so a dataclass may refer to itself.
     if hint is Any:
@@ -81,15 +96,19 @@ def _build(hint: Any) -> Callable[[Any], bool]:
         return lambda value: isinstance(value, (int, float)) and not isinstance(value, bool)
     names = _field_names(hint)
     if names is not None:
-        fields: list[tuple[str, Any]] = []
+        fields: list[tuple[str, frozenset[type], Any]] = []
 
         def check(value: Any) -> bool:
             if type(value) is not hint:
                 return False
             if not fields:
                 hints = _hints(hint)
-                fields.extend((name, hints[name]) for name in names)
-            return all(_checker(field_hint)(getattr(value, name)) for name, field_hint in fields)
+                fields.extend((name, _exact(hints[name]), hints[name]) for name in names)
+            for name, exact, field_hint in fields:
+                item = getattr(value, name)
+                if type(item) not in exact and not _checker(field_hint)(item):
+                    return False
+            return True
 
         return check
     if isinstance(hint, type) and issubclass(hint, (str, enum.Enum)):

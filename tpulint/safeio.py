@@ -136,10 +136,12 @@ def atomic_writer(path: str | os.PathLike[str], *, private: bool = False) -> Ite
         raise
 
 
-def is_regular_file_or_missing(path: Path) -> bool:
-    """False for a device, FIFO, directory or link at `path` (which a write must not replace)."""
+def replaceable(path: Path, *, links: bool) -> bool:
+    """Whether a new file may be renamed over `path`: nothing or a regular file is there, or,
+    with `links`, a symbolic link (the rename replaces the link itself, never its target).
+    Never a device, FIFO or directory."""
     try:
-        info = path.lstat()
+        mode = path.lstat().st_mode
     except FileNotFoundError:
         return True
-    return stat.S_ISREG(info.st_mode)
+    return stat.S_ISREG(mode) or (links and stat.S_ISLNK(mode))

@@ -109,9 +109,9 @@ def _run(request: dict[str, Any], conversion: Any, clock: _Clock, phases: dict[s
         from tpulint.fix.quantize import warm_up
 
         conversion.send_batch(int(samples[0][0].shape[0]))
-        clock.lap("import the quantizer (while the source converts)", warm_up)
+        clock.lap(f"import the quantizer {ALONGSIDE}", warm_up)
         reference = drift.Reference(original, held_out)
-        clock.lap("run the original on the held-out samples (while the source converts)")
+        clock.lap(f"run the original on the held-out samples {ALONGSIDE}")
         try:
             source, converted_phases = conversion.result(
                 sys.stderr if request.get("debug") else None)
@@ -143,6 +143,7 @@ def _run(request: dict[str, Any], conversion: Any, clock: _Clock, phases: dict[s
 
 
 STARTED = time.monotonic()
+ALONGSIDE = "(while the source converts)"  # phases that overlap the conversion process
 HELD_OUT_SHARE = 4  # every 4th sample is held out from calibration to measure the drift
 HELD_OUT_RANDOM = 16
 

@@ -158,9 +158,8 @@ def test_contradictions_become_findings(workdir: Path, verify: Run,
 
 
 def _replace(row: OperatorRow, **changes: Any) -> OperatorRow:
-    from dataclasses import replace
-
-    return replace(row, **changes)
+    replaced: OperatorRow = row.replace(**changes)
+    return replaced
 
 
 def failed_compilation(workdir: Path, verify: Run, fixture: str, recording: str

@@ -358,7 +358,7 @@ def _start_worker() -> None:
     import tpulint.verify.settings
 
     parser = tpulint.cli.build_parser()
-    tpulint.cli.build_parser = lambda: parser
+    tpulint.cli.build_parser = lambda command=None: parser
     registry = functools.cache(tpulint.engine.registry.load_registry)
     tpulint.engine.registry.load_registry = registry
     tpulint.verify.settings.load_registry = registry  # type: ignore[attr-defined]

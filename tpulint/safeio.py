@@ -16,7 +16,6 @@ import contextlib
 import errno
 import os
 import stat
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
@@ -117,6 +116,8 @@ def atomic_writer(path: str | os.PathLike[str], *, private: bool = False) -> Ite
     atomic) with `O_EXCL`, which never follows a link; `private` keeps it readable by the owner
     only. On any error the temporary file is removed and the target left as it was.
     """
+    import tempfile  # writing files is rare beside reading them
+
     target = Path(path)
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name[:40]}.",
                                          suffix=".tmp")

@@ -12,7 +12,6 @@ import os
 import re
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ from tpulint.analysis.boards import BOARDS, DEFAULT_BOARD, HOSTS
 from tpulint.analysis.compiler_options import CompilerOptions, updated
 from tpulint.engine.budget import DEFAULT_SECONDS as DEFAULT_TIME_BUDGET
 from tpulint.engine.budget import valid as budget_valid
+from tpulint.record import Record, field
 from tpulint.safeio import read_text
 
 # A configuration file is a few kilobytes; a larger one (or `/dev/zero`) is refused, not read.
@@ -37,8 +37,7 @@ class ConfigError(Exception):
     """Invalid configuration: the CLI reports it in one line and exits 2."""
 
 
-@dataclass(frozen=True)
-class IgnoreOp:
+class IgnoreOp(Record):
     """Suppress codes on matching operators: `[[tool.tpulint.ignore-ops]]`."""
 
     codes: tuple[str, ...]
@@ -48,8 +47,7 @@ class IgnoreOp:
     tensor: str | None = None  # regular expression on the operator's first output name
 
 
-@dataclass
-class Settings:
+class Settings(Record, frozen=False):
     select: list[str] = field(default_factory=lambda: ["ALL"])
     extend_select: list[str] = field(default_factory=list)
     ignore: list[str] = field(default_factory=list)
@@ -87,8 +85,8 @@ class Settings:
         return updated(CompilerOptions(min_runtime_version=self.runtime), self.compiler)
 
 
-_KEYS = {f.name.replace("_", "-"): f.name for f in fields(Settings)
-         if f.name not in ("source", "root")}
+_KEYS = {name.replace("_", "-"): name for name in Settings._fields
+         if name not in ("source", "root")}
 _LISTS = {"select", "extend-select", "ignore", "extend-ignore", "include", "exclude",
           "extend-exclude", "require-plugins"}
 _TABLES = {"per-file-ignores", "severity", "rules", "fix", "verify", "compiler"}

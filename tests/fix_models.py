@@ -24,7 +24,10 @@ errors). Everything is seeded. Writes:
   operator codes in `deprecated_builtin_code` alone (`builtin_code` 0), as converters before
   TensorFlow 2.3 wrote them and as Ultralytics' YOLOv8n `_int8` exports still have them;
 - `variables.tflite`: a float model that reads its weights from resource variables (a concrete
-  function converted without freezing): ai-edge-quantizer's calibration crashes on it.
+  function converted without freezing): ai-edge-quantizer's calibration crashes on it;
+- `shaped_savedmodel/` and `shaped.tflite`: a convolution whose output is flattened with the
+  batch size read at run time (`tf.shape`), a SavedModel with an open batch size and its float
+  model with batch 1: the SavedModel importer keeps SHAPE operators in such a graph.
 """
 
 from __future__ import annotations
@@ -102,6 +105,28 @@ def old_schema(model: bytes) -> bytes:
     return rewrite.write(tree)
 
 
+class Shaped(tf.Module):
+    def __init__(self, rng: np.random.Generator) -> None:
+        super().__init__()
+        self.kernel = tf.Variable(rng.uniform(-0.5, 0.5, (3, 3, 3, 4)).astype(np.float32))
+
+    def forward(self, image: tf.Tensor) -> tf.Tensor:
+        features = tf.nn.relu(tf.nn.conv2d(image, self.kernel, 1, "SAME"))
+        return tf.reshape(features, [tf.shape(image)[0], -1])
+
+
+def write_shaped(out: Path, rng: np.random.Generator) -> None:
+    shaped = Shaped(rng)
+    serve = tf.function(shaped.forward).get_concrete_function(
+        tf.TensorSpec((None, *SHAPE), tf.float32, name="image"))
+    tf.saved_model.save(shaped, str(out / "shaped_savedmodel"),
+                        signatures={"serving_default": serve})
+    function = tf.function(shaped.forward).get_concrete_function(
+        tf.TensorSpec((1, *SHAPE), tf.float32, name="image"))
+    (out / "shaped.tflite").write_bytes(
+        tf.lite.TFLiteConverter.from_concrete_functions([function], shaped).convert())
+
+
 def write_extra(out: Path, rng: np.random.Generator) -> None:
     for kind in ("same", "mixed"):
         model = two_inputs(kind)
@@ -163,6 +188,7 @@ def main(out: Path) -> int:
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
     (out / "dynamic_range.tflite").write_bytes(converter.convert())
     write_extra(out, rng)
+    write_shaped(out, rng)
     return 0
 
 

@@ -168,3 +168,16 @@ def test_quantizer_output_has_the_versions_the_tensorflow_converter_writes(
 
     assert versions(work / "aeq.tflite") == versions(work / "tf.tflite")
     assert ("CONV_2D", 3) in versions(work / "aeq.tflite")
+
+
+def test_a_savedmodel_that_reads_its_batch_size_at_run_time_is_traced_instead(
+        work: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # The SavedModel importer keeps the SHAPE operator that `tf.shape(image)[0]` becomes when
+    # the batch size is open; the fixed model must not have it (the Edge TPU does not run it).
+    code, out, err = fix([str(work / "shaped.tflite"), "--source", str(work / "shaped_savedmodel"),
+                          "--data", str(work / "data.npy")], capsys)
+    assert code == 0, out + err
+    fixed = work / "shaped.fixed.tflite"
+    assert [op.opcode for op in read_model(str(fixed)).main.operators] == ["CONV_2D", "RESHAPE"]
+    assert_maps_fully(fixed)
+    assert min(sqnr_values(out)) >= MIN_SQNR

@@ -17,6 +17,11 @@ if TYPE_CHECKING:
     import numpy as np
 
 
+def warm_up() -> None:
+    """Import ai-edge-quantizer (2 s of CPU) while something else waits on another core."""
+    from ai_edge_quantizer import calibrator, quantizer  # noqa: F401
+
+
 def quantize(model: bytes, key: str, samples: list[dict[str, np.ndarray]],
              per_channel: bool) -> bytes:
     """An int8 model with int8 inputs and outputs, calibrated on `samples` by the input names of

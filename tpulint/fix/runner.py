@@ -45,7 +45,7 @@ def run_worker(request: dict[str, Any], debug: bool = False,
     with tempfile.TemporaryDirectory(prefix="tpulint-fix-") as scratch:
         request_path = Path(scratch) / "request.json"
         result_path = Path(scratch) / "result.json"
-        request = {**request, "output": str(Path(scratch) / "converted.tflite")}
+        request = {**request, "output": str(Path(scratch) / "converted.tflite"), "debug": debug}
         request_path.write_text(json.dumps(request), encoding="utf-8")
         env = dict(os.environ)
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -82,6 +82,34 @@ _CAUSES = {
     11: "the converter crashed (segmentation fault): usually an operator or shape it does not "
         "support; run with --debug to see its log",
 }
+
+
+# The interpreter prefixes why a model fails to load with every node XNNPACK did not take
+# ("failed to delegate CONCATENATION node #20"): noise before the reason.
+_DELEGATE_NOISE = re.compile(r"failed to delegate \w+ node #\d+")
+
+
+def error_line(error: BaseException) -> str:
+    """One line for an exception a converter raised: its type and first meaningful line."""
+    text = _DELEGATE_NOISE.sub("", str(error)).strip()
+    first = (text.splitlines() or [""])[0]
+    return f"{type(error).__name__}: {first}"
+
+
+def die_with_parent(signum: int | None = None) -> bool:
+    """Ask the kernel to send this process `signum` (default SIGKILL) when its parent dies
+    (Linux `PR_SET_PDEATHSIG`); exits at once if the parent is gone already. False where the
+    kernel cannot do it."""
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL(None).prctl(1, int(signum or signal.SIGKILL))  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return False
+    if os.getppid() == 1:  # the parent died before the request was read
+        os.kill(os.getpid(), int(signum or signal.SIGKILL))
+    return True
 
 
 def crash(code: int, stderr: str) -> str:

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tpulint.fix import data as datasets
+from tpulint.fix import runner
 from tpulint.fix.signature import Mismatch
 
 if TYPE_CHECKING:
@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from tpulint.fix.signature import Port
 
 DRIFT_SAMPLES = 64
-_DELEGATE_NOISE = re.compile(r"failed to delegate \w+ node #\d+")
 
 
 class Unfixable(Exception):
@@ -47,11 +46,7 @@ def main(argv: list[str]) -> int:
     except Unfixable as error:
         result = {"status": "failed", "message": str(error)}
     except Exception as error:
-        # The interpreter prefixes why a model fails to load with every node XNNPACK did not
-        # take ("failed to delegate CONCATENATION node #20"): noise before the reason.
-        text = _DELEGATE_NOISE.sub("", str(error)).strip()
-        first = (text.splitlines() or [""])[0]
-        result = {"status": "failed", "message": f"{type(error).__name__}: {first}"}
+        result = {"status": "failed", "message": runner.error_line(error)}
     result["seconds"] = round(time.monotonic() - started, 1)
     Path(result_path).write_text(json.dumps(result), encoding="utf-8")
     return 0
@@ -60,7 +55,6 @@ def main(argv: list[str]) -> int:
 def _die_with_parent(scratch: Path) -> None:
     """Remove the scratch folder and exit on SIGTERM, which the kernel sends when tpulint dies
     (Linux `PR_SET_PDEATHSIG`): a killed `fix` leaves no scratch folder behind."""
-    import ctypes
     import shutil
     import signal
 
@@ -70,24 +64,34 @@ def _die_with_parent(scratch: Path) -> None:
 
     signal.signal(signal.SIGTERM, leave)
     signal.signal(signal.SIGHUP, leave)
-    try:
-        ctypes.CDLL(None).prctl(1, int(signal.SIGTERM))  # 1 = PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        return
-    if os.getppid() == 1:  # tpulint died before the request was read
-        leave(int(signal.SIGTERM), None)
+    runner.die_with_parent(signal.SIGTERM)
 
 
 def run(request: dict[str, Any]) -> dict[str, Any]:
-    from tpulint.fix import drift, rewrite, signature
-
     phases: dict[str, float] = {"start the worker": round(time.monotonic() - STARTED, 2)}
     cpu_phases: dict[str, float] = {"start the worker": round(time.process_time(), 2)}
     clock = _Clock(phases, cpu_phases)
+    conversion = None
+    if request["source"]["kind"] != "tflite":  # started first: it takes longest, on the other core
+        from tpulint.fix import tfconvert
+
+        conversion = tfconvert.Conversion(request["source"]["kind"], request["source"]["path"],
+                                          Path(request["output"]).with_name("source.tflite"))
+    try:
+        return _run(request, conversion, clock, phases, cpu_phases)
+    finally:
+        if conversion is not None:
+            conversion.stop()
+
+
+def _run(request: dict[str, Any], conversion: Any, clock: _Clock, phases: dict[str, float],
+         cpu_phases: dict[str, float]) -> dict[str, Any]:
+    from tpulint.fix import drift, rewrite, signature
+
     settings: dict[str, Any] = request["settings"]
     spec = datasets.DataSpec(request["data"]["kind"], request["data"]["value"])
     given = tuple(request["range"]) if request.get("range") else None
-    kind, path = request["source"]["kind"], request["source"]["path"]
+    path = request["source"]["path"]
     original = Path(request["model"]).read_bytes()
     inputs = signature.ports(rewrite.read(original))
     samples = datasets.load(spec, inputs, request["limit"], given, request["seed"])
@@ -96,29 +100,40 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
         held_out = datasets.load(spec, inputs, HELD_OUT_RANDOM, given, request["seed"] + 1)
     clock.lap("read the model and the data")
     notes: list[str] = []
-    if kind == "tflite":
+    reference = None
+    if conversion is None:
         source = original if Path(path) == Path(request["model"]) else Path(path).read_bytes()
         converter = ""
     else:
         from tpulint.fix import tfconvert
+        from tpulint.fix.quantize import warm_up
 
-        clock.lap("import TensorFlow", lambda: __import__("tensorflow"))
-        source = tfconvert.to_float_tflite(kind, path, int(samples[0][0].shape[0]))
-        clock.lap("convert the source to a float .tflite")
-        import tensorflow as tf
-
-        converter = f"TensorFlow {tf.__version__} (float) + "
+        conversion.send_batch(int(samples[0][0].shape[0]))
+        clock.lap(f"import the quantizer {ALONGSIDE}", warm_up)
+        reference = drift.Reference(original, held_out)
+        clock.lap(f"run the original on the held-out samples {ALONGSIDE}")
+        try:
+            source, converted_phases = conversion.result(
+                sys.stderr if request.get("debug") else None)
+        except tfconvert.ConversionFailed as error:
+            raise Unfixable(str(error)) from None
+        clock.lap("wait for the float .tflite")
+        for name, (wall, cpu) in converted_phases.items():
+            phases[name], cpu_phases[name] = wall, cpu
+        converter = f"TensorFlow {_tf_version()} (float) + "
     per_channel = True
-    converted, used = _from_tflite(source, inputs, calibration, settings, per_channel, notes)
+    converted, used = _from_tflite(source, inputs, calibration, settings, per_channel, notes,
+                                   quiet_shapes=conversion is not None)
     unknown = _unknown(converted)
     if unknown and settings.get("op_versions"):
         notes.append(f"per-channel weights gave {', '.join(unknown)}: "
                      "retried with per-tensor weights")
         per_channel = False
-        converted, used = _from_tflite(source, inputs, calibration, settings, per_channel, [])
+        converted, used = _from_tflite(source, inputs, calibration, settings, per_channel, [],
+                                       quiet_shapes=conversion is not None)
     clock.lap("quantize")
     Path(request["output"]).write_bytes(converted)
-    measured = drift.measure(original, converted, held_out)
+    measured = drift.measure(original, converted, held_out, reference)
     clock.lap("measure the drift")
     return {"status": "ok", "message": "", "notes": notes, "converter": converter + used,
             "per_channel": per_channel, "samples": len(calibration),
@@ -128,6 +143,7 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
 
 
 STARTED = time.monotonic()
+ALONGSIDE = "(while the source converts)"  # phases that overlap the conversion process
 HELD_OUT_SHARE = 4  # every 4th sample is held out from calibration to measure the drift
 HELD_OUT_RANDOM = 16
 
@@ -161,10 +177,12 @@ class _Clock:
 
 
 def _from_tflite(source: bytes, inputs: list[Port], samples: list[list[np.ndarray]],
-                 settings: dict[str, Any], per_channel: bool,
-                 notes: list[str]) -> tuple[bytes, str]:
+                 settings: dict[str, Any], per_channel: bool, notes: list[str],
+                 quiet_shapes: bool = False) -> tuple[bytes, str]:
     """Convert `source`, calibrated on `samples` (in the order of `inputs`, the inputs of the
-    model being fixed, which `source` may list in another order)."""
+    model being fixed, which `source` may list in another order). `quiet_shapes`: the source
+    is a float model converted here from a SavedModel whose batch size is open; fixing it is
+    no news to the user."""
     from tpulint.analysis import recipe as recipes
     from tpulint.fix import interface, rewrite, signature
     from tpulint.reader import read_model_bytes
@@ -180,9 +198,11 @@ def _from_tflite(source: bytes, inputs: list[Port], samples: list[list[np.ndarra
     if kind in (recipes.FLOAT16, recipes.DYNAMIC_RANGE):
         notes.extend(rewrite.to_float(model))
         notes.append(f"{kind} model: quantized again from the float32 weights it holds")
+    untouched = kind == recipes.FLOAT  # then `source` is the model as it is: no writing it again
     if settings.get("static_shapes") or _dynamic(model):
+        untouched = False
         count = rewrite.freeze_shapes(model, [tuple(v.shape) for v in samples[0]])
-        if count:
+        if count and not quiet_shapes:
             notes.append(f"fixed {count} dynamic tensor shape(s) to the data's sizes")
     floating = kind in (recipes.FLOAT, recipes.FLOAT16, recipes.DYNAMIC_RANGE)
     io_type = settings.get("io_type", "int8")
@@ -192,14 +212,17 @@ def _from_tflite(source: bytes, inputs: list[Port], samples: list[list[np.ndarra
         from tpulint.fix.quantize import quantize
 
         if rewrite.widen_opcodes(model):
+            untouched = False
             notes.append("operator codes moved to the field current readers use (the model "
                          "was written in the schema of TensorFlow before 2.3)")
         if signature.add_signature(model):
+            untouched = False
             notes.append("gave the model a signature from its inputs and outputs (it had none)")
         key = signature.text(model.signatureDefs[0].signatureKey)
         names = [port.name for port in signature.ports(model)]
         by_name = [dict(zip(names, sample, strict=True)) for sample in samples]
-        model = rewrite.read(quantize(rewrite.write(model), key, by_name, per_channel))
+        floats = source if untouched else rewrite.write(model)
+        model = rewrite.read(quantize(floats, key, by_name, per_channel))
         converter = (f"ai-edge-quantizer {version('ai-edge-quantizer')}, static int8, "
                      f"min/max calibration, {'per-channel' if per_channel else 'per-tensor'} "
                      "weights")
@@ -213,6 +236,16 @@ def _from_tflite(source: bytes, inputs: list[Port], samples: list[list[np.ndarra
     if io_type in ("uint8", "float32") and interface.wrap_io(model, io_type):
         notes.append(f"{io_type} inputs and outputs around the int8 model")
     return rewrite.write(model), converter
+
+
+def _tf_version() -> str:
+    """TensorFlow's version, from its package metadata (TensorFlow is not imported here)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("tensorflow")
+    except PackageNotFoundError:
+        return "?"
 
 
 def _dynamic(model: Any) -> bool:

@@ -149,21 +149,35 @@ def _subgraph(table: Table, index: int, codes: list[tuple[int, int, str | None]]
     return Subgraph(index, name, tensors, operators, inputs, outputs)
 
 
+_TENSOR_SCALARS = ("type", "buffer", "has_rank", "is_variable")
+
+
 def _tensor(table: Table, index: int, buffers: tuple[BufferSpan, ...]) -> Tensor:
-    dtype_code = table.get("type")
-    buffer = table.get("buffer")
+    # The scalars are read at once; when they cannot be (a corrupt table), field by field, in
+    # the order that names the first bad one.
+    scalars = table.scalars(_TENSOR_SCALARS)
+    if scalars is None:
+        dtype_code, buffer = table.get("type"), table.get("buffer")
+    else:
+        dtype_code, buffer, has_rank, is_variable = scalars
     signature = table.get("shape_signature") if table.has("shape_signature") else None
+    name = table.get("name") or ""
+    dtype = _dtype(dtype_code, index)
+    shape = table.get("shape")
+    quantization = _quantization(table.get("quantization"))
+    if scalars is None:
+        has_rank, is_variable = table.get("has_rank"), table.get("is_variable")
     return Tensor(
         index=index,
-        name=table.get("name") or "",
-        dtype=_dtype(dtype_code, index),
-        shape=table.get("shape"),
+        name=name,
+        dtype=dtype,
+        shape=shape,
         shape_signature=signature,
-        quantization=_quantization(table.get("quantization")),
+        quantization=quantization,
         buffer=buffer,
         constant=0 < buffer < len(buffers) and buffers[buffer].size > 0,
-        has_rank=table.get("has_rank"),
-        is_variable=table.get("is_variable"),
+        has_rank=has_rank,
+        is_variable=is_variable,
         sparse=table.has("sparsity"),
     )
 
@@ -179,26 +193,27 @@ def _dtype(code: int, tensor: int) -> str:
 def _quantization(table: Table | None) -> Quantization | None:
     if table is None:
         return None
-    return Quantization(
-        scale=table.packed("scale"),
-        zero_point=table.packed("zero_point"),
-        axis=table.get("quantized_dimension"),
-        min=table.packed("min"),
-        max=table.packed("max"),
-        custom=table.get("details_type") != 0,
-    )
+    scalars = table.scalars(("quantized_dimension", "details_type"))
+    scale, zero_point = table.packed("scale"), table.packed("zero_point")
+    axis = table.get("quantized_dimension") if scalars is None else scalars[0]
+    low, high = table.packed("min"), table.packed("max")
+    details = table.get("details_type") if scalars is None else scalars[1]
+    return Quantization(scale=scale, zero_point=zero_point, axis=axis, min=low, max=high,
+                        custom=details != 0)
 
 
 def _operator(table: Table, index: int, codes: list[tuple[int, int, str | None]],
               tensor_count: int, wire: Wire) -> Operator:
-    code_index = table.get("opcode_index")
+    scalars = table.scalars(("opcode_index", "builtin_options_type"))
+    code_index = table.get("opcode_index") if scalars is None else scalars[0]
     if code_index >= len(codes):
         raise WireError(f"operator {index} uses operator code {code_index} of {len(codes)}")
     builtin, version, custom = codes[code_index]
     inputs, outputs = table.get("inputs"), table.get("outputs")
     intermediates = table.get("intermediates")
     _check_indices(inputs + outputs + intermediates, tensor_count, f"operator {index}")
-    options_type = schema.BUILTIN_OPTIONS.get(table.get("builtin_options_type"))
+    options_type = schema.BUILTIN_OPTIONS.get(
+        table.get("builtin_options_type") if scalars is None else scalars[1])
     options = _options(table, options_type) if options_type else {}
     start, size = table.span("custom_options")
     compiled = None
@@ -225,21 +240,48 @@ def _operator(table: Table, index: int, codes: list[tuple[int, int, str | None]]
     )
 
 
+class _OptionFields:
+    """How to read one options table: its scalar fields at once, then the others."""
+
+    def __init__(self, fields: dict[str, tuple[int, str, str, Any]]) -> None:
+        self.scalars = tuple(name for name, (_s, kind, _d, _v) in fields.items()
+                             if kind in ("scalar", "enum"))
+        self.others = tuple(name for name in fields if name not in self.scalars)
+        self.order = tuple(fields)
+        # enum fields: their names by value, and whether absent means "not set"
+        self.enums = {name: (_ENUM_NAMES.get(detail.split(":")[1], {}),
+                             detail.split(":")[1] == "TensorType")
+                      for name, (_s, kind, detail, _v) in fields.items() if kind == "enum"}
+
+
+_OPTION_FIELDS: dict[str, _OptionFields] = {}
+
+
 def _options(table: Table, options_type: str) -> dict[str, Any]:
     fields = TFLITE.get(options_type)
     options_table = table.union("builtin_options", options_type) if fields else None
     if options_table is None or fields is None:
         return {}
+    plan = _OPTION_FIELDS.get(options_type)
+    if plan is None:
+        plan = _OPTION_FIELDS[options_type] = _OptionFields(fields)
+    scalars = options_table.scalars(plan.scalars) if plan.scalars else ()
+    if scalars is None:  # a corrupt table: field by field, in schema order
+        values = {name: options_table.get(name) for name in plan.order}
+    else:
+        values = dict(zip(plan.scalars, scalars, strict=True))
+        values.update((name, options_table.get(name)) for name in plan.others)
     options: dict[str, Any] = {}
-    for name, (_slot, kind, detail, _default) in fields.items():
-        value = options_table.get(name)
-        if kind == "enum":
-            enum = detail.split(":")[1]
+    for name in plan.order:
+        value = values[name]
+        enum = plan.enums.get(name)
+        if enum is not None:
+            names, tensor_type = enum
             # An absent tensor type means "not set", not FLOAT32 (its zero value).
-            if enum == "TensorType" and not options_table.has(name):
+            if tensor_type and not options_table.has(name):
                 value = None
             else:
-                value = _ENUM_NAMES.get(enum, {}).get(value, value)
+                value = names.get(value, value)
         options[name] = value
     return options
 

@@ -14,7 +14,8 @@ costs more than the rest of `tpulint check` together.)
 from __future__ import annotations
 
 import struct
-from typing import TYPE_CHECKING, Any
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from tpulint._schema.tflite import TABLES
 from tpulint.ir import ByteSource, PackedNumbers
@@ -59,7 +60,7 @@ class Refused(WireError):
 class Wire:
     """A model's bytes with checked primitive reads."""
 
-    __slots__ = ("data", "decoded", "holes", "size", "vtables")
+    __slots__ = ("data", "decoded", "holes", "plans", "size", "vtables")
 
     def __init__(self, data: ByteSource, holes: FileBytes | None = None) -> None:
         self.data = data
@@ -72,6 +73,8 @@ class Wire:
         # Decoded vtables by (position, entries read): writers share one vtable among tables of
         # the same layout, so a model's thousands of tensors use a handful.
         self.vtables: dict[tuple[int, int], tuple[int, ...]] = {}
+        # Scalar plans by (vtable, table type, fields): see `Table.scalars`.
+        self.plans: dict[tuple[int, str, tuple[str, ...]], ScalarPlan | None] = {}
 
     def check(self, pos: int, length: int, what: str) -> None:
         if pos < 0 or length < 0 or pos + length > self.size:
@@ -119,20 +122,66 @@ def _decode_vtable(wire: Wire, vtable: int, known: int, table: str, pos: int) ->
     return offsets
 
 
+class ScalarPlan(NamedTuple):
+    """How to read some scalar fields of the tables sharing one vtable in one `unpack_from`:
+    the fields present, in file order with pad bytes between them, then the defaults of those
+    absent, picked back into the order asked for."""
+
+    layout: struct.Struct
+    end: int  # bytes from the table's start to the end of its last field read
+    defaults: tuple[Any, ...]
+    pick: Any  # (present values + defaults) -> the values in the order asked for
+
+
+def _scalar_plan(table: Table, names: tuple[str, ...]) -> ScalarPlan | None:
+    """The plan for `names` in `table`'s layout; None when a field lies outside the table or
+    two overlap (a corrupt file: the field-by-field reads report it)."""
+    present: list[tuple[int, str, int]] = []  # (offset in the table, format, position asked)
+    defaults: list[tuple[int, Any]] = []
+    offsets = table.offsets
+    for position, name in enumerate(names):
+        slot, kind, detail, default = table.fields[name]
+        assert kind in ("scalar", "enum"), name
+        index = slot >> 1
+        offset = offsets[index] if index < len(offsets) else 0
+        if not offset:
+            defaults.append((position, default))
+        elif offset >= table.size:
+            return None
+        else:
+            present.append((offset, detail[0], position))
+    present.sort()
+    layout, end = "<", 0
+    for offset, fmt, _position in present:
+        if offset < end:
+            return None
+        layout += f"{offset - end}x{fmt}" if offset > end else fmt
+        end = offset + _SIZES[fmt]
+    order = [position for *_rest, position in present] + [position for position, _ in defaults]
+    where = [order.index(position) for position in range(len(names))]
+    pick = itemgetter(*where) if len(where) > 1 else (lambda values: (values[where[0]],))
+    return ScalarPlan(struct.Struct(layout), end, tuple(value for _, value in defaults), pick)
+
+
+_NO_PLAN = ScalarPlan(struct.Struct("<"), 0, (), None)
+
+
 class Table:
     """One table of a known schema type at a position in the file."""
 
-    __slots__ = ("fields", "offsets", "pos", "schema", "size", "wire")
+    __slots__ = ("fields", "kind", "offsets", "pos", "schema", "size", "vtable", "wire")
 
     def __init__(self, wire: Wire, pos: int, table: str, schema: Schema = TFLITE) -> None:
         self.wire = wire
         self.pos = pos
         self.schema = schema
+        self.kind = table
         self.fields = schema[table]
         holes = wire.holes
         if holes is not None:
             holes.fill(pos, pos + 4)
         vtable = pos - wire.i32(pos)
+        self.vtable = vtable
         known = _TFLITE_ENTRIES[table] if schema is TFLITE else _vtable_entries(self.fields)
         offsets = wire.vtables.get((vtable, known))
         if offsets is None:
@@ -170,6 +219,20 @@ class Table:
             # A hole filled under the length changes it: read it again.
             if wire.holes is None or not wire.holes.fill(start, end if body else start + 4):
                 return start + 4, count
+
+    def scalars(self, names: tuple[str, ...]) -> tuple[Any, ...] | None:
+        """The values of scalar or enum fields `names` (defaults for those absent), read at
+        once; None where `get` must read them one by one (it then reports what is wrong)."""
+        wire = self.wire
+        key = (self.vtable, self.kind, names)
+        plan = wire.plans.get(key, _NO_PLAN)
+        if plan is _NO_PLAN:
+            plan = wire.plans[key] = _scalar_plan(self, names)
+        if plan is None or self.pos + plan.end > wire.size:
+            return None
+        values: tuple[Any, ...] = plan.pick(
+            plan.layout.unpack_from(wire.data, self.pos) + plan.defaults)  # type: ignore[arg-type]
+        return values
 
     def has(self, name: str) -> bool:
         return self._field_pos(self.fields[name][0]) != 0

@@ -50,7 +50,12 @@ def read_model(path: str | os.PathLike[str]) -> Model:
 
 def read_model_bytes(data: ByteSource | FileBytes, path: str = "<bytes>") -> Model:
     identify(data, path)
-    wire = Wire(data.buffer, data) if isinstance(data, FileBytes) else Wire(data)
+    if isinstance(data, FileBytes):
+        # A file read whole whose payloads nobody located (no cache key) has no holes to fill
+        # or late reads to count: its tables are read without asking.
+        wire = Wire(data.buffer, data if data.starts is not None else None)
+    else:
+        wire = Wire(data)
     with _step(path, "model header"):
         root = wire.root("Model")
         version = root.get("version")
@@ -278,10 +283,8 @@ def _options(table: Table, options_type: str) -> dict[str, Any]:
         if enum is not None:
             names, tensor_type = enum
             # An absent tensor type means "not set", not FLOAT32 (its zero value).
-            if tensor_type and not options_table.has(name):
-                value = None
-            else:
-                value = names.get(value, value)
+            absent = tensor_type and not options_table.has(name)
+            value = None if absent else names.get(value, value)
         options[name] = value
     return options
 

@@ -180,7 +180,9 @@ class Table:
         holes = wire.holes
         if holes is not None:
             holes.fill(pos, pos + 4)
-        vtable = pos - wire.i32(pos)
+        if pos < 0 or pos + 4 > wire.size:
+            wire.check(pos, 4, "offset")
+        vtable = pos - _I32.unpack_from(wire.data, pos)[0]  # type: ignore[arg-type]
         self.vtable = vtable
         known = _TFLITE_ENTRIES[table] if schema is TFLITE else _vtable_entries(self.fields)
         offsets = wire.vtables.get((vtable, known))
@@ -188,10 +190,11 @@ class Table:
             offsets = _decode_vtable(wire, vtable, known, table, pos)
             wire.vtables[vtable, known] = offsets
         self.offsets = offsets
-        self.size = offsets[1]
-        wire.check(pos, self.size, table)
+        self.size = size = offsets[1]
+        if pos + size > wire.size or size < 0:
+            wire.check(pos, size, table)
         if holes is not None:
-            holes.fill(pos, pos + self.size)
+            holes.fill(pos, pos + size)
 
     def _field_pos(self, slot: int) -> int:
         index = slot >> 1
@@ -209,15 +212,21 @@ class Table:
         """(start, count) of the vector at the offset at `pos`: its length and, with `body`,
         its elements are read (`span` reads neither: payloads are left in the file)."""
         wire = self.wire
-        start = pos + wire.u32(pos)
+        data, size, holes = wire.data, wire.size, wire.holes
+        # The offset and length reads are `Wire.u32`, inlined: a table has several vectors.
+        if pos < 0 or pos + 4 > size:
+            wire.check(pos, 4, "offset")
+        start = pos + _U32.unpack_from(data, pos)[0]  # type: ignore[arg-type]
         while True:
-            count = wire.u32(start)
+            if start < 0 or start + 4 > size:
+                wire.check(start, 4, "offset")
+            count: int = _U32.unpack_from(data, start)[0]  # type: ignore[arg-type]
             end = start + 4 + count * element_size
-            if end > wire.size:
+            if end > size:
                 raise WireError(f"vector of {count} elements at byte {start} lies outside the "
-                                f"file ({wire.size} bytes)")
+                                f"file ({size} bytes)")
             # A hole filled under the length changes it: read it again.
-            if wire.holes is None or not wire.holes.fill(start, end if body else start + 4):
+            if holes is None or not holes.fill(start, end if body else start + 4):
                 return start + 4, count
 
     def scalars(self, names: tuple[str, ...]) -> tuple[Any, ...] | None:

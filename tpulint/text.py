@@ -34,6 +34,8 @@ def printable(text: str) -> str:
 def carried(text: str) -> str:
     """`text` with what no Unicode text can carry (a file name's bytes that are not UTF-8,
     U+FFFE, U+FFFF) shown as \\xNN or \\uNNNN; everything else kept."""
+    if text.isascii():  # what it replaces is never ASCII; most names are
+        return text
     return _NOT_TEXT.sub(_escape, text) if _NOT_TEXT.search(text) else text
 
 

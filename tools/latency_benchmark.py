@@ -9,7 +9,8 @@ the shipped constants (`tpulint/analysis/boards.py`), the leave-one-out estimate
 other row) and their errors; then the median and worst leave-one-out error and the error on the
 HELD_OUT rows, which no fit of the shipped constants saw. It also prints the constants it fits,
 to compare with the shipped ones. `--channel-group N` counts the Edge TPU's array MACs with
-another group width; `--nested` also chooses the width inside each leave-one-out fold. Uses
+another group width; `--nested` also chooses the width inside each leave-one-out fold, by the
+rule that chose the shipped width on the FIT rows: the strict test of the boards' figures. Uses
 numpy; tpulint itself does not.
 """
 
@@ -58,6 +59,7 @@ EXCLUDED = {"inception_resnet_v2": "published time implies streaming twice as fa
 HELD_OUT = ("mobilenet_v2", "resnet50_v2", "vgg19")
 FIT = tuple(name for name in TABLE if name not in HELD_OUT and name not in EXCLUDED)
 COLUMNS = ("usb3", "devboard", "x86", "cortex-a53")
+BOARD_COLUMNS = ("usb3", "devboard")
 
 
 def features(workload: Workload, column: str) -> list[float]:
@@ -68,14 +70,14 @@ def features(workload: Workload, column: str) -> list[float]:
         # No intercept: a CPU segment of one small operator must cost little.
         return [0.0, work.macs / 1e9, work.elements / 1e6]
     bus = (workload.streamed_bytes + workload.transfer_bytes) / MIB
-    return [1.0, workload.tpu.array_macs / 1e9, bus]
+    return [1.0, workload.tpu.array_macs / 1e9, bus, float(workload.tpu.operators)]
 
 
 def with_constants(column: str, c: Sequence[float]) -> Board | Host:
     if column in HOSTS:
         return replace(HOSTS[column], fixed_ms=c[0], ms_per_gmac=c[1], ms_per_melement=c[2])
     return replace(BOARDS[column], fixed_ms=c[0], ms_per_gmac=c[1], ms_per_streamed_mib=c[2],
-                   ms_per_transfer_mib=c[2])
+                   ms_per_transfer_mib=c[2], ms_per_operator=c[3])
 
 
 def predict(workload: Workload, column: str, constants: Board | Host) -> float:
@@ -160,12 +162,14 @@ def report(workloads: dict[str, Workload], column: str, out: Callable[[str], Non
 
 
 def vars_of(constants: Board | Host) -> dict[str, float]:
-    keys = ("fixed_ms", "ms_per_gmac", "ms_per_melement", "ms_per_streamed_mib")  # as present
+    keys = ("fixed_ms", "ms_per_gmac", "ms_per_melement", "ms_per_streamed_mib",
+            "ms_per_operator")  # as present
     return {k: getattr(constants, k) for k in keys if hasattr(constants, k)}
 
 
-# Widths `nested` chooses among, as the group width itself was chosen (docs/latency.md).
-WIDTHS = (1, 64, 128, 256, 512)
+# Widths the group width is chosen among: compiled files pad every weight operator's output
+# channels to a multiple of 16 (tools/parameter_grain.py), so no group is narrower.
+WIDTHS = (16, 32, 64, 128, 256, 512, 1024)
 
 
 def read_workloads(models: Path, width: int) -> dict[str, Workload]:
@@ -174,26 +178,36 @@ def read_workloads(models: Path, width: int) -> dict[str, Workload]:
             for name in TABLE if (models / f"{name}.tflite").exists()}
 
 
+def loo_error(loads: dict[str, Workload], column: str, name: str, others: list[str]) -> float:
+    return predict(loads[name], column, fitted(loads, column, others)) / TABLE[name][column] - 1
+
+
+def choose_width(by_width: dict[int, dict[str, Workload]], names: list[str]) -> int:
+    """The width whose leave-one-out over `names` has the smallest worst error on any board:
+    one chip, one width for every board."""
+    def worst(width: int) -> float:
+        return max(abs(loo_error(by_width[width], column, n, [o for o in names if o != n]))
+                   for column in BOARD_COLUMNS for n in names)
+
+    return min(WIDTHS, key=worst)
+
+
 def nested(by_width: dict[int, dict[str, Workload]], column: str,
            out: Callable[[str], None]) -> None:
-    """Leave-one-out with the group width chosen inside each fold too: the width whose own
-    leave-one-out over the other rows has the smallest worst error."""
-    def error(loads: dict[str, Workload], name: str, others: list[str]) -> float:
-        return predict(loads[name], column, fitted(loads, column, others)) / \
-            TABLE[name][column] - 1
-
+    """Leave-one-out with the group width chosen inside each fold too, as it is chosen for the
+    shipped constants (on the FIT rows)."""
     names = [n for n in TABLE if n in by_width[WIDTHS[0]] and n not in EXCLUDED]
     errors = []
     for name in names:
         rest = [n for n in names if n != name]
-        def inner_worst(width: int, rest: list[str] = rest) -> float:
-            return max(abs(error(by_width[width], n, [o for o in rest if o != n])) for n in rest)
-
-        width = min(WIDTHS, key=inner_worst)
-        errors.append(abs(found := error(by_width[width], name, rest)))
+        width = choose_width(by_width, rest)
+        errors.append(abs(found := loo_error(by_width[width], column, name, rest)))
         out(f"{name:22} width {width:4}  {found:+6.0%}")
     out(f"nested leave-one-out over {len(names)} rows: median {statistics.median(errors):.0%}, "
         f"worst {max(errors):.0%}")
+    fit_names = [n for n in FIT if n in by_width[WIDTHS[0]]]
+    out(f"width chosen on the {len(fit_names)} FIT rows: "
+        f"{choose_width(by_width, fit_names)}")
 
 
 def main(argv: list[str] | None = None) -> int:

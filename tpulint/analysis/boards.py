@@ -3,13 +3,16 @@
 Fitted by `tools/latency_benchmark.py` on Coral's "Edge TPU performance benchmarks" table
 (coral.ai/docs/edgetpu/benchmarks: milliseconds per inference, C++ benchmark, model execution
 only). `error` is the median leave-one-out relative error on that table's reproducible rows,
-`worst` the largest; see docs/latency.md. A board without evidence has no constants: tpulint
+`worst` the largest, with the channel-group width chosen inside each fold for the boards (the
+nested leave-one-out); see docs/latency.md. A board without evidence has no constants: tpulint
 prints "no estimate" and the reason instead of a number.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from tpulint.analysis.cost import CHANNEL_GROUP
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +35,7 @@ class Board:
     host: str  # the host class a board comes with or is benchmarked on
     fixed_ms: float = 0.0  # per inference: invoking the Edge TPU
     ms_per_gmac: float = 0.0  # per billion array MACs (cost.py): idle channel groups count
+    ms_per_operator: float = 0.0  # per Edge TPU operator: its own pass of the array
     ms_per_streamed_mib: float = 0.0  # parameters beyond the on-chip cache
     ms_per_transfer_mib: float = 0.0  # activations in and out of the Edge TPU region
     error: float = 0.0
@@ -60,15 +64,15 @@ HOSTS = {
 
 BOARDS = {
     "usb3": Board(
-        "usb3", "USB Accelerator on USB 3", "x86", fixed_ms=0.87, ms_per_gmac=1.21,
-        ms_per_streamed_mib=1.96, ms_per_transfer_mib=1.96,
-        error=0.08, worst=0.38, fitted_ms=(2.1, 296.0),
+        "usb3", "USB Accelerator on USB 3", "x86", fixed_ms=1.01, ms_per_gmac=0.592,
+        ms_per_operator=0.0, ms_per_streamed_mib=2.03, ms_per_transfer_mib=2.03,
+        error=0.09, worst=0.46, fitted_ms=(2.1, 296.0),
         basis="fitted on 6 rows of the 'Desktop CPU + USB Accelerator (USB 3.0)' column",
     ),
     "devboard": Board(
-        "devboard", "Dev Board", "cortex-a53", fixed_ms=0.45, ms_per_gmac=1.57,
-        ms_per_streamed_mib=2.22, ms_per_transfer_mib=2.22,
-        error=0.09, worst=0.43, fitted_ms=(2.0, 343.0),
+        "devboard", "Dev Board", "cortex-a53", fixed_ms=0.639, ms_per_gmac=0.757,
+        ms_per_operator=0.0, ms_per_streamed_mib=2.32, ms_per_transfer_mib=2.32,
+        error=0.10, worst=0.47, fitted_ms=(2.0, 343.0),
         basis="fitted on 6 rows of the 'Dev Board' column",
     ),
     "usb2": Board(
@@ -91,19 +95,22 @@ def constants_table() -> str:
     """The latency model's constants as `tpulint rule TPU401` prints them (docs/latency.md)."""
     rows = ["", "### Latency estimate (docs/latency.md)", "",
             "Edge TPU time = fixed + array GMACs x ms/GMAC (output channels rounded up to "
-            "groups of 256) + MiB streamed or transferred x ms/MiB; CPU operators = GMACs x "
-            "ms/GMAC + million values x ms/M, on the host class. Error: median / worst "
-            "leave-one-out relative error on Coral's benchmark table.", "",
-            "| board or host | ms fixed | ms/GMAC | ms/M values | ms/MiB | error | basis |",
-            "|---|---:|---:|---:|---:|---|---|"]
+            f"groups of {CHANNEL_GROUP}) + operators x ms/operator + MiB streamed or "
+            "transferred x ms/MiB; CPU operators = GMACs x ms/GMAC + million values x ms/M, on "
+            "the host class. Error: median / worst leave-one-out relative error on Coral's "
+            "benchmark table (boards: with the group width chosen inside each fold).", "",
+            "| board or host | ms fixed | ms/GMAC | ms/operator | ms/M values | ms/MiB | error "
+            "| basis |",
+            "|---|---:|---:|---:|---:|---:|---|---|"]
     entries: list[Board | Host] = [*BOARDS.values(), *HOSTS.values()]
     for entry in entries:
-        cells = ["", "", "", "", ""]
-        if entry.supported:
-            bus = entry.ms_per_streamed_mib if isinstance(entry, Board) else None
-            values = "" if isinstance(entry, Board) else f"{entry.ms_per_melement:g}"
-            cells = [f"{entry.fixed_ms:g}", f"{entry.ms_per_gmac:g}", values,
-                     "" if bus is None else f"{bus:g}",
+        cells = [""] * 6
+        if isinstance(entry, Board) and entry.supported:
+            cells = [f"{entry.fixed_ms:g}", f"{entry.ms_per_gmac:g}",
+                     f"{entry.ms_per_operator:g}", "", f"{entry.ms_per_streamed_mib:g}",
                      f"{entry.error:.0%} / {entry.worst:.0%}"]
+        elif isinstance(entry, Host) and entry.supported:
+            cells = [f"{entry.fixed_ms:g}", f"{entry.ms_per_gmac:g}", "",
+                     f"{entry.ms_per_melement:g}", "", f"{entry.error:.0%} / {entry.worst:.0%}"]
         rows.append(f"| `{entry.key}` {entry.title} | {' | '.join(cells)} | {entry.basis} |")
     return "\n".join(rows)

@@ -4,11 +4,12 @@ Counts come from tensor shapes only. A multiply-accumulate (MAC) is one weight a
 input value; "elements" are the values an operator writes, the work of operators without weights
 (additions, pooling, concatenation, resizing, activations).
 
-The Edge TPU computes a layer's output channels in groups of `CHANNEL_GROUP`: a layer with fewer
-channels leaves the rest of its group idle but takes as long as a full one. `array_macs` counts
-that time: MACs with each weight operator's output channels rounded up to the group. The group
-width is the one that predicts Coral's benchmark table best (docs/latency.md), not a datasheet
-figure.
+The model takes the Edge TPU to compute a layer's output channels in groups of `CHANNEL_GROUP`:
+a layer with fewer channels leaves the rest of its group idle but takes as long as a full one.
+`array_macs` counts that time: MACs with each weight operator's output channels rounded up to
+the group. Compiled files show a grain of 16 (the compiler pads every weight operator's output
+channels to a multiple of 16, tools/parameter_grain.py); the width beyond that is chosen on
+Coral's benchmark table by tools/latency_benchmark.py (docs/latency.md), not a datasheet figure.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from tpulint.ir import Operator, Subgraph, Tensor
 
 _WEIGHTS = 1
 _TRANSPOSE_CONV_INPUT = 2
-CHANNEL_GROUP = 256
+CHANNEL_GROUP = 512
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,8 @@
 
 Each part is a count from `workload.py` times a constant of the board or host (`boards.py`):
 
-    Edge TPU compute  = fixed + array GMACs x ms/GMAC (region only; idle channel groups count)
+    Edge TPU compute  = fixed + array GMACs x ms/GMAC + operators x ms/operator (region only;
+                        idle channel groups count)
     streaming         = parameter MiB beyond the on-chip cache x ms/MiB
     transfer          = MiB of activations crossing the bus x ms/MiB
     CPU operators     = per segment: fixed + GMACs x ms/GMAC + M elements x ms/M elements
@@ -77,7 +78,8 @@ def tpu_time_ms(workload: Workload, board: Board) -> tuple[float, float, float]:
     if not workload.has_tpu:
         return 0.0, 0.0, 0.0
     work = workload.tpu
-    compute = board.fixed_ms + work.array_macs / 1e9 * board.ms_per_gmac
+    compute = (board.fixed_ms + work.array_macs / 1e9 * board.ms_per_gmac
+               + work.operators * board.ms_per_operator)
     return (compute, workload.streamed_bytes / MIB * board.ms_per_streamed_mib,
             workload.transfer_bytes / MIB * board.ms_per_transfer_mib)
 

@@ -6,7 +6,6 @@ import os
 import struct
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 from tpulint._schema import tflite as schema
 from tpulint.ir import (
@@ -21,25 +20,17 @@ from tpulint.ir import (
 )
 from tpulint.reader.errors import ModelReadError
 from tpulint.reader.files import identify, read_source
+from tpulint.reader.options import read_options
 from tpulint.reader.order import check_order
 from tpulint.reader.signatures import LazySignatures
 from tpulint.reader.sparse import FileBytes
-from tpulint.reader.wire import TFLITE, Refused, Table, Wire, WireError
+from tpulint.reader.wire import Refused, Table, Wire, WireError
 
 # Real models have at most tens of thousands of operators and tensors. A crafted file can list
 # one table a million times at 4 bytes each, and each costs a check about 0.1 ms and 2 KB: larger
 # counts, over all subgraphs, are refused rather than spending minutes and gigabytes on them.
 LIMITS = {"subgraphs": 10_000, "operators": 100_000, "tensors": 250_000,
           "operator inputs and outputs": 2_000_000}
-
-_ENUM_NAMES: dict[str, dict[int, str]] = {
-    "ActivationFunctionType": schema.ACTIVATION_FUNCTION_TYPE,
-    "Padding": schema.PADDING,
-    "TensorType": schema.TENSOR_TYPE,
-    "FullyConnectedOptionsWeightsFormat": schema.FULLY_CONNECTED_OPTIONS_WEIGHTS_FORMAT,
-    "LSTMKernelType": schema.LSTM_KERNEL_TYPE,
-    "MirrorPadMode": schema.MIRROR_PAD_MODE,
-}
 
 
 def read_model(path: str | os.PathLike[str]) -> Model:
@@ -219,7 +210,7 @@ def _operator(table: Table, index: int, codes: list[tuple[int, int, str | None]]
     _check_indices(inputs + outputs + intermediates, tensor_count, f"operator {index}")
     options_type = schema.BUILTIN_OPTIONS.get(
         table.get("builtin_options_type") if scalars is None else scalars[1])
-    options = _options(table, options_type) if options_type else {}
+    options = read_options(table, options_type) if options_type else {}
     start, size = table.span("custom_options")
     compiled = None
     if custom == EDGETPU_CUSTOM_CODE and size:
@@ -243,50 +234,6 @@ def _operator(table: Table, index: int, codes: list[tuple[int, int, str | None]]
         custom_options_size=size,
         compiled=compiled,
     )
-
-
-class _OptionFields:
-    """How to read one options table: its scalar fields at once, then the others."""
-
-    def __init__(self, fields: dict[str, tuple[int, str, str, Any]]) -> None:
-        self.scalars = tuple(name for name, (_s, kind, _d, _v) in fields.items()
-                             if kind in ("scalar", "enum"))
-        self.others = tuple(name for name in fields if name not in self.scalars)
-        self.order = tuple(fields)
-        # enum fields: their names by value, and whether absent means "not set"
-        self.enums = {name: (_ENUM_NAMES.get(detail.split(":")[1], {}),
-                             detail.split(":")[1] == "TensorType")
-                      for name, (_s, kind, detail, _v) in fields.items() if kind == "enum"}
-
-
-_OPTION_FIELDS: dict[str, _OptionFields] = {}
-
-
-def _options(table: Table, options_type: str) -> dict[str, Any]:
-    fields = TFLITE.get(options_type)
-    options_table = table.union("builtin_options", options_type) if fields else None
-    if options_table is None or fields is None:
-        return {}
-    plan = _OPTION_FIELDS.get(options_type)
-    if plan is None:
-        plan = _OPTION_FIELDS[options_type] = _OptionFields(fields)
-    scalars = options_table.scalars(plan.scalars) if plan.scalars else ()
-    if scalars is None:  # a corrupt table: field by field, in schema order
-        values = {name: options_table.get(name) for name in plan.order}
-    else:
-        values = dict(zip(plan.scalars, scalars, strict=True))
-        values.update((name, options_table.get(name)) for name in plan.others)
-    options: dict[str, Any] = {}
-    for name in plan.order:
-        value = values[name]
-        enum = plan.enums.get(name)
-        if enum is not None:
-            names, tensor_type = enum
-            # An absent tensor type means "not set", not FLOAT32 (its zero value).
-            absent = tensor_type and not options_table.has(name)
-            value = None if absent else names.get(value, value)
-        options[name] = value
-    return options
 
 
 def _check_indices(indices: tuple[int, ...], count: int, owner: str) -> None:

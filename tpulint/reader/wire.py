@@ -14,11 +14,11 @@ costs more than the rest of `tpulint check` together.)
 from __future__ import annotations
 
 import struct
-from operator import itemgetter
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from tpulint._schema.tflite import TABLES
 from tpulint.ir import ByteSource, PackedNumbers
+from tpulint.reader.scalar_plan import ScalarPlan, scalar_plan
 from tpulint.text import shorten
 
 if TYPE_CHECKING:
@@ -122,47 +122,6 @@ def _decode_vtable(wire: Wire, vtable: int, known: int, table: str, pos: int) ->
     return offsets
 
 
-class ScalarPlan(NamedTuple):
-    """How to read some scalar fields of the tables sharing one vtable in one `unpack_from`:
-    the fields present, in file order with pad bytes between them, then the defaults of those
-    absent, picked back into the order asked for."""
-
-    layout: struct.Struct
-    end: int  # bytes from the table's start to the end of its last field read
-    defaults: tuple[Any, ...]
-    pick: Any  # (present values + defaults) -> the values in the order asked for
-
-
-def _scalar_plan(table: Table, names: tuple[str, ...]) -> ScalarPlan | None:
-    """The plan for `names` in `table`'s layout; None when a field lies outside the table or
-    two overlap (a corrupt file: the field-by-field reads report it)."""
-    present: list[tuple[int, str, int]] = []  # (offset in the table, format, position asked)
-    defaults: list[tuple[int, Any]] = []
-    offsets = table.offsets
-    for position, name in enumerate(names):
-        slot, kind, detail, default = table.fields[name]
-        assert kind in ("scalar", "enum"), name
-        index = slot >> 1
-        offset = offsets[index] if index < len(offsets) else 0
-        if not offset:
-            defaults.append((position, default))
-        elif offset >= table.size:
-            return None
-        else:
-            present.append((offset, detail[0], position))
-    present.sort()
-    layout, end = "<", 0
-    for offset, fmt, _position in present:
-        if offset < end:
-            return None
-        layout += f"{offset - end}x{fmt}" if offset > end else fmt
-        end = offset + _SIZES[fmt]
-    order = [position for *_rest, position in present] + [position for position, _ in defaults]
-    where = [order.index(position) for position in range(len(names))]
-    pick = itemgetter(*where) if len(where) > 1 else (lambda values: (values[where[0]],))
-    return ScalarPlan(struct.Struct(layout), end, tuple(value for _, value in defaults), pick)
-
-
 _NO_PLAN = ScalarPlan(struct.Struct("<"), 0, (), None)
 
 
@@ -236,7 +195,7 @@ class Table:
         key = (self.vtable, self.kind, names)
         plan = wire.plans.get(key, _NO_PLAN)
         if plan is _NO_PLAN:
-            plan = wire.plans[key] = _scalar_plan(self, names)
+            plan = wire.plans[key] = scalar_plan(self.fields, self.offsets, self.size, names)
         if plan is None or self.pos + plan.end > wire.size:
             return None
         values: tuple[Any, ...] = plan.pick(

@@ -15,7 +15,7 @@ LARGE = (1068, 332)  # blocks and channels: 3,204 operators, ~141 MB
 
 HEADER = (f"{'model':<14} {'ops':>7} {'MB':>7} | {'check ms':>8} {'pass':>6} {'ratio':>6} | "
           f"{'needed':>6} {'ratio':>6} | {'LiteRT':>7} {'ratio':>6} | {'tflite':>7} {'ratio':>6}")
-SERIES_HEADER = (f"{'model':<14} {'ops':>7} | {'in process':>10} {'us/op':>6} | us/op, fresh "
+SERIES_HEADER = (f"{'model':<14} {'ops':>7} | {'CPU, in process':>15} {'us/op':>6} | us/op, fresh "
                  f"process: {'check':>6} {'LiteRT':>7} {'tflite':>7}")
 
 Figures = dict[str, float]
@@ -67,11 +67,11 @@ def series(runner: Runner, workdir: Path, runs: int, sizes: tuple[int, ...]
         inside = runner.in_process(path, 9 if target <= 10_000 else 1)
         per_op.append(inside / count * 1e6)
         rows.append((target, count, inside, figures))
-    print(f"\ncost per operator (C = {SERIES_CHANNELS}): read, check and JSON report\n"
+    print(f"\ncost per operator (C = {SERIES_CHANNELS}): read, check and JSON report (ms, us/op)\n"
           + SERIES_HEADER + "\n" + "-" * len(SERIES_HEADER))
     for (target, count, inside, figures), cost in zip(rows, per_op, strict=True):
         fresh = [figures[name] / count * 1e6
                  for name in ("tpulint check", "LiteRT details", "tflite walk")]
-        print(f"{f'{target:,} ops':<14} {count:>7} | {inside * 1000:>10.1f} {cost:>6.1f} | "
+        print(f"{f'{target:,} ops':<14} {count:>7} | {inside * 1000:>15.1f} {cost:>6.1f} | "
               f"{'':>22}{fresh[0]:>6.0f} {fresh[1]:>7.0f} {fresh[2]:>7.0f}", flush=True)
     return results, per_op

@@ -25,7 +25,7 @@ def targets(start: dict[str, float], results: dict[str, tuple[dict[str, float], 
                        / large["needed bytes"], LARGE_LIMIT))
     if len(per_op) > 2:
         # from 1,000 operators: below, start-up work per model outweighs the operators
-        checks.append(("per-operator cost, spread from 1,000 operators up (in process)",
+        checks.append(("per-operator CPU cost, spread from 1,000 operators up (in process)",
                        max(per_op[2:]) / min(per_op[2:]) - 1, PER_OPERATOR_SPREAD))
     for name, (figures, _count) in results.items():
         for reference in ("LiteRT details", "tflite walk"):

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from helpers import FIXTURES
 
-import tpulint.engine.batch
+import tpulint.engine.check
 from tpulint.cli import main
 from tpulint.engine.batch import check_files
 from tpulint.engine.cache import Cache, cache_directory
@@ -56,7 +56,7 @@ def test_cached_results_are_the_computed_ones(zoo: Path, cli: Any, fmt: str,
     def no_checking(*args: object) -> None:
         raise AssertionError("a cached model was checked again")
 
-    monkeypatch.setattr(tpulint.engine.batch, "check_model", no_checking)
+    monkeypatch.setattr(tpulint.engine.check, "check_model", no_checking)
     cached = cli("check", "zoo", "--format", fmt, "--color", "never")
     assert (cached.code, cached.out) == (fresh.code, fresh.out)
 

@@ -11,8 +11,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from replayed_verify import Run, model_copy
+from replayed_verify import verify as verify  # the fixtures
+from replayed_verify import workdir as workdir
 
-from tests.test_verify_replay import Run, model_copy, verify, workdir  # noqa: F401
 from tpulint.analysis.compiler_options import CompilerOptions, updated
 from tpulint.cli import main
 from tpulint.engine.config import ConfigError, load_settings
@@ -109,7 +111,7 @@ def test_bad_compiler_flags_exit_2(capsys: pytest.CaptureFixture[str], args: lis
 
 
 def test_verify_hands_the_predicted_options_to_the_compiler(
-        workdir: Path, verify: Run, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+        workdir: Path, verify: Run, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TPULINT_REPLAY_ARGS", str(workdir / "args.json"))
     (workdir / "tpulint.toml").write_text("[compiler]\nsearch-delegate = true\n")
     model = model_copy(workdir, DATA.parent / "verify" / "models" / "hanchanghun-dummy.tflite")

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tpulint.engine.config import ConfigError, find_config, load_settings
+from tpulint.engine.config import ConfigError, load_settings
+from tpulint.engine.config_files import find_config
 
 
 def test_closest_file_wins_and_tpulint_toml_beats_pyproject(tmp_path: Path) -> None:

@@ -12,9 +12,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import fuzz
 import pytest
 import tflite
+from flatbuffer_layout import layout
+from fuzz_check import CaseTimeout, Checker, run_cli
+from model_mutations import LFS_POINTER, MUTATIONS, Mutation, Seed, load_seeds, make_case
 
 ROOT = Path(__file__).resolve().parents[1]
 REGRESSIONS = sorted((ROOT / "tests" / "fuzz_regressions").glob("*.tflite"))
@@ -25,20 +27,20 @@ SHORT_CAMPAIGN = ["--cases", "2000", "--seed", "20240", "--jobs", "2", "--cli-ev
 
 
 @pytest.fixture(scope="module")
-def seeds() -> list[fuzz.Seed]:
-    return fuzz.load_seeds([ROOT / "fixtures"])
+def seeds() -> list[Seed]:
+    return load_seeds([ROOT / "fixtures"])
 
 
 @pytest.fixture(scope="module")
-def checker(tmp_path_factory: pytest.TempPathFactory) -> fuzz.Checker:
-    return fuzz.Checker(tmp_path_factory.mktemp("fuzz"), timeout=5.0)
+def checker(tmp_path_factory: pytest.TempPathFactory) -> Checker:
+    return Checker(tmp_path_factory.mktemp("fuzz"), timeout=5.0)
 
 
 def test_layout_finds_every_table_of_a_real_model() -> None:
     data = GOOD.read_bytes()
     reference = tflite.Model.GetRootAs(data, 0)
     subgraph = reference.Subgraphs(0)
-    found = fuzz.layout(data)
+    found = layout(data)
     # Model, its subgraph, operator codes, buffers, tensors with their quantization, operators
     # with their options: at least one table each.
     least = (2 + reference.OperatorCodesLength() + reference.BuffersLength()
@@ -53,9 +55,9 @@ def test_layout_finds_every_table_of_a_real_model() -> None:
     assert found.boundaries[0] == 0 and found.boundaries[-1] == len(data)
 
 
-@pytest.mark.parametrize("mutation", [m for m, _weight in fuzz.MUTATIONS],
+@pytest.mark.parametrize("mutation", [m for m, _weight in MUTATIONS],
                          ids=lambda m: m.__name__)
-def test_each_mutation_changes_the_seed(mutation: fuzz.Mutation, seeds: list[fuzz.Seed]) -> None:
+def test_each_mutation_changes_the_seed(mutation: Mutation, seeds: list[Seed]) -> None:
     seed = next(s for s in seeds if s.data == GOOD.read_bytes())
     rng = random.Random(mutation.__name__)
     changed = 0
@@ -66,12 +68,12 @@ def test_each_mutation_changes_the_seed(mutation: fuzz.Mutation, seeds: list[fuz
     assert changed >= 15
 
 
-def test_cases_are_reproducible(seeds: list[fuzz.Seed]) -> None:
-    first = [fuzz.make_case(number, 7, seeds) for number in range(50)]
-    again = [fuzz.make_case(number, 7, seeds) for number in range(50)]
+def test_cases_are_reproducible(seeds: list[Seed]) -> None:
+    first = [make_case(number, 7, seeds) for number in range(50)]
+    again = [make_case(number, 7, seeds) for number in range(50)]
     assert [c.data for c in first] == [c.data for c in again]
     assert len({c.data for c in first}) > 45
-    assert {c.data for c in first} != {fuzz.make_case(n, 8, seeds).data for n in range(50)}
+    assert {c.data for c in first} != {make_case(n, 8, seeds).data for n in range(50)}
 
 
 def test_short_campaign_finds_nothing() -> None:
@@ -83,14 +85,14 @@ def test_short_campaign_finds_nothing() -> None:
 
 
 @pytest.mark.parametrize("path", REGRESSIONS, ids=lambda p: p.stem)
-def test_regression_case_in_process(path: Path, checker: fuzz.Checker) -> None:
+def test_regression_case_in_process(path: Path, checker: Checker) -> None:
     outcome = checker.run(path.read_bytes())
     assert outcome == "result" or outcome.startswith("bad input: ")
 
 
 @pytest.mark.parametrize("path", REGRESSIONS, ids=lambda p: p.stem)
 def test_regression_case_through_the_cli(path: Path, tmp_path: Path) -> None:
-    assert fuzz.run_cli(path.read_bytes(), tmp_path, "concise", memory_mb=2048) is None
+    assert run_cli(path.read_bytes(), tmp_path, "concise", memory_mb=2048) is None
 
 
 def test_every_regression_case_says_how_it_was_found() -> None:
@@ -102,7 +104,7 @@ def test_every_regression_case_says_how_it_was_found() -> None:
 
 @pytest.mark.parametrize(("data", "says"), [
     (b"", "the file is empty"),
-    (fuzz.LFS_POINTER, "Git LFS pointer"),
+    (LFS_POINTER, "Git LFS pointer"),
     (b"PK\x03\x04" + bytes(60), "zip archive"),
     (b"\x89HDF\r\n\x1a\n" + bytes(60), "HDF5"),
     (GOOD.read_bytes()[:7], "too short"),
@@ -119,7 +121,7 @@ def test_bad_input_is_one_line_and_exit_3(data: bytes, says: str, tmp_path: Path
     assert done.stderr.count("\n") == 1 and says in done.stderr, done.stderr
 
 
-def test_case_time_bound_stops_a_hang(checker: fuzz.Checker, monkeypatch: pytest.MonkeyPatch
+def test_case_time_bound_stops_a_hang(checker: Checker, monkeypatch: pytest.MonkeyPatch
                                       ) -> None:
     def hang(path: object) -> None:
         while True:
@@ -127,11 +129,11 @@ def test_case_time_bound_stops_a_hang(checker: fuzz.Checker, monkeypatch: pytest
 
     monkeypatch.setattr("tpulint.reader.read_model", hang)
     monkeypatch.setattr(checker, "timeout", 0.2)
-    with pytest.raises(fuzz.CaseTimeout):
+    with pytest.raises(CaseTimeout):
         checker.run(GOOD.read_bytes())
 
 
-def test_compiled_seed_is_read_with_its_package(checker: fuzz.Checker) -> None:
+def test_compiled_seed_is_read_with_its_package(checker: Checker) -> None:
     # The compiled fixture must reach the FlexBuffer decoder, or fuzzing would miss it.
     assert checker.run(COMPILED.read_bytes()) == "result"
     from tpulint.reader import read_model

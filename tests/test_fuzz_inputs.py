@@ -18,6 +18,8 @@ import fuzz_inputs
 import hostile_inputs
 import hostile_tamper
 import pytest
+from bounded_run import Outcome
+from fuzz_inputs_check import run_case
 from hostile_inputs import FAILING, Scenario, special, write
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,8 +49,8 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     gc.unfreeze()
 
 
-def check(scenario: Scenario, workdir: Path, fork: bool = False) -> fuzz_inputs.Outcome:
-    problems, outcome = fuzz_inputs.run_case(scenario, workdir, fork=fork)
+def check(scenario: Scenario, workdir: Path, fork: bool = False) -> Outcome:
+    problems, outcome = run_case(scenario, workdir, fork=fork)
     assert problems == [], (problems, outcome.stderr)
     return outcome
 
@@ -89,17 +91,17 @@ def test_scenarios_are_reproducible() -> None:
 def test_a_clean_pass_where_a_finding_is_due_is_caught(workdir: Path) -> None:
     scenario = failing_model(["check", "--format", "json", "--exit-zero", "m.tflite"], {0, 1},
                              failing=("m.tflite",))
-    problems, _outcome = fuzz_inputs.run_case(scenario, workdir, fork=False)
+    problems, _outcome = run_case(scenario, workdir, fork=False)
     assert problems == []
     scenario.allowed = frozenset({0})
     scenario.argv = ["check", "--format", "json", "--select", "TPU305", "m.tflite"]
-    problems, _outcome = fuzz_inputs.run_case(scenario, workdir, fork=False)
+    problems, _outcome = run_case(scenario, workdir, fork=False)
     assert "'m.tflite' is not reported with its findings" in problems, problems
 
 
 def test_a_changed_user_file_is_caught(workdir: Path) -> None:
     scenario = failing_model(["check", "--format", "json", "-o", "m.tflite", "m.tflite"], {1})
-    problems, _outcome = fuzz_inputs.run_case(scenario, workdir, fork=False)
+    problems, _outcome = run_case(scenario, workdir, fork=False)
     assert any(p.startswith("changed 'project/m.tflite'") for p in problems), problems
 
 
@@ -111,7 +113,7 @@ def test_a_hang_in_the_worker_is_stopped_and_caught(workdir: Path,
 
     monkeypatch.setattr("tpulint.check_command.run", hang)
     scenario = failing_model(["check", "m.tflite"], {1}, seconds=1.0)
-    problems, outcome = fuzz_inputs.run_case(scenario, workdir, fork=False)
+    problems, outcome = run_case(scenario, workdir, fork=False)
     assert outcome.code is None and outcome.seconds < 5
     assert problems[0] == "still running after 1 s (killed)"
 
@@ -125,7 +127,7 @@ def test_a_hung_compiler_is_killed_with_its_process_group(workdir: Path) -> None
     scenario = failing_model(["verify", "--isolated", "--no-run", "-t", "60", "--compiler",
                               "@bin/edgetpu_compiler", "m.tflite"], {1}, install, seconds=1.0)
     scenario.kind = "compiler"  # always in a fork of its own
-    problems, outcome = fuzz_inputs.run_case(scenario, workdir)
+    problems, outcome = run_case(scenario, workdir)
     assert outcome.code is None and outcome.seconds < 5
     assert problems[0] == "still running after 1 s (killed)"
 

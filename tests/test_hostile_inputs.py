@@ -243,3 +243,27 @@ def test_an_output_file_is_written_whole_or_not_at_all(tmp_path: Path) -> None:
     assert done.returncode == 0
     assert json.loads(report.read_text())["models"]
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+@pytest.mark.parametrize(("what", "links", "expected"), [
+    ("nothing", False, True), ("file", False, True), ("link", False, False),
+    ("link", True, True), ("dangling link", True, True), ("folder", True, False),
+    ("fifo", True, False), ("device", True, False),
+])
+def test_a_write_replaces_only_a_regular_file_or_a_link_it_is_told_to(
+        what: str, links: bool, expected: bool, tmp_path: Path) -> None:
+    from tpulint.safeio import replaceable
+
+    path = Path("/dev/null") if what == "device" else tmp_path / "target"
+    (tmp_path / "elsewhere").write_text("")
+    if what == "file":
+        path.write_text("")
+    elif what == "link":
+        path.symlink_to(tmp_path / "elsewhere")
+    elif what == "dangling link":
+        path.symlink_to(tmp_path / "nowhere")
+    elif what == "folder":
+        path.mkdir()
+    elif what == "fifo":
+        os.mkfifo(path)
+    assert replaceable(path, links=links) is expected

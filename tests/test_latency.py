@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -64,7 +63,7 @@ def test_cpu_operators_before_and_after_the_region() -> None:
 
 def test_estimate_is_the_board_arithmetic() -> None:
     # a made-up operator time: the shipped one is fitted at 0, which would hide a wrong term
-    board, host = replace(BOARDS["usb3"], ms_per_operator=0.25), HOSTS["x86"]
+    board, host = BOARDS["usb3"].replace(ms_per_operator=0.25), HOSTS["x86"]
     work = Workload(Work(2 * 10**9, 3 * 10**6, 5, 3 * 10**9), streamed_bytes=4 * MIB,
                     transfer_bytes=MIB, cpu={BEFORE: Work(), "between": Work(),
                                              AFTER: Work(10**9, 10**6, 2)},

@@ -26,7 +26,7 @@ WITHOUT_FIXTURE = {
     "TPU091": "about the configuration, not a model (test_unused_ignore.py)",
     **dict.fromkeys(("TPU501", "TPU502", "TPU503", "TPU504"),
                     "about a compilation, not a model: recorded compiler runs in "
-                    "test_verify_replay.py and test_verify_verdict.py"),
+                    "test_verify_findings.py and test_verify_verdict.py"),
 }
 
 # The network converted to full int8 is the one near miss of these rules' bad models, which are

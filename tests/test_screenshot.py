@@ -39,7 +39,7 @@ def png_pixels(path: Path) -> tuple[int, int, bytes]:
 
 
 @pytest.mark.skipif(browser() is None, reason="no Chromium installed (Debian: apt-get install "
-                    "chromium); the HTML report is checked structurally in test_formats.py")
+                    "chromium); the HTML report is checked structurally in test_formats_pages.py")
 def test_report_renders_in_headless_chromium(tmp_path: Path) -> None:
     image = tmp_path / "report.png"
     subprocess.run([sys.executable, str(SCRIPT), str(FIXTURES / "TPU201"),

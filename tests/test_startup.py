@@ -1,4 +1,5 @@
-"""What `tpulint check` imports: nothing heavy, and the terminal library only when it draws.
+"""What each command imports: `check` nothing heavy, and the terminal library only when it
+draws; `--version`, `rules` and `rule CODE` neither the analyses nor the check engine.
 
 Each run is a fresh interpreter under `-X importtime`, which lists every module imported.
 """
@@ -19,16 +20,32 @@ NEVER = {"tensorflow", "ai_edge_litert", "ai_edge_quantizer", "tflite_runtime", 
          "importlib.metadata"}
 
 
-def imported(*args: str) -> set[str]:
+# What the check path leaves for the rare runs that need it: each costs milliseconds to import.
+ONLY_WHEN_NEEDED = {"dataclasses", "inspect", "pickle", "tempfile", "concurrent.futures"}
+# What listing or showing rules must not load: the analyses and the engine that runs them.
+CHECK_ONLY = {"tpulint.analysis.facts", "tpulint.analysis.placement", "tpulint.engine.check",
+              "tpulint.reader", "tpulint.results", "tpulint.report", "pathlib", "dataclasses"}
+
+
+def imported(*args: str, listed: str = "tpulint.engine.check") -> set[str]:
     done = subprocess.run([sys.executable, "-X", "importtime", "-m", "tpulint", *args],
                           capture_output=True, text=True, timeout=120, cwd=ROOT, check=False)
     assert done.returncode in (0, 1), done.stderr[-2000:]
-    modules = set()
-    for line in done.stderr.splitlines():
-        if line.startswith("import time:") and "|" in line:
-            modules.add(line.rsplit("|", 1)[1].strip())
-    assert "tpulint.engine.check" in modules  # the listing is real
+    modules = _listed(done.stderr)
+    assert listed in modules  # the listing is real
     return modules
+
+
+def _listed(stderr: str) -> set[str]:
+    return {line.rsplit("|", 1)[1].strip() for line in stderr.splitlines()
+            if line.startswith("import time:") and "|" in line}
+
+
+def _startup_modules() -> set[str]:
+    """What the interpreter imports before any command (an editable install's hook included)."""
+    done = subprocess.run([sys.executable, "-X", "importtime", "-c", "pass"],
+                          capture_output=True, text=True, timeout=120, cwd=ROOT, check=True)
+    return _listed(done.stderr)
 
 
 def _top(modules: set[str]) -> set[str]:
@@ -40,6 +57,20 @@ def test_check_imports_nothing_heavy_and_no_terminal_library(output_format: str)
     modules = _top(imported("check", "--isolated", "--format", output_format, str(MODEL)))
     assert not modules & NEVER
     assert "rich" not in modules
+    without_cache = _top(imported("check", "--isolated", "--no-cache", "--format", output_format,
+                                  str(MODEL)))
+    assert not without_cache & ONLY_WHEN_NEEDED
+
+
+@pytest.mark.parametrize("command", [["rules"], ["rules", "--format", "json"],
+                                     ["rule", "TPU201"], ["rule", "float-tensor"]])
+def test_rules_and_rule_pages_load_no_analysis_nor_engine(command: list[str]) -> None:
+    modules = imported(*command, listed="tpulint.engine.registry") - _startup_modules()
+    assert not modules & CHECK_ONLY
+    assert not {m for m in modules if m.startswith("tpulint.analysis.")} - {
+        "tpulint.analysis.recipe", "tpulint.analysis.limits"}  # constants some rules name
+    if command == ["rules"]:  # answered without the parser, as `--version` is
+        assert "argparse" not in modules
 
 
 def test_the_full_report_loads_rich_to_draw() -> None:
@@ -50,16 +81,9 @@ def test_the_full_report_loads_rich_to_draw() -> None:
 
 def test_version_imports_only_the_command_module() -> None:
     code = "import sys; from tpulint.cli import main; sys.exit(main(['--version']))"
-    before = subprocess.run([sys.executable, "-X", "importtime", "-c", "pass"],
-                            capture_output=True, text=True, timeout=120, cwd=ROOT, check=True)
     done = subprocess.run([sys.executable, "-X", "importtime", "-c", code],
                           capture_output=True, text=True, timeout=120, cwd=ROOT, check=True)
     assert done.stdout.startswith("tpulint ")
-
-    def listed(stderr: str) -> set[str]:
-        return {line.rsplit("|", 1)[1].strip() for line in stderr.splitlines()
-                if line.startswith("import time:") and "|" in line}
-
-    added = listed(done.stderr) - listed(before.stderr)  # an editable install's hook aside
+    added = _listed(done.stderr) - _startup_modules()  # an editable install's hook aside
     assert "tpulint.cli" in added  # the listing is real
     assert not added & {"argparse", "typing", "re", "pathlib", "tpulint.engine.options"}

@@ -1,91 +1,24 @@
-"""`tpulint verify` against compilers built to hurt, and against unusable compiler paths.
-
-Every compiler here is a stand-in, not the real `edgetpu_compiler`: a small shell script written
-by the test that misbehaves (floods its output, leaves processes behind, never answers) and
-otherwise hands over to `tests/verify_replay/fake_edgetpu_compiler.py`, which replays a real
-recorded compilation (the real compiled model and operation log of hanchanghun-dummy).
+"""`tpulint verify` against compilers built to hurt (tests/stand_in_compiler.py): output floods,
+helpers holding its pipes, a `--version` that never answers, runs killed half-way, and compiled
+models or logs that cannot be compared.
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+from stand_in_compiler import ESCAPE, MODELS, REPLAYER, alive, reap_later, stand_in, verify
+from stand_in_compiler import workdir as workdir  # the fixture
 
 from tpulint.cli import main
-from tpulint.verify import process, tools
-
-TESTS = Path(__file__).parent
-REPLAY = TESTS / "verify_replay"
-MODELS = TESTS / "data" / "verify" / "models"
-RECORDING = REPLAY / "recordings" / "hanchanghun-dummy.json"
-REPLAYER = f'"{sys.executable}" "{REPLAY / "fake_edgetpu_compiler.py"}"'
-# A process that leaves tpulint's process group, keeps the compiler's stdout open and sleeps.
-ESCAPE = f'"{sys.executable}" -c "import os, time; os.setsid(); time.sleep(60)"'
-
-
-def stand_in(folder: Path, body: str, replay: str = f'exec {REPLAYER} "$@"',
-             version: str = f'case "$1" in --version) exec {REPLAYER} "$@";; esac') -> Path:
-    """A stand-in compiler: `--version` answered, `body` (shell), then the replay of the
-    recorded compilation."""
-    folder.mkdir(parents=True, exist_ok=True)
-    script = folder / "edgetpu_compiler"
-    script.write_text(f"#!/bin/sh\n{version}\n{body}\n{replay}\n")
-    script.chmod(0o755)
-    return script
-
-
-@pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A folder holding the model, a private TMPDIR, no compiler on PATH and no Edge TPU."""
-    (tmp_path / "tmp").mkdir()
-    shutil.copyfile(MODELS / "hanchanghun-dummy.tflite", tmp_path / "model.tflite")
-    monkeypatch.setenv("PATH", "/usr/bin:/bin")
-    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))  # gettempdir() caches
-    monkeypatch.setenv("TPULINT_REPLAY", str(RECORDING))
-    monkeypatch.delenv(tools.COMPILER_ENV, raising=False)
-    monkeypatch.setattr(tools, "edgetpu_library", lambda: "libedgetpu-absent-in-tests.so.1")
-    monkeypatch.setattr(tools, "pycoral_edgetpu", lambda: None)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-def verify(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, Any, str]:
-    code = main(["verify", "--isolated", "--no-run", "--format", "json", *args])
-    out, err = capsys.readouterr()
-    return code, json.loads(out) if out.strip() else None, err
-
-
-def alive(pid: int) -> bool:
-    """Whether `pid` runs (a killed process may stay a zombie for a moment: that is dead)."""
-    for _ in range(50):
-        try:
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except (FileNotFoundError, ProcessLookupError):
-            return False
-        if state in ("Z", "X"):
-            return False
-        time.sleep(0.1)
-    return True
-
-
-def reap_later(pid_file: Path) -> None:
-    """Kill a stand-in's escaped helper (it left the group on purpose) once the test is done."""
-    if pid_file.exists():
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(int(pid_file.read_text()), signal.SIGKILL)
-
+from tpulint.verify import process
 
 # 1. output streamed with a cap -------------------------------------------------------------
 
@@ -296,84 +229,3 @@ def test_a_log_of_nothing_is_not_verified(workdir: Path,
     assert err == ("tpulint: model.tflite: not verified: the compiler's output places no "
                    "operator of this model\n")
     assert report["models"][0]["verified"] is False
-
-
-# 6. where the compiler is ---------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("given", ["./bin/edgetpu_compiler", "bin/edgetpu_compiler",
-                                   "edgetpu_compiler", "~/bin/edgetpu_compiler"])
-def test_relative_compiler_paths_and_names_on_path(
-        workdir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
-        given: str) -> None:
-    compiler = stand_in(workdir / "bin", "")
-    monkeypatch.setenv("PATH", f"bin:{os.environ['PATH']}")  # a relative PATH entry too
-    monkeypatch.setenv("HOME", str(workdir))
-    code, report, err = verify(capsys, "--compiler", given, "model.tflite")
-    assert (code, err) == (0, "")
-    assert report["models"][0]["compiler"]["path"] == str(compiler)
-    monkeypatch.setenv(tools.COMPILER_ENV, given)
-    code, report, _ = verify(capsys, "model.tflite")
-    assert code == 0
-    assert report["models"][0]["compiler"]["path"] == str(compiler)
-
-
-@pytest.mark.parametrize(("given", "says"), [
-    ("./bin", "edgetpu_compiler './bin' is a directory, not the compiler (from --compiler)"),
-    ("bin", "edgetpu_compiler 'bin' not found on PATH (for the one in this folder, pass ./bin) "
-            "(from --compiler)"),
-    ("bin/plain", "edgetpu_compiler 'bin/plain' is not executable (from --compiler)"),
-    ("bin/missing", "edgetpu_compiler not found at 'bin/missing' (from --compiler)"),
-    ("coral", "edgetpu_compiler 'coral' not found on PATH (from --compiler)"),
-    ("plain", "edgetpu_compiler 'plain' not found on PATH (for the one in this folder, pass "
-              "./plain) (from --compiler)"),
-    ("bin/no-interpreter", "edgetpu_compiler at {workdir}/bin/no-interpreter cannot run on "
-                           "this "),
-    ("bin/not-a-program", "edgetpu_compiler at {workdir}/bin/not-a-program cannot run on this "),
-])
-def test_unusable_compilers_get_one_line(workdir: Path, capsys: pytest.CaptureFixture[str],
-                                         given: str, says: str) -> None:
-    (workdir / "bin").mkdir()
-    (workdir / "bin" / "plain").write_text("#!/bin/sh\n")
-    (workdir / "plain").write_text("#!/bin/sh\n")
-    for name, text in (("no-interpreter", "#!/nowhere/sh\n"), ("not-a-program", "\x7fELF\0")):
-        (workdir / "bin" / name).write_text(text)
-        (workdir / "bin" / name).chmod(0o755)
-    code, report, err = verify(capsys, "--compiler", given, "model.tflite")
-    assert code == 4
-    [line] = err.splitlines()
-    assert line.startswith("tpulint: " + says.format(workdir=workdir))
-    assert report["models"][0]["verified"] is False
-    code, _, _ = verify(capsys, "--compiler", given, "--allow-missing", "model.tflite")
-    assert code == 0
-
-
-# 7. other mistakes a user can make -------------------------------------------------------------
-
-
-def test_other_mistakes_get_one_line(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    compiler = str(stand_in(workdir / "bin", ""))
-    (workdir / "a-file").write_text("")
-    code, _, err = verify(capsys, "--compiler", compiler, "-o", "a-file", "model.tflite")
-    assert (code, err) == (2, "tpulint: error: -o a-file: not a directory\n")
-    code, _, err = verify(capsys, "--log", "/dev/null", "model.tflite")
-    assert (code, err) == (3, "tpulint: /dev/null: not a regular file\n")
-    long_name = workdir / ("m" * 245 + ".tflite")  # too long once "_edgetpu.tflite" is added
-    shutil.copyfile(workdir / "model.tflite", long_name)
-    code, report, err = verify(capsys, "--compiler", compiler, str(long_name))
-    assert (code, err) == (0, "")
-    assert report["models"][0]["summary"]["confirmed"] == 3
-
-
-def test_no_compiler_still_runs_the_cpu_reference(workdir: Path,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
-    pytest.importorskip("ai_edge_litert")
-    code = main(["verify", "--isolated", "--format", "json", "--runs", "1", "model.tflite"])
-    out, err = capsys.readouterr()
-    assert code == 4
-    assert err.splitlines()[0] == ("tpulint: edgetpu_compiler not found: install the "
-                                   "edgetpu-compiler package from Coral's apt repository "
-                                   "(x86-64 Linux only), or pass --compiler")
-    [entry] = json.loads(out)["models"]
-    assert entry["run"]["reference"]["runs"] == 1
-    assert entry["verified"] is False

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -72,7 +71,7 @@ def test_several_statuses_for_one_type() -> None:
     assert row.compiler_reason is None
     assert row.reason_candidates == (status.UNSPECIFIED, status.NOT_SUPPORTED)
     assert row.outcome == "confirmed"  # the predicted status is one of them
-    result.operators[0] = replace(result.operators[0], reason=status.UNSUPPORTED_TYPE)
+    result.operators[0] = result.operators[0].replace(reason=status.UNSUPPORTED_TYPE)
     row = compare(result, placed, report, False, []).rows[0]
     assert row.outcome == "reason-contradicted"
 
@@ -113,7 +112,7 @@ def test_fatal_causes(message: str, cause: str) -> None:
 def test_predicted_failure_that_did_not_happen() -> None:
     result = kapibara()
     result.fatal = [Fatal("Model not quantized", "FULLY_CONNECTED computes in float", 3)]
-    result.operators = [replace(r, placement="cpu", reason="Model not quantized")
+    result.operators = [r.replace(placement="cpu", reason="Model not quantized")
                         for r in result.operators]
     placed = match(read_model(DATA / "models" / "kapibara-model.tflite"),
                    read_model(DATA / "models" / "kapibara-model_edgetpu.tflite"))

@@ -101,6 +101,20 @@ def size_of(path: Path) -> int:
     return path.stat().st_size if path.is_file() else 0
 
 
+Row = tuple[str, str, int, list[tuple[float, float, int | str]]]  # kind, name, size, figures
+
+
+def fit(rows: list[Row]) -> tuple[float, float, str]:
+    """C, k and the input that sets k, of the bound peak RSS <= k x size + C."""
+    small = [max(rss for rss, _s, _c in figures) for _k, _n, size, figures in rows
+             if size < SMALL]
+    constant = max(small)
+    slopes = [((max(rss for rss, _s, _c in figures) - constant) * 2**20 / size, name)
+              for _k, name, size, figures in rows if size >= SMALL]
+    k, worst = max(slopes)
+    return constant, k, worst
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="leave out the 10,000-operator model")
@@ -110,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     folder = args.keep or Path(tempfile.mkdtemp(prefix="tpulint-memory-"))
     folder.mkdir(parents=True, exist_ok=True)
     try:
-        rows = []
+        rows: list[Row] = []
         for kind, name, path in inputs(folder, args.quick):
             cache = folder / f"cache-{name}"
             figures = [peak(path, mode, cache, args.timeout) for mode in MODES]
@@ -122,16 +136,12 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if args.keep is None:
             shutil.rmtree(folder, ignore_errors=True)
-    small = [max(rss for rss, _s, _c in figures) for _k, _n, size, figures in rows
-             if size < SMALL]
-    constant = max(small)
-    slopes = [((max(rss for rss, _s, _c in figures) - constant) * 2**20 / size, name)
-              for _k, name, size, figures in rows if size >= SMALL]
-    k, worst = max(slopes)
-    print(f"\nmodes: {', '.join(MODES)}")
-    print(f"C = {constant:.1f} MB (largest peak on an input under {SMALL:,} bytes)")
-    print(f"k = {k:.2f} (largest (peak - C) / size, on {worst})")
-    print(f"largest peak: {max(max(r for r, _s, _c in f) for *_x, f in rows):.1f} MB")
+    constant, k, worst = fit(rows)
+    largest = max(max(rss for rss, _s, _c in figures) for *_x, figures in rows)
+    print(f"\nmodes: {', '.join(MODES)}\n"
+          f"C = {constant:.1f} MB (largest peak on an input under {SMALL:,} bytes)\n"
+          f"k = {k:.2f} (largest (peak - C) / size, on {worst})\n"
+          f"largest peak: {largest:.1f} MB")
     return 0
 
 

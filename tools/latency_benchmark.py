@@ -21,7 +21,6 @@ import itertools
 import statistics
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -75,9 +74,9 @@ def features(workload: Workload, column: str) -> list[float]:
 
 def with_constants(column: str, c: Sequence[float]) -> Board | Host:
     if column in HOSTS:
-        return replace(HOSTS[column], fixed_ms=c[0], ms_per_gmac=c[1], ms_per_melement=c[2])
-    return replace(BOARDS[column], fixed_ms=c[0], ms_per_gmac=c[1], ms_per_streamed_mib=c[2],
-                   ms_per_transfer_mib=c[2], ms_per_operator=c[3])
+        return HOSTS[column].replace(fixed_ms=c[0], ms_per_gmac=c[1], ms_per_melement=c[2])
+    return BOARDS[column].replace(fixed_ms=c[0], ms_per_gmac=c[1], ms_per_streamed_mib=c[2],
+                                  ms_per_transfer_mib=c[2], ms_per_operator=c[3])
 
 
 def predict(workload: Workload, column: str, constants: Board | Host) -> float:

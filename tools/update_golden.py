@@ -9,7 +9,6 @@ file lists a fixture's operators with placement and compiler status, and its fin
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,7 @@ GOLDEN = ROOT / "tests" / "golden"
 def snapshot(path: Path) -> dict[str, Any]:
     result = check_file(str(path), list(load_registry(plugins=False)), Settings())
     return {
-        "summary": asdict(result.summary),
+        "summary": result.summary.as_dict(),
         "fatal": [f.message for f in result.fatal],
         "operators": [f"sg{r.subgraph}/op{r.index} {r.opcode} v{r.version}: {r.placement} "
                       f"({r.reason})" for r in result.operators],

@@ -13,17 +13,19 @@ import enum
 import re
 import sys
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tpulint.analysis.facts import ModelFacts
-from tpulint.analysis.graph import Graph
-from tpulint.analysis.placement import OperatorPlacement, Prediction
-from tpulint.analysis.recipe import Recipe
-from tpulint.analysis.support import Violation
 from tpulint.ir import Location, Model, Operator, Subgraph, Tensor
 from tpulint.plans import FixPlan, Plans
+from tpulint.record import EMPTY, Record
 from tpulint.rulefacts import limits, operators, recipes, support, versions
+
+if TYPE_CHECKING:  # the analyses load when a model is checked, not when rules are listed
+    from tpulint.analysis.facts import ModelFacts
+    from tpulint.analysis.graph import Graph
+    from tpulint.analysis.placement import OperatorPlacement, Prediction
+    from tpulint.analysis.recipe import Recipe
+    from tpulint.analysis.support import Violation
 
 __all__ = [
     "ConfigContext", "Finding", "FixPlan", "ModelContext", "OperatorContext", "Rule", "Severity",
@@ -52,8 +54,7 @@ class Severity(enum.Enum):
         return ("info", "warning", "error").index(self.value)
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(Record):
     code: str
     name: str
     severity: Severity
@@ -64,7 +65,7 @@ class Finding:
     related: tuple[Location, ...] = ()
     fix: FixPlan | None = None
     confidence: str = "high"
-    data: Mapping[str, Any] = field(default_factory=dict)
+    data: Mapping[str, Any] = EMPTY
 
     @property
     def sort_key(self) -> tuple[str, int, int, int, str]:
@@ -74,22 +75,21 @@ class Finding:
                 -1 if loc.tensor is None else loc.tensor, self.code)
 
     def with_severity(self, severity: Severity) -> Finding:
-        return replace(self, severity=severity)
+        return self.replace(severity=severity)  # type: ignore[no-any-return]
 
 
 CheckFunction = Callable[[Any], Iterator[Finding]]
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(Record):
     code: str
     name: str
     summary: str
     severity: Severity
     scope: str
-    check: CheckFunction = field(repr=False, compare=False)
+    check: CheckFunction
     doc: str = ""
-    options: Mapping[str, Any] = field(default_factory=dict)
+    options: Mapping[str, Any] = EMPTY
     status: str = "stable"
     since: str = "0.1.0"
     fix: str | None = None
@@ -275,8 +275,7 @@ class TensorContext(SubgraphContext):
         return self.tensor.name
 
 
-@dataclass(frozen=True, slots=True)
-class UnusedSuppression:
+class UnusedSuppression(Record):
     """A configuration entry that suppressed nothing in a run: `setting` names the table
     (`per-file-ignores`, `ignore-ops`), `entry` the entry, `detail` what it was compared to."""
 

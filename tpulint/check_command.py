@@ -22,7 +22,7 @@ PROGRESS_MIN_MODELS = 8  # fewer models are checked before a bar would be worth 
 def run(args: argparse.Namespace) -> int:
     """`tpulint check`: the exit code of checking `args.paths` (`tpulint.exitcodes`)."""
     from tpulint import display_flags
-    from tpulint.engine.check import collector_paused
+    from tpulint.engine.collector import collector_paused
     from tpulint.engine.options import cli_projects, run_settings
     from tpulint.engine.registry import load_registry
     from tpulint.engine.run import run

@@ -10,50 +10,63 @@ from tpulint.exitcodes import EXIT_OK, EXIT_USAGE, UsageError
 TYPE_CHECKING = False  # as typing's, without importing typing (and re) for `--version`
 if TYPE_CHECKING:
     import argparse
-    from collections.abc import Sequence
-    from typing import Any
+    from collections.abc import Callable, Iterable, Sequence
 
 
 # The parser and everything a command needs are imported when a command runs: `--version`
 # answers after importing this module alone.
 
-# Commands living in their own packages: each module has HELP, add_arguments(parser) and
-# run(args) -> exit code, and imports what it needs only inside run.
-EXTRA_COMMANDS: dict[str, str] = {
-    "fix": "tpulint.fix.command",
-    "verify": "tpulint.verify.command",
+# Commands living in their own packages, with their help line: each module has
+# add_arguments(parser) and run(args) -> exit code, and imports what it needs only inside run.
+EXTRA_COMMANDS: dict[str, tuple[str, str]] = {
+    "fix": ("tpulint.fix.command",
+            "rewrite a model by reconversion until it maps on the Edge TPU"),
+    "verify": ("tpulint.verify.command",
+               "compile with edgetpu_compiler and confirm the prediction, on an Edge TPU if "
+               "present"),
 }
 
 
-def _parser_class() -> type[argparse.ArgumentParser]:
-    import argparse
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command; only `command`'s arguments are declared when it is given
+    (the others' on demand, `fill_all`): declaring them imports what their options need."""
+    from tpulint.argument_parser import Parser
 
-    class _Parser(argparse.ArgumentParser):
-        def _print_message(self, message: str, file: Any = None) -> None:
-            # argparse drops write errors; help that never reached a full disk is no success
-            if message:
-                (file or sys.stderr).write(message)
+    parser = Parser(prog="tpulint", description="Check TensorFlow Lite models for "
+                             "Coral Edge TPU compatibility before compiling them.")
+    parser.add_argument("--version", action="version", version=f"tpulint {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    declare: dict[str, Callable[[argparse.ArgumentParser], None]] = {
+        "check": _check_arguments, "rules": _rules_arguments, "rule": _rule_arguments}
+    helps = {"check": "lint models (files or directories)", "rules": "list the rules",
+             "rule": "show a rule's documentation"}
+    for name, (module_name, help_text) in EXTRA_COMMANDS.items():
+        declare[name] = _module_arguments(module_name)
+        helps[name] = help_text
+    pending = {name: (commands.add_parser(name, help=helps[name]), add)
+               for name, add in declare.items()}
 
-        def error(self, message: str) -> None:  # type: ignore[override]
-            from tpulint.suggest import did_you_mean
+    def fill(names: Iterable[str]) -> None:
+        for name in list(names):
+            sub, add = pending.pop(name)
+            add(sub)
 
-            prefix = "unrecognized arguments: "
-            if message.startswith(prefix):
-                options = [o for action in self._actions for o in action.option_strings]
-                for sub in self._subparsers._group_actions if self._subparsers else []:
-                    for parser in getattr(sub, "choices", {}).values():
-                        options += [o for action in parser._actions
-                                    for o in action.option_strings]
-                word = message[len(prefix):].split()[0]
-                message += did_you_mean(word, options)
-            raise UsageError(message)
-
-    return _Parser
+    fill([command] if command in pending else list(pending))
+    parser.fill_all = lambda: fill(pending)  # type: ignore[attr-defined]
+    return parser
 
 
-def build_parser() -> argparse.ArgumentParser:
-    import importlib
+def _module_arguments(module_name: str) -> Callable[[argparse.ArgumentParser], None]:
+    def add(parser: argparse.ArgumentParser) -> None:
+        import importlib
 
+        importlib.import_module(module_name).add_arguments(parser)
+
+    return add
+
+
+def _check_arguments(check: argparse.ArgumentParser) -> None:
     from tpulint import display_flags
     from tpulint.engine.compiler_flags import add_compiler_arguments, at_least
     from tpulint.engine.options import (
@@ -63,15 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
         add_exit_options,
         add_plugins_option,
     )
+    from tpulint.fix.check import add_check_options
     from tpulint.report import FORMATS
 
-    parser = _parser_class()(prog="tpulint", description="Check TensorFlow Lite models for "
-                             "Coral Edge TPU compatibility before compiling them.")
-    parser.add_argument("--version", action="version", version=f"tpulint {__version__}")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    check = commands.add_parser("check", help="lint models (files or directories)")
     check.add_argument("paths", nargs="*", default=["."], metavar="PATH")
     check.add_argument("--format", "--output-format", dest="output_format",
                        choices=["auto", *FORMATS], default=None,
@@ -101,19 +108,21 @@ def build_parser() -> argparse.ArgumentParser:
                        help="record every current finding as accepted (default file: the "
                             "configured baseline, else .tpulint-baseline.json)")
     display_flags.add_display_options(check)
-    from tpulint.fix.check import add_check_options
-
     add_compiler_arguments(check)
     add_check_options(check)
 
-    rules = commands.add_parser("rules", help="list the rules")
+
+def _rules_arguments(rules: argparse.ArgumentParser) -> None:
     rules.add_argument("--format", choices=["text", "json"], default="text")
-    rule = commands.add_parser("rule", help="show a rule's documentation")
+
+
+def _rule_arguments(rule: argparse.ArgumentParser) -> None:
     rule.add_argument("code", metavar="CODE", help="rule code or name, e.g. TPU201")
-    for name, module_name in EXTRA_COMMANDS.items():
-        module = importlib.import_module(module_name)
-        module.add_arguments(commands.add_parser(name, help=module.HELP))
-    return parser
+
+
+def _command_word(args_list: list[str]) -> str | None:
+    """The command named on the command line: its first word that is not an option."""
+    return next((arg for arg in args_list if not arg.startswith("-")), None)
 
 
 def _seconds(value: str) -> float:
@@ -187,10 +196,14 @@ def _internal(error: Exception, debug: bool) -> int:
 
 
 def _dispatch(args_list: list[str]) -> int:
-    if args_list == ["--version"]:  # answered before the parser, which imports every command
+    # The two commonest requests that take no option are answered before the parser (argparse
+    # and its formatter's imports cost more than the answer).
+    if args_list == ["--version"]:
         print(f"tpulint {__version__}")
         return EXIT_OK
-    parser = build_parser()
+    if args_list == ["rules"]:
+        return _rules("text")
+    parser = build_parser(_command_word(args_list))
     args = parser.parse_args(args_list)
     if args.command is None:
         parser.print_help(sys.stderr)
@@ -200,20 +213,20 @@ def _dispatch(args_list: list[str]) -> int:
 
         return run(args)
     if args.command == "rules":
-        return _rules(args)
+        return _rules(args.format)
     if args.command == "rule":
         return _rule(args)
     import importlib
 
-    code: int = importlib.import_module(EXTRA_COMMANDS[args.command]).run(args)
+    code: int = importlib.import_module(EXTRA_COMMANDS[args.command][0]).run(args)
     return code
 
 
-def _rules(args: argparse.Namespace) -> int:
+def _rules(output_format: str) -> int:
     from tpulint.engine.registry import load_registry
 
     registry = load_registry()
-    if args.format == "json":
+    if output_format == "json":
         import json
 
         json.dump([{"code": r.code, "name": r.name, "summary": r.summary,

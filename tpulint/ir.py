@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any, Protocol, overload
+
+from tpulint.record import EMPTY, Record, derived
 
 EDGETPU_CUSTOM_CODE = "edgetpu-custom-op"
 INTEGER_8BIT = frozenset({"int8", "uint8"})
@@ -71,8 +72,7 @@ class PackedNumbers(Sequence[Any]):
         return repr(self.values)
 
 
-@dataclass(frozen=True, slots=True)
-class Quantization:
+class Quantization(Record):
     # Tuples, or `PackedNumbers` as read from a file.
     scale: Sequence[float] = ()
     zero_point: Sequence[int] = ()
@@ -90,8 +90,7 @@ class Quantization:
         return bool(self.scale)
 
 
-@dataclass(frozen=True, slots=True)
-class Tensor:
+class Tensor(Record):
     index: int
     name: str
     dtype: str
@@ -136,8 +135,7 @@ class Tensor:
         return self.quantization is not None and self.quantization.has_scale
 
 
-@dataclass(frozen=True, slots=True)
-class CompiledPackage:
+class CompiledPackage(Record):
     """What the Edge TPU compiler wrote into an `edgetpu-custom-op`."""
 
     compiler_version: str | None
@@ -145,15 +143,15 @@ class CompiledPackage:
     parameter_bytes: int
 
 
-@dataclass(frozen=True, slots=True)
-class Operator:
-    index: int
+class Operator(Record):
+    index: int  # its place in the subgraph's execution order
     opcode: str
     builtin_code: int
     version: int
+    # tensor indices in the subgraph (-1: an optional input left out)
     inputs: tuple[int, ...]
     outputs: tuple[int, ...]
-    options: Mapping[str, Any] = field(default_factory=dict)
+    options: Mapping[str, Any] = EMPTY
     options_type: str | None = None
     custom_code: str | None = None
     intermediates: tuple[int, ...] = ()
@@ -174,8 +172,7 @@ class Operator:
         return self.custom_code if self.custom_code is not None else self.opcode
 
 
-@dataclass(frozen=True, slots=True)
-class Subgraph:
+class Subgraph(Record):
     index: int
     name: str
     tensors: tuple[Tensor, ...]
@@ -196,40 +193,42 @@ class Subgraph:
         return [tensors[i] for i in op.outputs if 0 <= i < count]
 
 
-@dataclass(frozen=True, slots=True)
-class Signature:
+class Signature(Record):
     key: str
     subgraph: int
     inputs: tuple[tuple[str, int], ...]
     outputs: tuple[tuple[str, int], ...]
 
 
-@dataclass(frozen=True, slots=True)
-class BufferSpan:
+class BufferSpan(Record):
     """Where a buffer's bytes lie in the file (offset 0 and size 0 for an empty buffer)."""
 
     offset: int
     size: int
 
 
-@dataclass(frozen=True, slots=True)
-class Model:
+class Model(Record):
     path: str
     file_size: int
     schema_version: int
     description: str
+    # the main graph first
     subgraphs: tuple[Subgraph, ...]
     buffers: tuple[BufferSpan, ...]
     signatures: Sequence[Signature] = ()  # decoded on access by the reader
     metadata: tuple[tuple[str, int], ...] = ()  # (name, buffer); names may repeat
     min_runtime_version: str | None = None
-    source: ByteSource | None = field(default=None, repr=False, compare=False)
+    source: ByteSource | None = None
     # Rules ask for every operator whether the model is compiled: answer it once.
-    compiled: bool = field(init=False, repr=False, compare=False)
+    compiled: bool = derived()
 
     def __post_init__(self) -> None:
         compiled = any(op.is_edgetpu for sg in self.subgraphs for op in sg.operators)
         object.__setattr__(self, "compiled", compiled)
+
+    def __repr__(self) -> str:  # without the file's bytes
+        return (f"Model(path={self.path!r}, file_size={self.file_size}, "
+                f"subgraphs={len(self.subgraphs)})")
 
     @property
     def main(self) -> Subgraph:
@@ -248,8 +247,7 @@ class Model:
         return self.buffers[tensor.buffer].size
 
 
-@dataclass(frozen=True, slots=True)
-class Location:
+class Location(Record):
     """Where a finding points: a model, optionally one subgraph's operator or tensor."""
 
     path: str

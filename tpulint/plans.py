@@ -6,12 +6,12 @@ Part of the rule API (`tpulint.api` offers both names); rules attach plans, neve
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from tpulint.record import Record
 
-@dataclass(frozen=True, slots=True)
-class FixPlan:
+
+class FixPlan(Record):
     """Converter settings that would remove a finding; `tpulint fix` merges them per model.
 
     `safe` plans compute exactly what the model computed; every reconversion changes numerics,

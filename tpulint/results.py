@@ -7,13 +7,13 @@ reporter reads these types; `failing` is the one `fail-on` threshold every comma
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from tpulint.analysis.latency import LatencyEstimate
 from tpulint.analysis.memory import MemoryEstimate
 from tpulint.analysis.placement import CPU, STRANDED, Fatal
 from tpulint.api import Finding, Rule, Severity
+from tpulint.record import Record, field
 
 if TYPE_CHECKING:
     from tpulint.engine.config import Settings
@@ -26,8 +26,7 @@ def failing(findings: Iterable[Finding], fail_on: str) -> list[Finding]:
     return [f for f in findings if f.severity.rank >= threshold]
 
 
-@dataclass(frozen=True)
-class OperatorRow:
+class OperatorRow(Record):
     subgraph: int
     index: int
     opcode: str
@@ -46,8 +45,7 @@ class OperatorRow:
             object.__setattr__(self, "kind", self.placement)
 
 
-@dataclass(frozen=True)
-class Summary:
+class Summary(Record):
     """Placement counts of a model's main subgraph."""
 
     operators: int
@@ -63,8 +61,7 @@ class Summary:
     tpu_high: int = 0
 
 
-@dataclass
-class ModelResult:
+class ModelResult(Record, frozen=False):
     path: str  # as given or found; `relpath` is the stable one reports print
     error: str | None = None
     compiled: bool = False
@@ -105,8 +102,7 @@ class ModelResult:
                        tpu_low=low, tpu_high=high)
 
 
-@dataclass
-class Project:
+class Project(Record, frozen=False):
     """The models one configuration applies to in a run, and what it says about itself."""
 
     settings: Settings
@@ -118,8 +114,7 @@ class Project:
                        self.settings.fail_on)
 
 
-@dataclass
-class RunResult:
+class RunResult(Record, frozen=False):
     models: list[ModelResult]
     settings: Settings  # the run's own: the first checked path's configuration
     rules: dict[str, Rule]

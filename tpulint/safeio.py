@@ -16,7 +16,6 @@ import contextlib
 import errno
 import os
 import stat
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
@@ -117,6 +116,8 @@ def atomic_writer(path: str | os.PathLike[str], *, private: bool = False) -> Ite
     atomic) with `O_EXCL`, which never follows a link; `private` keeps it readable by the owner
     only. On any error the temporary file is removed and the target left as it was.
     """
+    import tempfile  # writing files is rare beside reading them
+
     target = Path(path)
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name[:40]}.",
                                          suffix=".tmp")
@@ -135,10 +136,12 @@ def atomic_writer(path: str | os.PathLike[str], *, private: bool = False) -> Ite
         raise
 
 
-def is_regular_file_or_missing(path: Path) -> bool:
-    """False for a device, FIFO, directory or link at `path` (which a write must not replace)."""
+def replaceable(path: Path, *, links: bool) -> bool:
+    """Whether a new file may be renamed over `path`: nothing or a regular file is there, or,
+    with `links`, a symbolic link (the rename replaces the link itself, never its target).
+    Never a device, FIFO or directory."""
     try:
-        info = path.lstat()
+        mode = path.lstat().st_mode
     except FileNotFoundError:
         return True
-    return stat.S_ISREG(info.st_mode)
+    return stat.S_ISREG(mode) or (links and stat.S_ISLNK(mode))

@@ -10,14 +10,25 @@ can hold. Both show a byte that is not UTF-8 the same way, as `\\xNN`.
 
 from __future__ import annotations
 
+import functools
 import re
 
 # Lone surrogates (a file name's undecodable bytes) and the noncharacters U+FFFE and U+FFFF
 # are invalid in UTF-8 output and in XML 1.0 alike.
 _UNCARRIED = "\ud800-\udfff\ufffe\uffff"
-_CONTROL = re.compile(
-    rf"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069{_UNCARRIED}]")
-_NOT_TEXT = re.compile(rf"[{_UNCARRIED}]")
+
+
+# Compiled on first use (these character sets take milliseconds to compile, and most runs
+# print only ASCII text, which `carried` passes without them).
+@functools.cache
+def _control() -> re.Pattern[str]:
+    return re.compile(
+        rf"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069{_UNCARRIED}]")
+
+
+@functools.cache
+def _not_text() -> re.Pattern[str]:
+    return re.compile(rf"[{_UNCARRIED}]")
 
 
 # A crafted file can hold names of megabytes; longer text is cut in the middle, which keeps the
@@ -28,15 +39,15 @@ MAX_LENGTH = 2000
 def printable(text: str) -> str:
     """`text` with control and bidirectional-override characters shown as \\xNN or \\uNNNN,
     and the middle of text longer than `MAX_LENGTH` replaced by how much was left out."""
-    return _CONTROL.sub(_escape, shorten(text, MAX_LENGTH))
+    return _control().sub(_escape, shorten(text, MAX_LENGTH))
 
 
 def carried(text: str) -> str:
     """`text` with what no Unicode text can carry (a file name's bytes that are not UTF-8,
     U+FFFE, U+FFFF) shown as \\xNN or \\uNNNN; everything else kept."""
-    if text.isascii():  # what it replaces is never ASCII; most names are
+    if text.isascii():
         return text
-    return _NOT_TEXT.sub(_escape, text) if _NOT_TEXT.search(text) else text
+    return _not_text().sub(_escape, text) if _not_text().search(text) else text
 
 
 def shorten(text: str, limit: int) -> str:

@@ -1,4 +1,4 @@
-"""Check that data read back from disk has the types its dataclasses declare.
+"""Check that data read back from disk has the types its dataclasses and records declare.
 
 A cache entry is JSON written by tpulint, but anyone who can write the cache folder can change
 it; the dataclasses that rebuild it accept any value, so a number where a message belongs would
@@ -7,12 +7,14 @@ crash a reporter much later. `well_typed` walks a rebuilt object against its ann
 
 from __future__ import annotations
 
-import dataclasses
 import enum
+import sys
 import types
 import typing
 from collections.abc import Callable, Mapping
 from typing import Any
+
+from tpulint.record import Record
 
 _HINTS: dict[type, dict[str, Any]] = {}
 # One checker per hint, built once: reflecting on a hint for every value read back made
@@ -24,6 +26,16 @@ def _hints(kind: type) -> dict[str, Any]:
     if kind not in _HINTS:
         _HINTS[kind] = typing.get_type_hints(kind)
     return _HINTS[kind]
+
+
+def _field_names(hint: Any) -> tuple[str, ...] | None:
+    """The fields of a dataclass or a `Record` class, else None."""
+    if isinstance(hint, type) and issubclass(hint, Record):
+        return hint._fields
+    dataclasses = sys.modules.get("dataclasses")  # no class is a dataclass before it is loaded
+    if dataclasses is not None and isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        return tuple(field.name for field in dataclasses.fields(hint))
+    return None
 
 
 def well_typed(value: Any, hint: Any = None) -> bool:
@@ -39,6 +51,21 @@ def _checker(hint: Any) -> Callable[[Any], bool]:
     if found is None:
         found = _CHECKERS[hint] = _build(hint)
     return found
+
+
+def _exact(hint: Any) -> frozenset[type]:
+    """Types whose values `hint` accepts without a closer look (a field's value of another
+    type goes to the field's checker): most fields of data read back are plain scalars."""
+    if hint in (bool, int, str, type(None)):
+        return frozenset({hint})
+    if hint is float:
+        return frozenset({int, float})
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        return frozenset({hint})
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        parts = [_exact(option) for option in typing.get_args(hint)]
+        return frozenset().union(*parts) if all(parts) else frozenset()
+    return frozenset()
 
 
 def _build(hint: Any) -> Callable[[Any], bool]:
@@ -67,17 +94,21 @@ def _build(hint: Any) -> Callable[[Any], bool]:
         return lambda value: isinstance(value, int) and not isinstance(value, bool)
     if hint is float:
         return lambda value: isinstance(value, (int, float)) and not isinstance(value, bool)
-    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
-        fields: list[tuple[str, Any]] = []
+    names = _field_names(hint)
+    if names is not None:
+        fields: list[tuple[str, frozenset[type], Any]] = []
 
         def check(value: Any) -> bool:
             if type(value) is not hint:
                 return False
             if not fields:
                 hints = _hints(hint)
-                fields.extend((field.name, hints[field.name])
-                              for field in dataclasses.fields(hint))
-            return all(_checker(field_hint)(getattr(value, name)) for name, field_hint in fields)
+                fields.extend((name, _exact(hints[name]), hints[name]) for name in names)
+            for name, exact, field_hint in fields:
+                item = getattr(value, name)
+                if type(item) not in exact and not _checker(field_hint)(item):
+                    return False
+            return True
 
         return check
     if isinstance(hint, type) and issubclass(hint, (str, enum.Enum)):

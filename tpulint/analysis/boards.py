@@ -10,13 +10,11 @@ prints "no estimate" and the reason instead of a number.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from tpulint.analysis.cost import CHANNEL_GROUP
+from tpulint.record import Record
 
 
-@dataclass(frozen=True, slots=True)
-class Host:
+class Host(Record):
     key: str
     title: str
     fixed_ms: float  # per CPU segment
@@ -28,8 +26,7 @@ class Host:
     supported: bool = True
 
 
-@dataclass(frozen=True, slots=True)
-class Board:
+class Board(Record):
     key: str
     title: str
     host: str  # the host class a board comes with or is benchmarked on

@@ -8,18 +8,17 @@ the same options to the real compiler, so prediction and compilation are compare
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
 from typing import Any
 
 from tpulint.analysis import limits
+from tpulint.record import Record
 
 RUNTIMES = range(10, 15)  # Edge TPU runtimes compiler 16 can target with -m
 # "Searching for valid delegate with step 1" when -d is given without -k (google-coral/edgetpu#903)
 DEFAULT_SEARCH_STEP = 1
 
 
-@dataclass(frozen=True, slots=True)
-class CompilerOptions:
+class CompilerOptions(Record):
     min_runtime_version: int = limits.DEFAULT_RUNTIME  # -m
     enable_multiple_subgraphs: bool = False  # -a (experimental, undocumented)
     search_delegate: bool = False  # -d
@@ -77,7 +76,7 @@ def updated(options: CompilerOptions, table: Mapping[str, Any]) -> CompilerOptio
         elif key == "delegate-search-step" and value < 1:
             raise ValueError("'compiler.delegate-search-step' must be 1 or more")
         changes[key.replace("-", "_")] = value
-    return replace(options, **changes)
+    return options.replace(**changes)  # type: ignore[no-any-return]
 
 
 def tensor_names(value: Any, key: str = "intermediate-tensors") -> tuple[str, ...]:

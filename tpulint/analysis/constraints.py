@@ -12,11 +12,11 @@ exempt from a generic check where its entry in `tpulint.analysis.operators` says
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from tpulint.analysis import limits, status
 from tpulint.ir import INTEGER_8BIT, Model, Operator, Subgraph, Tensor
+from tpulint.record import Record
 
 if TYPE_CHECKING:
     from tpulint.analysis.operators import OperatorFacts
@@ -25,8 +25,7 @@ if TYPE_CHECKING:
 PARAMETER_TYPES = frozenset({"int32", "int64"})
 
 
-@dataclass(frozen=True, slots=True)
-class OperatorView:
+class OperatorView(Record):
     """One operator with the tensors around it, as the constraints see it."""
 
     model: Model
@@ -65,21 +64,19 @@ Check = Callable[[OperatorView], "str | None"]
 Measure = Callable[[OperatorView], "tuple[int, Tensor] | None"]  # size judged, and its tensor
 
 
-@dataclass(frozen=True, slots=True)
-class Constraint:
+class Constraint(Record):
     name: str
     text: str
     status: str
     basis: str
     source: str
-    check: Check = field(repr=False, compare=False)
+    check: Check
     reported_by: str = "TPU203"  # the rule whose findings name this constraint
     limit: limits.Limit | None = None  # for a size limit: the limit and its bracket
-    measure: Measure | None = field(default=None, repr=False, compare=False)
+    measure: Measure | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Violation:
+class Violation(Record):
     constraint: Constraint
     detail: str
 

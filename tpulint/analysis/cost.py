@@ -14,17 +14,15 @@ Coral's benchmark table by tools/latency_benchmark.py (docs/latency.md), not a d
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from tpulint.ir import Operator, Subgraph, Tensor
+from tpulint.record import Record
 
 _WEIGHTS = 1
 _TRANSPOSE_CONV_INPUT = 2
 CHANNEL_GROUP = 512
 
 
-@dataclass(frozen=True, slots=True)
-class OperatorCost:
+class OperatorCost(Record):
     macs: int
     elements: int  # values written by the operator
     array_macs: int  # MACs the Edge TPU spends, idle channels of a group included

@@ -23,14 +23,13 @@ and dynamic-range quantization fail every segment, and the search cannot help th
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
 
 from tpulint.analysis.graph import Graph
 from tpulint.ir import Subgraph
+from tpulint.record import Record
 
 
-@dataclass(frozen=True, slots=True)
-class Segment:
+class Segment(Record):
     size: int  # operators of the segment that compiled: the first `size` in execution order
     tries: int  # compilations the search ran, the whole graph included
 

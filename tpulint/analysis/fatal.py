@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from tpulint.analysis.recipe import is_hybrid
 from tpulint.analysis.versions import parse_verdict
 from tpulint.ir import Model, Subgraph
+from tpulint.record import Record
 
 
-@dataclass(frozen=True, slots=True)
-class Fatal:
+class Fatal(Record):
     """Why the compiler would reject the whole model, in its words, and what causes it."""
 
     message: str

@@ -15,17 +15,16 @@ estimate, only the reason.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from tpulint.analysis.boards import BOARDS, HOSTS, Board, Host
 from tpulint.analysis.workload import AFTER, BEFORE, BETWEEN, Work, Workload
+from tpulint.record import Record
 
 MIB = 1024 * 1024
 
 
-@dataclass(frozen=True, slots=True)
-class LatencyEstimate:
+class LatencyEstimate(Record):
     board: Board
     host: Host
     tpu_ms: float = 0.0

@@ -8,11 +8,10 @@ observed limit inside its bracket says so through its confidence.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from tpulint.record import Record
 
 
-@dataclass(frozen=True, slots=True)
-class Limit:
+class Limit(Record):
     """A limit and, for an observed one, its bracket: the largest size seen mapped and the
     smallest seen refused. `value` decides inside the bracket, where the decision is a guess."""
 

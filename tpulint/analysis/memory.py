@@ -9,18 +9,16 @@ cache are streamed from host memory at every inference.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from tpulint.analysis import limits
 from tpulint.analysis.operators import facts
 from tpulint.ir import Model, Subgraph
+from tpulint.record import Record
 
 BYTES_PER_OUTPUT_CHANNEL = 13.5
 BYTES_PER_OPERATOR = 4_100
 
 
-@dataclass(frozen=True, slots=True)
-class MemoryEstimate:
+class MemoryEstimate(Record):
     parameter_bytes: int
     cache_bytes: int
     measured: bool = False  # read from a compiled package rather than estimated

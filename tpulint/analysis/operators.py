@@ -17,25 +17,24 @@ TensorFlow 2.21's converter with full-integer quantization (int8 versions); comp
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from tpulint.analysis import operator_constraints as oc
 from tpulint.analysis.constraints import Constraint
+from tpulint.record import Record
 
 _EMPTY: Mapping[str, tuple[int, ...]] = MappingProxyType({})
 _NO_CAUSES: Mapping[int, str] = MappingProxyType({})
 
 
-@dataclass(frozen=True, slots=True)
-class OperatorFacts:
+class OperatorFacts(Record):
     opcode: str
     coral_name: str | None = None  # None: not in the Edge TPU's operator set
     min_runtime: int = 10
     parameters: tuple[int, ...] = ()  # input positions holding weights, shapes, axes
     constraints: tuple[Constraint, ...] = ()
     # generic constraint name -> the input positions it skips (besides the parameters)
-    exempt: Mapping[str, tuple[int, ...]] = field(default_factory=lambda: _EMPTY)
+    exempt: Mapping[str, tuple[int, ...]] = _EMPTY
     note: str = ""
     max_version: int = 1  # highest version compiler 16 certainly parses
     unconfirmed_version: int | None = None  # one more, introduced in TF 2.6
@@ -43,7 +42,7 @@ class OperatorFacts:
     weight_channels_axis: int | None = None  # axis of the weights' output channels
     replacement: str = ""  # what to use instead, for an unsupported operator
     # a version too new for compiler 16 -> what in the model produces it
-    version_causes: Mapping[int, str] = field(default_factory=lambda: _NO_CAUSES)
+    version_causes: Mapping[int, str] = _NO_CAUSES
 
     @property
     def supported(self) -> bool:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 
 from tpulint.analysis import delegate_search, intermediate_tensors, limits, status
 from tpulint.analysis.compiler_options import CompilerOptions
@@ -35,6 +34,7 @@ from tpulint.analysis.support import (
     uncertain_limits,
 )
 from tpulint.ir import Model, Subgraph
+from tpulint.record import Record, derived
 
 TPU = "tpu"
 CPU = "cpu"
@@ -43,8 +43,7 @@ __all__ = ["CPU", "STRANDED", "TPU", "Fatal", "OperatorPlacement", "Prediction",
            "partition", "predict", "predict_secondary"]
 
 
-@dataclass(frozen=True, slots=True)
-class OperatorPlacement:
+class OperatorPlacement(Record):
     index: int
     placement: str
     reason: str
@@ -59,8 +58,7 @@ class OperatorPlacement:
             object.__setattr__(self, "kind", self.placement)
 
 
-@dataclass(frozen=True, slots=True)
-class Prediction:
+class Prediction(Record):
     subgraph: int
     operators: tuple[OperatorPlacement, ...]
     fatal: tuple[Fatal, ...] = ()
@@ -71,9 +69,9 @@ class Prediction:
     tpu_range: tuple[int, int] | None = None
     depends_on: tuple[str, ...] = ()
     # Asked for by rules once per operator: computed once, so checks stay linear.
-    tpu_count: int = field(init=False, repr=False, compare=False)
+    tpu_count: int = derived()
     # CPU operator -> the supported operators it strands (their `cause`), in execution order
-    stranded: Mapping[int, list[int]] = field(init=False, repr=False, compare=False)
+    stranded: Mapping[int, list[int]] = derived()
 
     def __post_init__(self) -> None:
         stranded: dict[int, list[int]] = {}

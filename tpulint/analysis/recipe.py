@@ -7,9 +7,8 @@ quantization keeps int16 activations. Naming the recipe lets a finding say what 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from tpulint.ir import Model, Operator, Subgraph
+from tpulint.record import Record
 
 FULL_INTEGER = "full-integer"
 FLOAT = "float"
@@ -22,8 +21,7 @@ COMPILED = "compiled"
 FLOAT_TYPES = frozenset({"float32", "float16", "float64", "bfloat16"})
 
 
-@dataclass(frozen=True, slots=True)
-class Recipe:
+class Recipe(Record):
     kind: str
     float_inputs: tuple[int, ...] = ()  # graph inputs converted by a leading QUANTIZE
     float_outputs: tuple[int, ...] = ()  # graph outputs made by a trailing DEQUANTIZE

@@ -9,19 +9,19 @@ it), between (fed by it and feeding it again, with several Edge TPU subgraphs) a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 
 from tpulint.analysis.cost import OperatorCost, operator_cost
 from tpulint.analysis.graph import Graph
 from tpulint.analysis.memory import MemoryEstimate
 from tpulint.analysis.placement import TPU, Prediction
 from tpulint.ir import Model, Subgraph, Tensor
+from tpulint.record import EMPTY, Record
 
 BEFORE, BETWEEN, AFTER = "before", "between", "after"
 
 
-@dataclass(frozen=True, slots=True)
-class Work:
+class Work(Record):
     macs: int = 0
     elements: int = 0
     operators: int = 0
@@ -32,14 +32,13 @@ class Work:
                     self.operators + other.operators, self.array_macs + other.array_macs)
 
 
-@dataclass(frozen=True, slots=True)
-class Workload:
+class Workload(Record):
     tpu: Work
     streamed_bytes: int
     transfer_bytes: int  # region inputs and outputs crossing the bus
     cpu: dict[str, Work]  # BEFORE / BETWEEN / AFTER
     # CPU operator ending the region -> the work of the operators it strands on the CPU
-    stranded: dict[int, Work] = field(default_factory=dict)
+    stranded: Mapping[int, Work] = EMPTY
 
     @property
     def has_tpu(self) -> bool:

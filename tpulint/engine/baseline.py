@@ -21,14 +21,13 @@ choice and may be anywhere. The file is replaced atomically, never written throu
 from __future__ import annotations
 
 import json
-import stat
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tpulint.engine.config import ConfigError
 from tpulint.engine.fingerprint import fingerprint
-from tpulint.safeio import UnsafeInput, atomic_writer, read_text
+from tpulint.safeio import UnsafeInput, atomic_writer, read_text, replaceable
 
 if TYPE_CHECKING:
     from tpulint.engine.config import Settings
@@ -98,21 +97,12 @@ def write(models: list[ModelResult], path: Path) -> int:
                 "message": finding.message}
                for model in models for finding in model.findings]
     document = {"tool": "tpulint", "version": VERSION, "findings": entries}
-    _refuse_special(path)
+    if not replaceable(path, links=True):  # a device, pipe or folder: never replaced
+        kind = "a directory" if path.is_dir() else "not a regular file"
+        raise UnsafeInput(f"is {kind}: a baseline is written only to a regular file")
     path.parent.mkdir(parents=True, exist_ok=True)
     # ASCII: a file name that is not UTF-8 arrives as `\udcff`, which JSON escapes and reads back
     with atomic_writer(path) as stream:
         stream.write(json.dumps(document, indent=2) + "\n")
     return len(entries)
 
-
-def _refuse_special(path: Path) -> None:
-    """A device, pipe or folder at `path` is never replaced by a baseline (a link is: the
-    rename replaces the link itself, never its target)."""
-    try:
-        mode = path.lstat().st_mode
-    except FileNotFoundError:
-        return
-    if not (stat.S_ISREG(mode) or stat.S_ISLNK(mode)):
-        kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
-        raise UnsafeInput(f"is {kind}: a baseline is written only to a regular file")

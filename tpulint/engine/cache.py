@@ -15,7 +15,7 @@ projects share entries safely. Entries are JSON files, one per key; the director
 The folder is trusted only as far as it is private: entries are written to private temporary
 files and renamed into place (never through a link), read only when they are regular files this
 user owns and no one else may write, and checked against the tool version, their key, a digest
-of their fields (so an entry edited by hand or damaged on disk, such as one whose findings were
+of their bytes (so an entry edited by hand or damaged on disk, such as one whose findings were
 removed, is not believed) and the types of every field; anything else is a miss. The digest
 cannot stop someone who can run tpulint and write to the folder from forging an entry: the
 folder's privacy does. Entries have a size cap, and the folder is pruned
@@ -46,8 +46,9 @@ if TYPE_CHECKING:
     from tpulint.api import Rule
     from tpulint.engine.config import Settings
 
-FORMAT = 5  # raised when what an entry means changes (3: the latency model of array MACs;
-# 4: a digest of the fields; 5: keys hash the bytes the check reads, not the weights)
+FORMAT = 6  # raised when what an entry means changes (3: the latency model of array MACs;
+# 4: a digest of the fields; 5: keys hash the bytes the check reads, not the weights;
+# 6: operator rows as lists, the digest over the entry's bytes as written)
 # The key hashes the bytes the check reads (the tables, not the large payloads); above this
 # many, hashing would cost about as much as checking.
 MAX_CACHED_BYTES = 32 << 20
@@ -89,9 +90,15 @@ class Cache:
         except ModelReadError:
             return None
 
-    def _digest(self, key: str, body: str) -> str:
-        return hashlib.sha256(self.salt + key.encode() + body.encode("utf-8", "surrogatepass")
-                              ).hexdigest()
+    def _head(self, key: str, body: bytes) -> bytes:
+        """What an entry holding `body` (a JSON object) starts with: the tool, its version, the
+        cache format, the key and the digest of the body's bytes, as the first fields of one
+        JSON object whose remaining fields are the body's (its opening brace becomes a comma).
+        Always `_head_size` bytes long."""
+        digest = hashlib.sha256(self.salt + key.encode() + body).hexdigest()
+        head = json.dumps({"tool": ["tpulint", __version__, FORMAT, key], "digest": digest},
+                          separators=(",", ":"))
+        return head[:-1].encode() + b","
 
     def _entry(self, key: str) -> Path:
         return self.directory / key[:2] / f"{key}.json"
@@ -102,15 +109,13 @@ class Cache:
         entry = self._entry(key)
         try:
             _check_private(entry.parent)  # a link planted as a shard folder is not followed
-            data = json.loads(read_regular(entry, MAX_ENTRY_BYTES, follow=False, private=True))
-            if not isinstance(data, dict) or data.pop("tool", None) != ["tpulint", __version__,
-                                                                        FORMAT, key]:
-                return None
-            digest = data.pop("digest", None)
-            body = entry_text(data)
-            if body is None or digest != self._digest(key, body):
-                return None  # edited or damaged since tpulint wrote it
-            result = load(data, path)
+            raw = read_regular(entry, MAX_ENTRY_BYTES, follow=False, private=True)
+            # The digest covers the very bytes then parsed: any change to them is a miss.
+            size = len(self._head(key, b""))
+            body = b"{" + raw[size:]
+            if raw[:size] != self._head(key, body):
+                return None  # another tpulint's, or edited or damaged since tpulint wrote it
+            result = load(json.loads(body), path)
         except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
             return None
         if not well_typed(result):
@@ -126,9 +131,8 @@ class Cache:
             return  # a plugin's finding data JSON cannot hold: not cached
         if body is None:
             return
-        header = json.dumps({"tool": ["tpulint", __version__, FORMAT, key],
-                             "digest": self._digest(key, body)}, separators=(",", ":"))
-        text = header[:-1] + "," + body[1:]
+        data = body.encode("ascii")  # the encoder escapes every other character
+        text = (self._head(key, data) + data[1:]).decode("ascii")
         if len(text) > MAX_ENTRY_BYTES:
             return
         try:

@@ -1,10 +1,10 @@
-"""A cache entry's contents: a `ModelResult` as JSON data and back, and the text its digest
-covers, bounded in size."""
+"""A cache entry's contents: a `ModelResult` as JSON data and back, and its text, bounded in
+size."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from operator import attrgetter
 from typing import Any
 
 from tpulint.analysis.latency import dump_latency, load_latency
@@ -17,11 +17,14 @@ from tpulint.results import ModelResult, OperatorRow
 # An entry is findings and placements, a few kilobytes for a real model; a larger one is not
 # written, and a larger file in the folder is not read.
 MAX_ENTRY_BYTES = 8 << 20
+# An operator row is stored as a list of its fields in this order: a model has hundreds of
+# rows, and their field names were most of an entry's bytes and of its reading time.
+ROW_FIELDS = OperatorRow._fields
+_row_values = attrgetter(*ROW_FIELDS)
 
 
 def entry_text(data: dict[str, Any]) -> str | None:
-    """An entry's fields as JSON text, what the digest covers (read back and dumped again it is
-    the same text, so an entry whose fields were changed fails its digest); None past
+    """An entry's fields as JSON text (ASCII: other characters are escaped); None past
     `MAX_ENTRY_BYTES`. Encoded piece by piece, so a model whose findings repeat a long name
     thousands of times stops at the cap instead of building gigabytes of text first."""
     pieces, size = [], 0
@@ -39,10 +42,10 @@ _ENCODER = json.JSONEncoder(separators=(",", ":"))
 def dump(result: ModelResult) -> dict[str, Any]:
     return {
         "compiled": result.compiled, "subgraphs": result.subgraphs,
-        "operators": [asdict(row) for row in result.operators],
+        "operators": [_row_values(row) for row in result.operators],
         "findings": [_dump_finding(f, result.path) for f in result.findings],
-        "fatal": [asdict(f) for f in result.fatal],
-        "memory": None if result.memory is None else asdict(result.memory),
+        "fatal": [f.as_dict() for f in result.fatal],
+        "memory": None if result.memory is None else result.memory.as_dict(),
         "latency": None if result.latency is None else dump_latency(result.latency),
         "recipe": result.recipe, "cpu_segments": result.cpu_segments,
         "groups_with_a": result.groups_with_a, "tpu_range": result.tpu_range,
@@ -54,7 +57,7 @@ def load(data: dict[str, Any], path: str) -> ModelResult:
     memory = data["memory"]
     return ModelResult(
         path=path, compiled=data["compiled"], subgraphs=data["subgraphs"],
-        operators=[OperatorRow(**row) for row in data["operators"]],
+        operators=[_load_row(row) for row in data["operators"]],
         findings=[_load_finding(f, path) for f in data["findings"]],
         fatal=[Fatal(**f) for f in data["fatal"]],
         memory=None if memory is None else MemoryEstimate(**memory),
@@ -66,9 +69,15 @@ def load(data: dict[str, Any], path: str) -> ModelResult:
     )
 
 
+def _load_row(row: Any) -> OperatorRow:
+    if type(row) is not list or len(row) != len(ROW_FIELDS):
+        raise ValueError("not an operator row")
+    return OperatorRow(*row)
+
+
 def _dump_location(location: Location, path: str) -> dict[str, Any]:
     # The model's own path is left out: the same content may be checked under another name.
-    entry = asdict(location)
+    entry = location.as_dict()
     entry["path"] = None if location.path == path else location.path
     return entry
 

@@ -6,9 +6,7 @@ applies the suppressions, and is what `fix` and `verify` call for each model the
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +22,7 @@ from tpulint.api import (
     TensorContext,
     describe_operator,
 )
+from tpulint.engine.collector import collector_paused
 from tpulint.engine.config import Settings
 from tpulint.engine.discover import relative
 from tpulint.ir import Model
@@ -44,20 +43,6 @@ def check_file(path: str, rules: list[Rule], settings: Settings) -> ModelResult:
             return check_model(read_model(path), path, rules, settings)
         except ModelReadError as error:  # also from a payload read while checking
             return ModelResult(path=path, error=str(error))
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection while one model is checked: its IR and results are acyclic
-    and only grow, and each full collection walks all of them again, which made the check of
-    100,000 operators superlinear (28% of it in the collector). Collection resumes after it."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def check_model(model: Model, path: str, rules: list[Rule], settings: Settings) -> ModelResult:

@@ -1,18 +1,16 @@
 """Settings from `[tool.tpulint]` in pyproject.toml, `tpulint.toml`, and the command line.
 
 The closest configuration file above a checked file applies to it (`tpulint.engine.projects`;
-`tpulint.toml` and `.tpulint.toml` take precedence over `pyproject.toml` in the same directory);
-`extend` inherits another file first. Command-line options override files. Unknown keys are
-errors, so a typo never silently disables a setting.
+which file that is, and its `extend` chain: `tpulint.engine.config_files`); `extend` inherits
+another file first. Command-line options override files. Unknown keys are errors, so a typo never
+silently disables a setting.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -21,24 +19,17 @@ from tpulint.analysis.boards import BOARDS, DEFAULT_BOARD, HOSTS
 from tpulint.analysis.compiler_options import CompilerOptions, updated
 from tpulint.engine.budget import DEFAULT_SECONDS as DEFAULT_TIME_BUDGET
 from tpulint.engine.budget import valid as budget_valid
-from tpulint.safeio import read_text
+from tpulint.engine.config_files import ConfigError as ConfigError  # its importers name it here
+from tpulint.engine.config_files import find_config, is_file, parse_toml, read_chain
+from tpulint.record import Record, field
 
-# A configuration file is a few kilobytes; a larger one (or `/dev/zero`) is refused, not read.
-MAX_CONFIG_BYTES = 1 << 20
-MAX_EXTEND_DEPTH = 32  # files one configuration may chain through `extend`
-CONFIG_FILES = ("tpulint.toml", ".tpulint.toml", "pyproject.toml")
 FAIL_LEVELS = ("info", "warning", "error", "none")
 SEVERITIES = ("info", "warning", "error")
 DEFAULT_EXCLUDE = (".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__",
                    ".tox", ".nox", "build", "dist", "site-packages")
 
 
-class ConfigError(Exception):
-    """Invalid configuration: the CLI reports it in one line and exits 2."""
-
-
-@dataclass(frozen=True)
-class IgnoreOp:
+class IgnoreOp(Record):
     """Suppress codes on matching operators: `[[tool.tpulint.ignore-ops]]`."""
 
     codes: tuple[str, ...]
@@ -48,8 +39,7 @@ class IgnoreOp:
     tensor: str | None = None  # regular expression on the operator's first output name
 
 
-@dataclass
-class Settings:
+class Settings(Record, frozen=False):
     select: list[str] = field(default_factory=lambda: ["ALL"])
     extend_select: list[str] = field(default_factory=list)
     ignore: list[str] = field(default_factory=list)
@@ -87,8 +77,8 @@ class Settings:
         return updated(CompilerOptions(min_runtime_version=self.runtime), self.compiler)
 
 
-_KEYS = {f.name.replace("_", "-"): f.name for f in fields(Settings)
-         if f.name not in ("source", "root")}
+_KEYS = {name.replace("_", "-"): name for name in Settings._fields
+         if name not in ("source", "root")}
 _LISTS = {"select", "extend-select", "ignore", "extend-ignore", "include", "exclude",
           "extend-exclude", "require-plugins"}
 _TABLES = {"per-file-ignores", "severity", "rules", "fix", "verify", "compiler"}
@@ -102,11 +92,13 @@ def load_settings(config: list[str] | None = None, isolated: bool = False,
         raise ConfigError("--config takes one file; pass other settings as KEY=VALUE")
     settings = Settings()
     path = Path(files[0]) if files else (None if isolated else find_config(start or Path.cwd()))
-    if path is not None:
-        _apply_file(settings, path, seen=set())
+    for found in read_chain(path) if path is not None else []:
+        _apply(settings, found.table, str(found.path))
+        settings.source = str(found.path)
+        settings.root = str(found.resolved.parent)
     for item in overrides:
         key, _, value = item.partition("=")
-        _apply(settings, _parse_toml(f"{key.strip()} = {value.strip()}", "--config"), "--config")
+        _apply(settings, parse_toml(f"{key.strip()} = {value.strip()}", "--config"), "--config")
     env_format = os.environ.get("TPULINT_OUTPUT_FORMAT")
     if env_format:
         settings.output_format = env_format
@@ -115,86 +107,8 @@ def load_settings(config: list[str] | None = None, isolated: bool = False,
 
 def split_config_arguments(config: list[str] | None) -> tuple[list[str], list[str]]:
     """`--config` values: (configuration files, KEY=VALUE settings)."""
-    overrides = [item for item in (config or []) if "=" in item and not _is_file(Path(item))]
+    overrides = [item for item in (config or []) if "=" in item and not is_file(Path(item))]
     return [item for item in (config or []) if item not in overrides], overrides
-
-
-def find_config(start: Path) -> Path | None:
-    try:
-        resolved = start.resolve()
-    except (OSError, RuntimeError):  # a link loop: no configuration is found through it
-        return None
-    for directory in (resolved, *resolved.parents):
-        found = config_here(directory)
-        if found is not None:
-            return found
-    return None
-
-
-def config_here(directory: Path) -> Path | None:
-    """The configuration file in `directory` itself, if any."""
-    for name in CONFIG_FILES:
-        candidate = directory / name
-        if _is_file(candidate) and (name != "pyproject.toml" or _has_section(candidate)):
-            return candidate
-    return None
-
-
-def _is_file(path: Path) -> bool:
-    try:
-        return path.is_file()
-    except OSError:  # a name too long to look up is no configuration file
-        return False
-
-
-def _has_section(pyproject: Path) -> bool:
-    # A cheap text test first: parsing TOML on every run costs start-up time.
-    try:
-        return "[tool.tpulint" in pyproject.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return False
-
-
-def _apply_file(settings: Settings, path: Path, seen: set[Path]) -> None:
-    try:
-        resolved = path.resolve()
-    except (OSError, RuntimeError):  # RuntimeError: a link loop (Python before 3.13)
-        raise ConfigError(f"{path}: cannot read: Too many levels of symbolic links") from None
-    if resolved in seen:
-        raise ConfigError(f"{path}: `extend` loops back to this file")
-    if len(seen) >= MAX_EXTEND_DEPTH:
-        raise ConfigError(f"{path}: more than {MAX_EXTEND_DEPTH} files chained by `extend`")
-    seen.add(resolved)
-    try:
-        text = read_text(resolved, MAX_CONFIG_BYTES)
-    except OSError as error:
-        raise ConfigError(f"{path}: cannot read: {error.strerror or error}") from None
-    except UnicodeDecodeError as error:
-        raise ConfigError(f"{path}: not UTF-8 text (byte {error.start})") from None
-    document = _parse_toml(text, str(path))
-    table = document.get("tool", {}).get("tpulint", {}) if path.name == "pyproject.toml" \
-        else document
-    if not isinstance(table, dict):
-        raise ConfigError(f"{path}: [tool.tpulint] must be a table")
-    parent = table.get("extend")
-    if parent is not None:
-        _apply_file(settings, resolved.parent / str(parent), seen)
-    _apply(settings, {k: v for k, v in table.items() if k != "extend"}, str(path))
-    settings.source = str(path)
-    settings.root = str(resolved.parent)
-
-
-def _parse_toml(text: str, origin: str) -> dict[str, Any]:
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:
-        import tomli as tomllib
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{origin}: invalid TOML: {error}") from None
-    except RecursionError:
-        raise ConfigError(f"{origin}: invalid TOML: nested too deeply") from None
 
 
 def _apply(settings: Settings, table: Mapping[str, Any], origin: str) -> None:

@@ -8,9 +8,12 @@ offending operator does.
 
 from __future__ import annotations
 
-import hashlib
-
 from tpulint.api import Finding
+
+try:  # CPython's own SHA-256: `hashlib` loads OpenSSL first, a few ms of every start-up
+    from _sha256 import sha256  # type: ignore[import-not-found]
+except ImportError:  # other interpreters and versions: the same digest
+    from hashlib import sha256
 
 
 def fingerprint(finding: Finding, path: str | None = None) -> str:
@@ -20,4 +23,5 @@ def fingerprint(finding: Finding, path: str | None = None) -> str:
     parts = [finding.code, where, str(loc.subgraph), finding.operator or "", finding.tensor or ""]
     # surrogateescape: a file name that is not UTF-8 hashes as the bytes it holds
     key = "\x1f".join(parts).encode("utf-8", "surrogateescape")
-    return hashlib.sha256(key).hexdigest()[:32]
+    digest: str = sha256(key).hexdigest()
+    return digest[:32]

@@ -8,16 +8,15 @@ installed package declares), the caller checks in one process.
 
 from __future__ import annotations
 
-import pickle
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from tpulint.record import Record
 
 if TYPE_CHECKING:
     from tpulint.api import Rule
 
 
-@dataclass(frozen=True)
-class RulesByCode:
+class RulesByCode(Record):
     """Rules named by code, for a worker to load from the registry of installed packages."""
 
     codes: tuple[str, ...]
@@ -31,6 +30,8 @@ class RulesByCode:
 
 def shippable(rules: list[Rule]) -> list[Rule] | RulesByCode | None:
     """What to send worker processes so that they check with `rules`, or None if nothing can."""
+    import pickle  # only `--jobs` needs it
+
     try:
         pickle.dumps(rules)
         return rules
@@ -46,6 +47,8 @@ def shippable(rules: list[Rule]) -> list[Rule] | RulesByCode | None:
 
 def unshippable(rules: list[Rule]) -> str:
     """The first rule that cannot be pickled, for the warning."""
+    import pickle
+
     for rule in rules:
         try:
             pickle.dumps(rule)

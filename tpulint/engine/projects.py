@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from tpulint.engine.config import ConfigError, Settings, config_here
+from tpulint.engine.config import ConfigError, Settings
+from tpulint.engine.config_files import config_here
 
 # Distinct configuration files one run may read: each is at most `MAX_CONFIG_BYTES`, and a
 # tree planted with a configuration in every folder must not make a run read gigabytes.

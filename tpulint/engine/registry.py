@@ -13,11 +13,12 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tpulint.api import CODE_PATTERN, FIXES, NAME_PATTERN, SCOPES, STATUSES, Rule
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
 
 BUILTIN_PREFIX = "TPU"
 ENTRY_POINT_GROUP = "tpulint.rules"
@@ -27,11 +28,11 @@ class RegistryError(Exception):
     """A rule package that cannot be loaded or declares invalid rules."""
 
 
-@dataclass
 class Registry:
-    rules: dict[str, Rule] = field(default_factory=dict)
-    names: dict[str, str] = field(default_factory=dict)  # rule name -> code
-    prefixes: list[str] = field(default_factory=list)
+    def __init__(self) -> None:
+        self.rules: dict[str, Rule] = {}
+        self.names: dict[str, str] = {}  # rule name -> code
+        self.prefixes: list[str] = []
 
     def __iter__(self) -> Iterator[Rule]:
         return iter(sorted(self.rules.values(), key=lambda r: r.code))
@@ -122,7 +123,8 @@ def _entry_points() -> list[tuple[str, str]]:
             if name in seen:
                 continue
             seen.add(name)
-            found.extend(_group_entries(Path(entry.path, "entry_points.txt")))
+            # (os.path, not pathlib: `tpulint rules` does not import pathlib otherwise)
+            found.extend(_group_entries(os.path.join(entry.path, "entry_points.txt")))  # noqa: PTH118
     return found
 
 
@@ -132,10 +134,11 @@ def _normalize(name: str) -> str:
                     if part)
 
 
-def _group_entries(path: Path) -> list[tuple[str, str]]:
+def _group_entries(path: str) -> list[tuple[str, str]]:
     """The `tpulint.rules` section of an `entry_points.txt` (an INI file)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, encoding="utf-8") as file:  # noqa: PTH123 (as above)
+            text = file.read()
     except (OSError, UnicodeDecodeError):
         return []
     if f"[{ENTRY_POINT_GROUP}]" not in text:

@@ -15,8 +15,6 @@ from pathlib import Path
 from tpulint.engine.options import add_config_options, add_fix_options
 from tpulint.exitcodes import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, EXIT_USAGE
 
-HELP = "rewrite a model by reconversion until it maps on the Edge TPU"
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model", metavar="MODEL", help="the .tflite model to fix")

@@ -216,9 +216,7 @@ def _operator(table: Table, index: int, codes: list[tuple[int, int, str | None]]
     if custom == EDGETPU_CUSTOM_CODE and size:
         from tpulint.reader.edgetpu import read_package
 
-        if wire.holes is not None:
-            wire.holes.fill(start, start + size)
-        compiled = read_package(bytes(wire.data[start : start + size]))
+        compiled = read_package(wire, start, size)
     opcode = schema.BUILTIN_OPERATOR.get(builtin, f"BUILTIN_{builtin}")
     return Operator(
         index=index,

@@ -14,15 +14,12 @@ costs more than the rest of `tpulint check` together.)
 from __future__ import annotations
 
 import struct
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from tpulint._schema.tflite import TABLES
 from tpulint.ir import ByteSource, PackedNumbers
 from tpulint.reader.scalar_plan import ScalarPlan, scalar_plan
 from tpulint.text import shorten
-
-if TYPE_CHECKING:
-    from tpulint.reader.sparse import FileBytes
 
 # table -> field -> (vtable slot, kind, detail, default), as generated in tpulint._schema
 Schema = dict[str, dict[str, tuple[int, str, str, Any]]]
@@ -49,6 +46,14 @@ def _vtable_entries(fields: dict[str, tuple[int, str, str, Any]]) -> int:
 _TFLITE_ENTRIES = {name: _vtable_entries(fields) for name, fields in TFLITE.items()}
 
 
+class Holes(Protocol):
+    """Parts of the bytes not read yet (`reader.sparse.FileBytes`)."""
+
+    def fill(self, start: int, stop: int) -> bool:
+        """Read the parts overlapping `start:stop`; whether there were any."""
+        ...
+
+
 class WireError(Exception):
     """The bytes do not form the table the schema describes."""
 
@@ -62,7 +67,7 @@ class Wire:
 
     __slots__ = ("data", "decoded", "holes", "plans", "size", "vtables")
 
-    def __init__(self, data: ByteSource, holes: FileBytes | None = None) -> None:
+    def __init__(self, data: ByteSource, holes: Holes | None = None) -> None:
         self.data = data
         self.size = len(data)
         # A file read without its large payloads: every region read is filled first.

@@ -5,8 +5,9 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, TextIO
+
+from tpulint.record import Record
 
 if TYPE_CHECKING:  # the CLI reads FORMATS to build its parser: no engine import for that
     from tpulint.results import RunResult
@@ -28,8 +29,7 @@ FORMATS = {
 HUMAN = ("full", "markdown", "html")  # these shorten long names and fold repeated findings
 
 
-@dataclass(frozen=True)
-class ReportOptions:
+class ReportOptions(Record):
     """How much a report shows (machine formats always show everything)."""
 
     show_all: bool = False  # list every finding instead of folding repeats and consequences

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from tpulint.api import Finding
+from tpulint.record import Record
 from tpulint.results import RunResult
 from tpulint.text import carried, shorten
 
@@ -31,8 +31,7 @@ OPERATOR_ROWS = 5000  # operators listed per model (the largest model of the cor
 DATA_ITEMS = 10  # entries of a list in a finding's `data` (the rest counted in a last entry)
 
 
-@dataclass(frozen=True)
-class Omitted:
+class Omitted(Record):
     """Findings of one rule in one file that a report counts but does not list."""
 
     path: str

@@ -36,7 +36,6 @@ Fields are only ever added; `version` changes if one is removed or changes meani
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any, TextIO
 
 from tpulint import __version__
@@ -77,7 +76,7 @@ def model_entry(model: ModelResult, run: RunResult) -> dict[str, Any]:
         "relpath": model.relpath,
         "suppressed": model.suppressed,
         "compiled": model.compiled,
-        "summary": asdict(model.summary),
+        "summary": model.summary.as_dict(),
         # the size limits whose guess moves the Edge TPU region between tpu_low and tpu_high
         "tpu_depends_on": list(model.tpu_depends_on),
         "compiler_options": run.settings.compiler_options.as_dict(),

@@ -14,7 +14,7 @@ from tpulint.exitcodes import UsageError
 @contextlib.contextmanager
 def output_stream(path: str | None) -> Iterator[TextIO]:
     """Standard output, or the file at `path` (a write failure is a usage error)."""
-    from tpulint.safeio import atomic_writer, is_regular_file_or_missing
+    from tpulint.safeio import atomic_writer, replaceable
 
     if path is None:
         try:
@@ -31,7 +31,7 @@ def output_stream(path: str | None) -> Iterator[TextIO]:
     try:
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
-        if is_regular_file_or_missing(target):
+        if replaceable(target, links=False):
             # A report is complete or absent: a run that fails half-way leaves the old file.
             with atomic_writer(target) as stream:
                 yield stream

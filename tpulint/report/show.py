@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import asdict
 from typing import TextIO
 
 from tpulint.engine.config import Settings
@@ -23,7 +22,7 @@ def show_settings(settings: Settings, stream: TextIO, files: list[str] | None = 
         listed = ", ".join(files[:FILES_LISTED])
         more = f", +{len(files) - FILES_LISTED} more" if len(files) > FILES_LISTED else ""
         stream.write(f"# applies to {len(files)} model(s): {listed}{more}\n")
-    for key, value in asdict(settings).items():
+    for key, value in settings.as_dict().items():
         if key in ("source", "root"):
             continue
         stream.write(f"{key.replace('_', '-')} = {json.dumps(value, default=str)}\n")

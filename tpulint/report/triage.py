@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
 
 from tpulint.analysis import status
 from tpulint.api import Finding
+from tpulint.record import Record, field
 from tpulint.report.bounded import FINDINGS_PER_RULE
 from tpulint.results import ModelResult, OperatorRow, RunResult
 
@@ -64,8 +64,7 @@ def _stranded_by(main: list[OperatorRow]) -> Counter[int | None]:
     return Counter(row.cause for row in main if row.kind == "stranded")
 
 
-@dataclass(frozen=True)
-class RegionEnd:
+class RegionEnd(Record):
     """A main-subgraph operator on the CPU for a reason of its own."""
 
     row: OperatorRow
@@ -96,8 +95,7 @@ def listed_region_ends(model: ModelResult) -> tuple[list[RegionEnd], str | None]
     return ends[:REGION_ENDS_LISTED], line
 
 
-@dataclass
-class Group:
+class Group(Record, frozen=False):
     """A finding shown in full and the findings folded under it."""
 
     lead: Finding
@@ -168,8 +166,7 @@ def groups(model: ModelResult, show_all: bool = False) -> list[Group]:
     return result
 
 
-@dataclass(frozen=True)
-class OpcodeRow:
+class OpcodeRow(Record):
     """One line of the per-opcode table, as the compiler prints it after compiling."""
 
     opcode: str

@@ -3,7 +3,6 @@ junit, sarif, json-lines, markdown, html) reports verify's TPU5xx findings the s
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 from tpulint.api import Rule
@@ -23,5 +22,5 @@ def as_run(results: list[Verification], settings: Settings, rules: list[Rule]) -
             error = result.error or f"not verified: {result.not_verified or 'no compiler'}"
             models.append(ModelResult(path=result.path, error=error, relpath=relpath))
             continue
-        models.append(replace(result.check, findings=list(result.findings), relpath=relpath))
+        models.append(result.check.replace(findings=list(result.findings), relpath=relpath))
     return RunResult(models, settings, {rule.code: rule for rule in rules})

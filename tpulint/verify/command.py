@@ -30,8 +30,6 @@ from tpulint.engine.options import (
     add_plugins_option,
 )
 
-HELP = "compile with edgetpu_compiler and confirm the prediction, on an Edge TPU if present"
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from tpulint.engine.options import add_board_options

@@ -3,9 +3,7 @@ work of checking a model must grow with its size, not with its square."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
-from typing import Any
 
 from irbuild import GraphBuilder
 
@@ -38,8 +36,8 @@ def _scalars_without_rank(count: int) -> Model:
     main = model.main
     counted = Subgraph(main.index, main.name, CountedTensors(main.tensors), main.operators,
                        main.inputs, main.outputs)
-    changes: dict[str, Any] = {"subgraphs": (counted,)}
-    return dataclasses.replace(model, **changes)
+    replaced: Model = model.replace(subgraphs=(counted,))
+    return replaced
 
 
 def _walks(model: Model, code: str) -> int:

@@ -34,7 +34,7 @@ from tpulint.api import Finding, Severity, TensorContext, rule
 def check(ctx: TensorContext) -> Iterator[Finding]:
     tensor = ctx.tensor
     unknown_rank = (not tensor.has_rank and not tensor.shape and not tensor.constant
-                    and _writes_has_rank(ctx) and ctx.producer is not None)
+                    and ctx.graph.writes_has_rank and ctx.producer is not None)
     if not tensor.dynamic_size and not unknown_rank:
         return
     producer = ctx.producer
@@ -49,8 +49,3 @@ def check(ctx: TensorContext) -> Iterator[Finding]:
         "fails on the whole model",
         fix=ctx.plans.static_shapes(),
     )
-
-
-def _writes_has_rank(ctx: TensorContext) -> bool:
-    """Converters that know `has_rank` set it on scalars; older ones leave it out everywhere."""
-    return any(t.has_rank for t in ctx.subgraph.tensors)

@@ -185,10 +185,12 @@ class Subgraph(Record):
         return self.tensors[index] if 0 <= index < len(self.tensors) else None
 
     def op_inputs(self, op: Operator) -> list[Tensor]:
-        return [t for t in map(self.tensor, op.inputs) if t is not None]
+        tensors, count = self.tensors, len(self.tensors)
+        return [tensors[i] for i in op.inputs if 0 <= i < count]
 
     def op_outputs(self, op: Operator) -> list[Tensor]:
-        return [t for t in map(self.tensor, op.outputs) if t is not None]
+        tensors, count = self.tensors, len(self.tensors)
+        return [tensors[i] for i in op.outputs if 0 <= i < count]
 
 
 class Signature(Record):

@@ -45,13 +45,15 @@ class OperatorView(Record):
     def data_tensors(self, constraint: str = "") -> Iterator[Tensor]:
         """Inputs that are not parameters (weights, shapes, axes), then outputs, without the
         inputs the operator's entry exempts from `constraint`."""
-        skipped = set(self.spec.parameters) if self.spec else set()
-        if self.spec and constraint in self.spec.exempt:
-            skipped |= set(self.spec.exempt[constraint])
+        spec = self.spec
+        skipped = spec.parameters if spec else ()
+        if spec and constraint in spec.exempt:
+            skipped = (*skipped, *spec.exempt[constraint])
+        tensors = self.subgraph.tensors
+        count = len(tensors)
         for position, index in enumerate(self.op.inputs):
-            tensor = self.subgraph.tensor(index)
-            if tensor is not None and position not in skipped:
-                yield tensor
+            if 0 <= index < count and position not in skipped:
+                yield tensors[index]
         yield from self.outputs
 
     def option(self, name: str, default: object = None) -> object:

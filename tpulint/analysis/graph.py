@@ -10,7 +10,7 @@ from tpulint.ir import Subgraph
 class Graph:
     """Edges of one subgraph. Operators are identified by their index in execution order."""
 
-    __slots__ = ("_consumers", "_producer", "subgraph")
+    __slots__ = ("_consumers", "_has_rank", "_producer", "subgraph")
 
     def __init__(self, subgraph: Subgraph) -> None:
         self.subgraph = subgraph
@@ -25,6 +25,15 @@ class Graph:
                     consumers[index].append(op.index)
         self._producer = producer
         self._consumers = [tuple(ops) for ops in consumers]
+        self._has_rank: bool | None = None
+
+    @property
+    def writes_has_rank(self) -> bool:
+        """Whether any tensor sets `has_rank`: converters that know the field set it on
+        scalars, older ones leave it out everywhere. Found once: rules ask it per tensor."""
+        if self._has_rank is None:
+            self._has_rank = any(t.has_rank for t in self.subgraph.tensors)
+        return self._has_rank
 
     def producer(self, tensor: int) -> int | None:
         """The operator writing `tensor`, or None for inputs, constants and -1."""

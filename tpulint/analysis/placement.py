@@ -26,7 +26,13 @@ from tpulint.analysis.compiler_options import CompilerOptions
 from tpulint.analysis.fatal import Fatal, fatal_outcomes
 from tpulint.analysis.graph import Graph
 from tpulint.analysis.multiple_subgraphs import edgetpu_subgraphs
-from tpulint.analysis.support import OperatorView, Violation, check_operator, uncertain_limits
+from tpulint.analysis.support import (
+    OPERATORS,
+    OperatorView,
+    Violation,
+    check_operator,
+    uncertain_limits,
+)
 from tpulint.ir import Model, Subgraph
 from tpulint.record import Record, derived
 
@@ -91,7 +97,9 @@ def predict(model: Model, subgraph: Subgraph, graph: Graph | None = None,
     options = options or CompilerOptions(min_runtime_version=runtime)
     if model.compiled:
         return _compiled(model, subgraph)
-    views = [OperatorView(model, subgraph, op) for op in subgraph.operators]
+    # each with its operator's entry, which the checks look up
+    views = [OperatorView(model, subgraph, op, OPERATORS.get(op.opcode))
+             for op in subgraph.operators]
     own = [tuple(check_operator(view, options.min_runtime_version)) for view in views]
     doubt = [tuple(c.name for c in uncertain_limits(view)) for view in views]
     left_out = option_cuts(subgraph, graph, options)

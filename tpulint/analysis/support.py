@@ -34,7 +34,8 @@ def check_operator(view: OperatorView, runtime: int = limits.DEFAULT_RUNTIME) ->
         return [Violation(FLEX if code.startswith("Flex") else CUSTOM,
                           f"custom operator '{op.custom_code}'")]
     spec = OPERATORS.get(op.opcode)
-    view = OperatorView(view.model, view.subgraph, op, spec)
+    if view.spec is not spec:
+        view = OperatorView(view.model, view.subgraph, op, spec)
     found = [Violation(c, detail) for c in GENERIC if (detail := c.check(view))]
     if spec is None:
         found.append(Violation(SUPPORTED, "not in the Edge TPU's operator set"))
@@ -56,7 +57,8 @@ def uncertain_limits(view: OperatorView) -> list[Constraint]:
     spec = OPERATORS.get(view.op.opcode)
     if spec is None or view.op.is_custom:
         return []
-    view = OperatorView(view.model, view.subgraph, view.op, spec)
+    if view.spec is not spec:
+        view = OperatorView(view.model, view.subgraph, view.op, spec)
     found = []
     for constraint in (*spec.constraints, *GENERIC_LIMITS):
         if constraint.limit is None or constraint.measure is None:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from tpulint.engine.budget import OverBudget, time_budget
 from tpulint.engine.budget import message as budget_message
+from tpulint.engine.collector import collector_paused
 from tpulint.engine.portable import RulesByCode, shippable, unshippable
 from tpulint.reader import ModelReadError, read_model_bytes, read_source
 from tpulint.results import ModelResult
@@ -66,10 +67,11 @@ def check_path(path: str, rules: list[Rule], settings: Settings, cache: Cache | 
     cached = cache.get(key, path) if cache and key else None
     if cached is not None:
         return None, cached
-    from tpulint.engine.check import check_model  # the analyses: only for a file not cached
+    # the analyses: only for a file not cached
+    from tpulint.engine.check import check_model
 
     try:
-        with time_budget(settings.time_budget):
+        with time_budget(settings.time_budget), collector_paused():
             result = check_model(read_model_bytes(data, path), path, rules, settings)
     except ModelReadError as error:
         result = ModelResult(path=path, error=str(error))

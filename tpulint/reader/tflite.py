@@ -6,7 +6,6 @@ import os
 import struct
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 from tpulint._schema import tflite as schema
 from tpulint.ir import (
@@ -21,25 +20,17 @@ from tpulint.ir import (
 )
 from tpulint.reader.errors import ModelReadError
 from tpulint.reader.files import identify, read_source
+from tpulint.reader.options import read_options
 from tpulint.reader.order import check_order
 from tpulint.reader.signatures import LazySignatures
 from tpulint.reader.sparse import FileBytes
-from tpulint.reader.wire import TFLITE, Refused, Table, Wire, WireError
+from tpulint.reader.wire import Refused, Table, Wire, WireError
 
 # Real models have at most tens of thousands of operators and tensors. A crafted file can list
 # one table a million times at 4 bytes each, and each costs a check about 0.1 ms and 2 KB: larger
 # counts, over all subgraphs, are refused rather than spending minutes and gigabytes on them.
 LIMITS = {"subgraphs": 10_000, "operators": 100_000, "tensors": 250_000,
           "operator inputs and outputs": 2_000_000}
-
-_ENUM_NAMES: dict[str, dict[int, str]] = {
-    "ActivationFunctionType": schema.ACTIVATION_FUNCTION_TYPE,
-    "Padding": schema.PADDING,
-    "TensorType": schema.TENSOR_TYPE,
-    "FullyConnectedOptionsWeightsFormat": schema.FULLY_CONNECTED_OPTIONS_WEIGHTS_FORMAT,
-    "LSTMKernelType": schema.LSTM_KERNEL_TYPE,
-    "MirrorPadMode": schema.MIRROR_PAD_MODE,
-}
 
 
 def read_model(path: str | os.PathLike[str]) -> Model:
@@ -50,7 +41,12 @@ def read_model(path: str | os.PathLike[str]) -> Model:
 
 def read_model_bytes(data: ByteSource | FileBytes, path: str = "<bytes>") -> Model:
     identify(data, path)
-    wire = Wire(data.buffer, data) if isinstance(data, FileBytes) else Wire(data)
+    if isinstance(data, FileBytes):
+        # A file read whole whose payloads nobody located (no cache key) has no holes to fill
+        # or late reads to count: its tables are read without asking.
+        wire = Wire(data.buffer, data if data.starts is not None else None)
+    else:
+        wire = Wire(data)
     with _step(path, "model header"):
         root = wire.root("Model")
         version = root.get("version")
@@ -149,21 +145,35 @@ def _subgraph(table: Table, index: int, codes: list[tuple[int, int, str | None]]
     return Subgraph(index, name, tensors, operators, inputs, outputs)
 
 
+_TENSOR_SCALARS = ("type", "buffer", "has_rank", "is_variable")
+
+
 def _tensor(table: Table, index: int, buffers: tuple[BufferSpan, ...]) -> Tensor:
-    dtype_code = table.get("type")
-    buffer = table.get("buffer")
+    # The scalars are read at once; when they cannot be (a corrupt table), field by field, in
+    # the order that names the first bad one.
+    scalars = table.scalars(_TENSOR_SCALARS)
+    if scalars is None:
+        dtype_code, buffer = table.get("type"), table.get("buffer")
+    else:
+        dtype_code, buffer, has_rank, is_variable = scalars
     signature = table.get("shape_signature") if table.has("shape_signature") else None
+    name = table.get("name") or ""
+    dtype = _dtype(dtype_code, index)
+    shape = table.get("shape")
+    quantization = _quantization(table.get("quantization"))
+    if scalars is None:
+        has_rank, is_variable = table.get("has_rank"), table.get("is_variable")
     return Tensor(
         index=index,
-        name=table.get("name") or "",
-        dtype=_dtype(dtype_code, index),
-        shape=table.get("shape"),
+        name=name,
+        dtype=dtype,
+        shape=shape,
         shape_signature=signature,
-        quantization=_quantization(table.get("quantization")),
+        quantization=quantization,
         buffer=buffer,
         constant=0 < buffer < len(buffers) and buffers[buffer].size > 0,
-        has_rank=table.get("has_rank"),
-        is_variable=table.get("is_variable"),
+        has_rank=has_rank,
+        is_variable=is_variable,
         sparse=table.has("sparsity"),
     )
 
@@ -179,27 +189,28 @@ def _dtype(code: int, tensor: int) -> str:
 def _quantization(table: Table | None) -> Quantization | None:
     if table is None:
         return None
-    return Quantization(
-        scale=table.packed("scale"),
-        zero_point=table.packed("zero_point"),
-        axis=table.get("quantized_dimension"),
-        min=table.packed("min"),
-        max=table.packed("max"),
-        custom=table.get("details_type") != 0,
-    )
+    scalars = table.scalars(("quantized_dimension", "details_type"))
+    scale, zero_point = table.packed("scale"), table.packed("zero_point")
+    axis = table.get("quantized_dimension") if scalars is None else scalars[0]
+    low, high = table.packed("min"), table.packed("max")
+    details = table.get("details_type") if scalars is None else scalars[1]
+    return Quantization(scale=scale, zero_point=zero_point, axis=axis, min=low, max=high,
+                        custom=details != 0)
 
 
 def _operator(table: Table, index: int, codes: list[tuple[int, int, str | None]],
               tensor_count: int, wire: Wire) -> Operator:
-    code_index = table.get("opcode_index")
+    scalars = table.scalars(("opcode_index", "builtin_options_type"))
+    code_index = table.get("opcode_index") if scalars is None else scalars[0]
     if code_index >= len(codes):
         raise WireError(f"operator {index} uses operator code {code_index} of {len(codes)}")
     builtin, version, custom = codes[code_index]
     inputs, outputs = table.get("inputs"), table.get("outputs")
     intermediates = table.get("intermediates")
     _check_indices(inputs + outputs + intermediates, tensor_count, f"operator {index}")
-    options_type = schema.BUILTIN_OPTIONS.get(table.get("builtin_options_type"))
-    options = _options(table, options_type) if options_type else {}
+    options_type = schema.BUILTIN_OPTIONS.get(
+        table.get("builtin_options_type") if scalars is None else scalars[1])
+    options = read_options(table, options_type) if options_type else {}
     start, size = table.span("custom_options")
     compiled = None
     if custom == EDGETPU_CUSTOM_CODE and size:
@@ -221,25 +232,6 @@ def _operator(table: Table, index: int, codes: list[tuple[int, int, str | None]]
         custom_options_size=size,
         compiled=compiled,
     )
-
-
-def _options(table: Table, options_type: str) -> dict[str, Any]:
-    fields = TFLITE.get(options_type)
-    options_table = table.union("builtin_options", options_type) if fields else None
-    if options_table is None or fields is None:
-        return {}
-    options: dict[str, Any] = {}
-    for name, (_slot, kind, detail, _default) in fields.items():
-        value = options_table.get(name)
-        if kind == "enum":
-            enum = detail.split(":")[1]
-            # An absent tensor type means "not set", not FLOAT32 (its zero value).
-            if enum == "TensorType" and not options_table.has(name):
-                value = None
-            else:
-                value = _ENUM_NAMES.get(enum, {}).get(value, value)
-        options[name] = value
-    return options
 
 
 def _check_indices(indices: tuple[int, ...], count: int, owner: str) -> None:

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from tpulint._schema.tflite import TABLES
 from tpulint.ir import ByteSource, PackedNumbers
+from tpulint.reader.scalar_plan import ScalarPlan, scalar_plan
 from tpulint.text import shorten
 
 # table -> field -> (vtable slot, kind, detail, default), as generated in tpulint._schema
@@ -64,7 +65,7 @@ class Refused(WireError):
 class Wire:
     """A model's bytes with checked primitive reads."""
 
-    __slots__ = ("data", "decoded", "holes", "size", "vtables")
+    __slots__ = ("data", "decoded", "holes", "plans", "size", "vtables")
 
     def __init__(self, data: ByteSource, holes: Holes | None = None) -> None:
         self.data = data
@@ -77,6 +78,8 @@ class Wire:
         # Decoded vtables by (position, entries read): writers share one vtable among tables of
         # the same layout, so a model's thousands of tensors use a handful.
         self.vtables: dict[tuple[int, int], tuple[int, ...]] = {}
+        # Scalar plans by (vtable, table type, fields): see `Table.scalars`.
+        self.plans: dict[tuple[int, str, tuple[str, ...]], ScalarPlan | None] = {}
 
     def check(self, pos: int, length: int, what: str) -> None:
         if pos < 0 or length < 0 or pos + length > self.size:
@@ -124,30 +127,38 @@ def _decode_vtable(wire: Wire, vtable: int, known: int, table: str, pos: int) ->
     return offsets
 
 
+_NO_PLAN = ScalarPlan(struct.Struct("<"), 0, (), None)
+
+
 class Table:
     """One table of a known schema type at a position in the file."""
 
-    __slots__ = ("fields", "offsets", "pos", "schema", "size", "wire")
+    __slots__ = ("fields", "kind", "offsets", "pos", "schema", "size", "vtable", "wire")
 
     def __init__(self, wire: Wire, pos: int, table: str, schema: Schema = TFLITE) -> None:
         self.wire = wire
         self.pos = pos
         self.schema = schema
+        self.kind = table
         self.fields = schema[table]
         holes = wire.holes
         if holes is not None:
             holes.fill(pos, pos + 4)
-        vtable = pos - wire.i32(pos)
+        if pos < 0 or pos + 4 > wire.size:
+            wire.check(pos, 4, "offset")
+        vtable = pos - _I32.unpack_from(wire.data, pos)[0]  # type: ignore[arg-type]
+        self.vtable = vtable
         known = _TFLITE_ENTRIES[table] if schema is TFLITE else _vtable_entries(self.fields)
         offsets = wire.vtables.get((vtable, known))
         if offsets is None:
             offsets = _decode_vtable(wire, vtable, known, table, pos)
             wire.vtables[vtable, known] = offsets
         self.offsets = offsets
-        self.size = offsets[1]
-        wire.check(pos, self.size, table)
+        self.size = size = offsets[1]
+        if pos + size > wire.size or size < 0:
+            wire.check(pos, size, table)
         if holes is not None:
-            holes.fill(pos, pos + self.size)
+            holes.fill(pos, pos + size)
 
     def _field_pos(self, slot: int) -> int:
         index = slot >> 1
@@ -165,16 +176,36 @@ class Table:
         """(start, count) of the vector at the offset at `pos`: its length and, with `body`,
         its elements are read (`span` reads neither: payloads are left in the file)."""
         wire = self.wire
-        start = pos + wire.u32(pos)
+        data, size, holes = wire.data, wire.size, wire.holes
+        # The offset and length reads are `Wire.u32`, inlined: a table has several vectors.
+        if pos < 0 or pos + 4 > size:
+            wire.check(pos, 4, "offset")
+        start = pos + _U32.unpack_from(data, pos)[0]  # type: ignore[arg-type]
         while True:
-            count = wire.u32(start)
+            if start < 0 or start + 4 > size:
+                wire.check(start, 4, "offset")
+            count: int = _U32.unpack_from(data, start)[0]  # type: ignore[arg-type]
             end = start + 4 + count * element_size
-            if end > wire.size:
+            if end > size:
                 raise WireError(f"vector of {count} elements at byte {start} lies outside the "
-                                f"file ({wire.size} bytes)")
+                                f"file ({size} bytes)")
             # A hole filled under the length changes it: read it again.
-            if wire.holes is None or not wire.holes.fill(start, end if body else start + 4):
+            if holes is None or not holes.fill(start, end if body else start + 4):
                 return start + 4, count
+
+    def scalars(self, names: tuple[str, ...]) -> tuple[Any, ...] | None:
+        """The values of scalar or enum fields `names` (defaults for those absent), read at
+        once; None where `get` must read them one by one (it then reports what is wrong)."""
+        wire = self.wire
+        key = (self.vtable, self.kind, names)
+        plan = wire.plans.get(key, _NO_PLAN)
+        if plan is _NO_PLAN:
+            plan = wire.plans[key] = scalar_plan(self.fields, self.offsets, self.size, names)
+        if plan is None or self.pos + plan.end > wire.size:
+            return None
+        values: tuple[Any, ...] = plan.pick(
+            plan.layout.unpack_from(wire.data, self.pos) + plan.defaults)  # type: ignore[arg-type]
+        return values
 
     def has(self, name: str) -> bool:
         return self._field_pos(self.fields[name][0]) != 0

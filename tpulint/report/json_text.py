@@ -35,10 +35,15 @@ def _encode(value: Any, parts: list[str], newline: str) -> None:
         for key, item in value.items():
             if not isinstance(key, str):
                 key = _scalar(key)
-            parts.append(separator)
-            parts.append(encode_basestring_ascii(key))
-            parts.append(": ")
-            _encode(item, parts, inner)
+            # Strings and numbers, most of a report, without a call of their own.
+            if isinstance(item, str):
+                parts.append(f"{separator}{encode_basestring_ascii(key)}: "
+                             f"{encode_basestring_ascii(item)}")
+            elif isinstance(item, (dict, list, tuple)):
+                parts.append(f"{separator}{encode_basestring_ascii(key)}: ")
+                _encode(item, parts, inner)
+            else:
+                parts.append(f"{separator}{encode_basestring_ascii(key)}: {_scalar(item)}")
             separator = "," + inner
         parts.append(newline + "}")
     elif isinstance(value, (list, tuple)):
@@ -48,8 +53,11 @@ def _encode(value: Any, parts: list[str], newline: str) -> None:
         inner = newline + INDENT
         separator = "[" + inner
         for item in value:
-            parts.append(separator)
-            _encode(item, parts, inner)
+            if isinstance(item, str):
+                parts.append(separator + encode_basestring_ascii(item))
+            else:
+                parts.append(separator)
+                _encode(item, parts, inner)
             separator = "," + inner
         parts.append(newline + "]")
     else:

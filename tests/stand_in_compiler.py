@@ -68,8 +68,9 @@ def verify(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, Any, st
 
 
 def alive(pid: int) -> bool:
-    """Whether `pid` runs (a killed process may stay a zombie for a moment: that is dead)."""
-    for _ in range(50):
+    """Whether `pid` still runs after up to 20 s (a killed process may stay a zombie for a
+    moment, which counts as dead; on a loaded machine its end can take seconds)."""
+    for _ in range(200):
         try:
             state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
         except (FileNotFoundError, ProcessLookupError):

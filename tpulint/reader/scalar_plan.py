@@ -11,7 +11,8 @@ import struct
 from operator import itemgetter
 from typing import Any, NamedTuple
 
-_SIZES = {fmt: struct.calcsize("<" + fmt) for fmt in "?bBhHiIqQfd"}
+# bytes of each scalar format the schema uses (the wire reader sizes vectors with it too)
+SCALAR_SIZES = {fmt: struct.calcsize("<" + fmt) for fmt in "?bBhHiIqQfd"}
 
 
 class ScalarPlan(NamedTuple):
@@ -49,7 +50,7 @@ def scalar_plan(fields: dict[str, tuple[int, str, str, Any]], offsets: tuple[int
         if offset < end:
             return None
         layout += f"{offset - end}x{fmt}" if offset > end else fmt
-        end = offset + _SIZES[fmt]
+        end = offset + SCALAR_SIZES[fmt]
     order = [position for *_rest, position in present] + [position for position, _ in defaults]
     where = [order.index(position) for position in range(len(names))]
     pick = itemgetter(*where) if len(where) > 1 else (lambda values: (values[where[0]],))

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from tpulint._schema.tflite import TABLES
 from tpulint.ir import ByteSource, PackedNumbers
-from tpulint.reader.scalar_plan import ScalarPlan, scalar_plan
+from tpulint.reader.scalar_plan import SCALAR_SIZES, ScalarPlan, scalar_plan
 from tpulint.text import shorten
 
 # table -> field -> (vtable slot, kind, detail, default), as generated in tpulint._schema
@@ -29,7 +29,6 @@ _U16 = struct.Struct("<H")
 _I32 = struct.Struct("<i")
 _U32 = struct.Struct("<I")
 _SCALARS = {fmt: struct.Struct("<" + fmt) for fmt in "?bBhHiIqQfd"}
-_SIZES = {fmt: unpack.size for fmt, unpack in _SCALARS.items()}
 # Shapes, operator inputs and quantization scales are short; a longer scalar vector read as a tuple
 # is a corrupt length, not data (weights and custom options are read as spans, never as tuples).
 MAX_SCALAR_VECTOR = 1 << 20
@@ -231,7 +230,7 @@ class Table:
         if kind == "string":
             return self._string(pos)
         if kind == "vector":
-            start, count = self._vector(pos, _SIZES[detail])
+            start, count = self._vector(pos, SCALAR_SIZES[detail])
             if count > MAX_SCALAR_VECTOR:
                 raise WireError(f"{name} claims {count} elements")
             known = wire.decoded.get((start, detail))
@@ -255,7 +254,7 @@ class Table:
         pos = self._field_pos(slot)
         if not pos:
             return ()
-        start, count = self._vector(pos, _SIZES[detail])
+        start, count = self._vector(pos, SCALAR_SIZES[detail])
         if count > MAX_SCALAR_VECTOR:
             raise WireError(f"{name} claims {count} elements")
         return PackedNumbers(self.wire.data, start, count, detail)
@@ -264,7 +263,7 @@ class Table:
         """How many elements a vector field holds (checked against the file), none read."""
         slot, kind, detail, _default = self.fields[name]
         pos = self._field_pos(slot)
-        size = _SIZES[detail] if kind == "vector" else 4
+        size = SCALAR_SIZES[detail] if kind == "vector" else 4
         return self._vector(pos, size)[1] if pos else 0
 
     def element(self, name: str, index: int) -> Table:

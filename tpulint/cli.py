@@ -223,20 +223,9 @@ def _dispatch(args_list: list[str]) -> int:
 
 
 def _rules(output_format: str) -> int:
-    from tpulint.engine.registry import load_registry
+    from tpulint.engine.listing import print_rules
 
-    registry = load_registry()
-    if output_format == "json":
-        import json
-
-        json.dump([{"code": r.code, "name": r.name, "summary": r.summary,
-                    "severity": r.severity.value, "scope": r.scope, "status": r.status,
-                    "fix": r.fix, "url": r.url} for r in registry], sys.stdout, indent=2)
-        sys.stdout.write("\n")
-        return EXIT_OK
-    for rule in registry:
-        status = "" if rule.status == "stable" else f"  ({rule.status})"
-        print(f"{rule.code}  {rule.name:<26} {rule.severity.value:<8} {rule.summary}{status}")
+    print_rules(output_format)
     return EXIT_OK
 
 

@@ -7,7 +7,6 @@ and turns a write error into one line and exit 2 (`UsageError`).
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import os
 import sys
@@ -43,5 +42,7 @@ def failed(error: OSError) -> UsageError:
 
 def silence() -> None:
     """Point stdout at /dev/null (what is still buffered is dropped)."""
+    import contextlib  # here: `--version` and `rules` never need it
+
     with contextlib.suppress(OSError, ValueError):
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

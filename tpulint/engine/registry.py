@@ -11,18 +11,13 @@ under their code prefix (2 to 4 capital letters, never `TPU`):
 from __future__ import annotations
 
 import importlib
-import os
-import sys
 from typing import TYPE_CHECKING
 
 from tpulint.api import CODE_PATTERN, FIXES, NAME_PATTERN, SCOPES, STATUSES, Rule
+from tpulint.engine.entry_points import BUILTIN_PREFIX, entry_points
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
-
-BUILTIN_PREFIX = "TPU"
-ENTRY_POINT_GROUP = "tpulint.rules"
-
 
 class RegistryError(Exception):
     """A rule package that cannot be loaded or declares invalid rules."""
@@ -88,7 +83,7 @@ def load_registry(plugins: bool = True) -> Registry:
 
     registry.add([*builtin.load(), *VERIFY_RULES], BUILTIN_PREFIX, "tpulint.rules")
     if plugins:
-        for prefix, module in _entry_points():
+        for prefix, module in entry_points():
             if prefix == BUILTIN_PREFIX:
                 continue  # the built-in package's own entry point
             try:
@@ -99,59 +94,3 @@ def load_registry(plugins: bool = True) -> Registry:
                                     f"{type(error).__name__}: {error}") from error
             registry.add(loaded, prefix, module)
     return registry
-
-
-def _entry_points() -> list[tuple[str, str]]:
-    """(name, module) of each `tpulint.rules` entry point of the installed distributions.
-
-    Reads the `entry_points.txt` of each distribution on `sys.path` directly, as
-    `importlib.metadata.entry_points(group=...)` does (the first distribution of a name wins):
-    importing `importlib.metadata` takes longer than the rest of `tpulint check`'s start-up.
-    """
-    found: list[tuple[str, str]] = []
-    seen: set[str] = set()
-    for directory in sys.path:
-        try:
-            entries = sorted(os.scandir(directory or "."), key=lambda entry: entry.name)
-        except OSError:  # not a directory: a zip file, a path hook's name, a missing entry
-            continue
-        for entry in entries:
-            stem, dot, suffix = entry.name.rpartition(".")
-            if not dot or suffix not in ("dist-info", "egg-info"):
-                continue
-            name = _normalize(stem.partition("-")[0])
-            if name in seen:
-                continue
-            seen.add(name)
-            # (os.path, not pathlib: `tpulint rules` does not import pathlib otherwise)
-            found.extend(_group_entries(os.path.join(entry.path, "entry_points.txt")))  # noqa: PTH118
-    return found
-
-
-def _normalize(name: str) -> str:
-    """A distribution's name as importlib.metadata compares them (PEP 503, with underscores)."""
-    return "_".join(part for part in name.lower().replace("-", "_").replace(".", "_").split("_")
-                    if part)
-
-
-def _group_entries(path: str) -> list[tuple[str, str]]:
-    """The `tpulint.rules` section of an `entry_points.txt` (an INI file)."""
-    try:
-        with open(path, encoding="utf-8") as file:  # noqa: PTH123 (as above)
-            text = file.read()
-    except (OSError, UnicodeDecodeError):
-        return []
-    if f"[{ENTRY_POINT_GROUP}]" not in text:
-        return []
-    entries = []
-    section = None
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line or line[0] in "#;":
-            continue
-        if line.startswith("[") and line.endswith("]"):
-            section = line[1:-1].strip()
-        elif section == ENTRY_POINT_GROUP and "=" in line:
-            name, _, value = line.partition("=")
-            entries.append((name.strip(), value.strip()))
-    return entries

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import copy
 import pickle
+from typing import Any
 
 import pytest
 
 from tpulint.ir import Location, Model, Operator, Subgraph
-from tpulint.record import EMPTY, Record, derived, field
+from tpulint.record import COMPILE_AFTER, EMPTY, Record, derived, field
 from tpulint.results import ModelResult
 
 
@@ -88,3 +89,47 @@ def test_the_model_answers_whether_it_is_compiled_once() -> None:
     model = Model("m", 0, 3, "", (Subgraph(0, "", (), (compiled,), (), ()),), ())
     assert model.compiled
     assert not model.replace(subgraphs=()).compiled
+
+
+def _trio() -> Any:  # a new class each time: none of its instances made yet
+    class Trio(Record):
+        a: int
+        b: str = "b"
+        c: list[int] = field(default_factory=list)
+
+    return Trio
+
+
+def _compiled(cls: type[Record]) -> bool:
+    return cls.__init__.__code__.co_filename.startswith("<record ")
+
+
+def test_the_first_instances_bind_as_the_compiled_init_does() -> None:
+    trio = _trio()
+    calls: list[tuple[tuple[object, ...], dict[str, object]]] = [
+        ((1,), {}), ((1, "x"), {}), ((), {"a": 1, "c": [2]}), ((1,), {"b": "y"}),
+        ((1, "x", [3]), {})]
+    first = [trio(*args, **kwargs) for args, kwargs in calls]
+    assert not _compiled(trio)
+    for _ in range(COMPILE_AFTER):
+        trio(0)
+    assert _compiled(trio)
+    later = [trio(*args, **kwargs) for args, kwargs in calls]
+    assert first == later
+    assert [t.as_dict() for t in first] == [
+        {"a": 1, "b": "b", "c": []}, {"a": 1, "b": "x", "c": []}, {"a": 1, "b": "b", "c": [2]},
+        {"a": 1, "b": "y", "c": []}, {"a": 1, "b": "x", "c": [3]}]
+    assert trio(1).c is not trio(1).c  # each its own default
+
+
+@pytest.mark.parametrize(("args", "kwargs", "message"), [
+    ((), {}, "missing 1 required positional argument: 'a'"),
+    ((1, "x", [], 4), {}, "takes from 2 to 4 positional arguments but 5 were given"),
+    ((1,), {"a": 2}, "got multiple values for argument 'a'"),
+    ((1,), {"d": 2}, "got an unexpected keyword argument 'd'")])
+def test_a_call_that_does_not_bind_fails_as_python_says(
+        args: tuple[object, ...], kwargs: dict[str, object], message: str) -> None:
+    trio = _trio()
+    trio(1)  # bound in Python
+    with pytest.raises(TypeError, match=message):
+        trio(*args, **kwargs)

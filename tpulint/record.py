@@ -3,9 +3,9 @@
 `dataclasses` writes and compiles half a dozen methods for every class it decorates, about a
 millisecond each class, and tpulint defines dozens while it starts. A `Record` subclass declares
 its fields as a dataclass does (annotated class attributes, in order, with a default for the
-last ones) and gets `__slots__` and an `__init__` taking the fields by position or by name,
-compiled once for the class; equality, hashing, the repr, immutability and pickling come from
-this base class.
+last ones) and gets `__slots__` and an `__init__` taking the fields by position or by name
+(compiled for the class once it has made 50 instances); equality, hashing, the repr,
+immutability and pickling come from this base class.
 
 - A default is shared by every instance, so it must be immutable (a tuple, `EMPTY`, None);
   `= field(default_factory=list)` gives each instance its own.
@@ -94,17 +94,54 @@ class _RecordType(type):
         return cls
 
 
+# Instances a class makes with its arguments bound in Python before its own `__init__` is
+# compiled (a compilation costs about as much as binding 50 to 100 instances' arguments): a small
+# model's check then compiles the few classes made by the hundred, not every class it uses.
+COMPILE_AFTER = 50
+
+
 def _first_init(name: str, fields: tuple[str, ...], defaults: dict[str, Any], post_init: bool
                 ) -> Any:
-    """An `__init__` that compiles the class's own when the first instance is made (a third of
-    the records are never made in a run), puts it in its place and runs it."""
+    """An `__init__` that binds its arguments itself for the class's first instances, then
+    compiles the class's own (`_init`), puts it in its place and runs it from then on. Any
+    call it cannot bind (a missing, unknown or repeated argument) goes to the compiled one,
+    so errors are Python's own."""
+    made = 0
 
     def __init__(self: Record, *args: Any, **kwargs: Any) -> None:
-        init = _init(name, fields, defaults, post_init)
-        type(self).__init__ = init  # type: ignore[method-assign]
-        init(self, *args, **kwargs)
+        nonlocal made
+        made += 1
+        values = _bound(fields, defaults, args, kwargs) if made <= COMPILE_AFTER else None
+        if values is None:
+            init = _init(name, fields, defaults, post_init)
+            type(self).__init__ = init  # type: ignore[method-assign]
+            init(self, *args, **kwargs)
+            return
+        for field, value in zip(fields, values, strict=True):
+            object.__setattr__(self, field, value)
+        if post_init:
+            self.__post_init__()  # type: ignore[attr-defined]
 
     return __init__
+
+
+def _bound(fields: tuple[str, ...], defaults: dict[str, Any], args: tuple[Any, ...],
+           kwargs: dict[str, Any]) -> list[Any] | None:
+    """Each field's value from the arguments of a call, or None if the call is not valid."""
+    if len(args) > len(fields):
+        return None
+    values = list(args)
+    named = 0
+    for field in fields[len(args):]:
+        if field in kwargs:
+            values.append(kwargs[field])
+            named += 1
+            continue
+        default = defaults.get(field, _MISSING)
+        if default is _MISSING:
+            return None
+        values.append(default.make() if isinstance(default, _Factory) else default)
+    return values if named == len(kwargs) else None  # else an unknown or repeated name
 
 
 def _init(name: str, fields: tuple[str, ...], defaults: dict[str, Any], post_init: bool

@@ -8,8 +8,13 @@ with string keys, lists, tuples, strings, numbers, booleans, None).
 
 from __future__ import annotations
 
-from json.encoder import encode_basestring_ascii
 from typing import Any
+
+try:  # CPython's C string encoder, which `json.encoder` uses, without importing `json` (and
+    # its decoder) for it
+    from _json import encode_basestring_ascii
+except ImportError:  # another interpreter
+    from json.encoder import encode_basestring_ascii
 
 INDENT = "  "
 _INFINITY = float("inf")

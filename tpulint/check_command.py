@@ -22,6 +22,7 @@ PROGRESS_MIN_MODELS = 8  # fewer models are checked before a bar would be worth 
 def run(args: argparse.Namespace) -> int:
     """`tpulint check`: the exit code of checking `args.paths` (`tpulint.exitcodes`)."""
     from tpulint import display_flags
+    from tpulint.engine import collector
     from tpulint.engine.collector import collector_paused
     from tpulint.engine.options import cli_projects, run_settings
     from tpulint.engine.registry import load_registry
@@ -38,8 +39,10 @@ def run(args: argparse.Namespace) -> int:
     if args.show_settings or args.show_files:
         display_flags.show(args, settings, projects.at)
         return EXIT_OK
+    registry = load_registry(plugins=not args.no_plugins)
+    collector.started()
     with _progress_bar() as progress:
-        result = run(args.paths, settings, load_registry(plugins=not args.no_plugins),
+        result = run(args.paths, settings, registry,
                      force_exclude=args.force_exclude, jobs=args.jobs, progress=progress,
                      use_baseline=args.write_baseline is None, settings_at=projects.at)
     for model in result.errors:

@@ -145,10 +145,12 @@ def _selectors(value: str) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The `tpulint` command; without `argv` it runs as the program, with its collector
+    (`tpulint.engine.collector.program_starting`)."""
     args_list = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args_list
     try:
-        code = _dispatch(args_list)
+        code = _dispatch(args_list, program=argv is None)
         # What is still buffered is part of the answer: a full disk must not pass as success.
         stdout.flush()
         return code
@@ -177,6 +179,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except Exception as error:
         return _internal(error, debug)
+    finally:
+        if argv is None:  # the program exits next: the interpreter's last full collection
+            import gc  # would walk every object left, which exiting frees anyway
+
+            gc.freeze()
 
 
 def _internal(error: Exception, debug: bool) -> int:
@@ -195,7 +202,7 @@ def _internal(error: Exception, debug: bool) -> int:
     return EXIT_USAGE
 
 
-def _dispatch(args_list: list[str]) -> int:
+def _dispatch(args_list: list[str], program: bool = False) -> int:
     # The two commonest requests that take no option are answered before the parser (argparse
     # and its formatter's imports cost more than the answer).
     if args_list == ["--version"]:
@@ -203,15 +210,20 @@ def _dispatch(args_list: list[str]) -> int:
         return EXIT_OK
     if args_list == ["rules"]:
         return _rules("text")
+    from tpulint.engine import collector
+
+    if program:
+        collector.program_starting()
     parser = build_parser(_command_word(args_list))
     args = parser.parse_args(args_list)
-    if args.command is None:
-        parser.print_help(sys.stderr)
-        return EXIT_USAGE
     if args.command == "check":
         from tpulint.check_command import run
 
-        return run(args)
+        return run(args)  # once its rules are loaded, it calls collector.started()
+    collector.started()
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
     if args.command == "rules":
         return _rules(args.format)
     if args.command == "rule":

@@ -94,3 +94,46 @@ def test_version_imports_only_the_command_module() -> None:
     added = _listed(done.stderr) - _startup_modules()  # an editable install's hook aside
     assert "tpulint.cli" in added  # the listing is real
     assert not added & {"argparse", "typing", "re", "pathlib", "tpulint.engine.options"}
+
+
+COLLECTIONS = """
+import gc, sys
+from tpulint.engine import batch
+collections = []
+gc.callbacks.append(lambda phase, info: phase == "start" and collections.append(
+    "checking" if checking else "starting"))
+checking = False
+check_path = batch.check_path
+
+def first_model(*args, **kwargs):
+    global checking
+    checking = True
+    return check_path(*args, **kwargs)
+
+batch.check_path = first_model
+from tpulint.cli import main
+how, *argv = sys.argv[1:]
+sys.argv[1:] = argv
+code = main() if how == "program" else main(argv)
+print(sorted(set(collections)), gc.get_freeze_count() > 0, gc.isenabled())
+"""
+
+
+def _collections(how: str) -> tuple[str, str]:
+    """When collections ran (while starting, once checking), whether objects were frozen and
+    whether collection is on, after `tpulint check` ran as the program or for a caller."""
+    done = subprocess.run([sys.executable, "-c", COLLECTIONS, how, "check", "--isolated",
+                           "--no-cache", "--format", "concise", str(MODEL)],
+                          capture_output=True, text=True, timeout=120, cwd=ROOT, check=True)
+    seen, _, rest = done.stdout.splitlines()[-1].rpartition("] ")
+    return seen + "]", rest
+
+
+def test_the_program_neither_collects_while_it_starts_nor_walks_its_start_up_again() -> None:
+    seen, rest = _collections("program")
+    assert "'starting'" not in seen, seen
+    assert rest == "True True"  # start-up frozen out of reach, collection resumed
+    # A caller running `main` in its own process keeps its collector as it was.
+    seen, rest = _collections("caller")
+    assert "'starting'" in seen  # the listing is real: collections do run while starting
+    assert rest == "False True"

@@ -7,7 +7,10 @@ points here, as third-party rule packages point to theirs.
 from __future__ import annotations
 
 import importlib
-from typing import Any
+
+TYPE_CHECKING = False  # as typing's: `check` does not import typing
+if TYPE_CHECKING:
+    from typing import Any
 
 MODULES = (
     "compiled_model", "multiple_subgraphs", "unused_ignore",

@@ -13,14 +13,16 @@ import enum
 import re
 import sys
 from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
 
 from tpulint.ir import Location, Model, Operator, Subgraph, Tensor
 from tpulint.plans import FixPlan, Plans
 from tpulint.record import EMPTY, Record
 from tpulint.rulefacts import limits, operators, recipes, support, versions
 
+TYPE_CHECKING = False  # as typing's: `check` does not import typing
 if TYPE_CHECKING:  # the analyses load when a model is checked, not when rules are listed
+    from typing import Any
+
     from tpulint.analysis.facts import ModelFacts
     from tpulint.analysis.graph import Graph
     from tpulint.analysis.placement import OperatorPlacement, Prediction
@@ -78,7 +80,7 @@ class Finding(Record):
         return self.replace(severity=severity)  # type: ignore[no-any-return]
 
 
-CheckFunction = Callable[[Any], Iterator[Finding]]
+CheckFunction = Callable[["Any"], Iterator[Finding]]
 
 
 class Rule(Record):

@@ -4,14 +4,15 @@ the outcome into an exit code."""
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Any
 
 from tpulint.exitcodes import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, UsageError
 
+TYPE_CHECKING = False  # as typing's: `check` does not import typing
 if TYPE_CHECKING:
     import argparse
     from collections.abc import Iterator
     from contextlib import AbstractContextManager
+    from typing import Any
 
     from tpulint.engine.batch import Progress
     from tpulint.results import RunResult

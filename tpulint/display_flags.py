@@ -7,8 +7,8 @@ import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+TYPE_CHECKING = False  # as typing's: `check` does not import typing
 if TYPE_CHECKING:
     from tpulint.engine.config import Settings
     from tpulint.report import ReportOptions

@@ -9,9 +9,14 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, Protocol, overload
 
 from tpulint.record import EMPTY, Record, derived
+
+TYPE_CHECKING = False  # as typing's: `check` does not import typing
+if TYPE_CHECKING:
+    from typing import Any, Protocol, overload
+else:
+    Protocol = object  # the protocols below are plain classes at run time
 
 EDGETPU_CUSTOM_CODE = "edgetpu-custom-op"
 INTEGER_8BIT = frozenset({"int8", "uint8"})
@@ -24,7 +29,7 @@ class ByteSource(Protocol):
     def __getitem__(self, index: slice) -> bytes: ...
 
 
-class PackedNumbers(Sequence[Any]):
+class PackedNumbers(Sequence["Any"]):
     """Little-endian numbers stored in the model file, decoded the first time one is read.
 
     Per-channel quantization vectors hold a value per output channel of every weight tensor:
@@ -50,10 +55,12 @@ class PackedNumbers(Sequence[Any]):
     def __len__(self) -> int:
         return self._count
 
-    @overload
-    def __getitem__(self, index: int) -> Any: ...
-    @overload
-    def __getitem__(self, index: slice) -> tuple[Any, ...]: ...
+    if TYPE_CHECKING:
+        @overload
+        def __getitem__(self, index: int) -> Any: ...
+        @overload
+        def __getitem__(self, index: slice) -> tuple[Any, ...]: ...
+
     def __getitem__(self, index: int | slice) -> Any:
         return self.values[index]
 

@@ -6,9 +6,12 @@ Part of the rule API (`tpulint.api` offers both names); rules attach plans, neve
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from tpulint.record import Record
+
+TYPE_CHECKING = False  # as typing's: `check` does not import typing
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class FixPlan(Record):

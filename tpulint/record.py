@@ -20,7 +20,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from operator import attrgetter
-from typing import Any, ClassVar, Literal, dataclass_transform
+
+TYPE_CHECKING = False  # as typing's: `check` does not import typing
+if TYPE_CHECKING:
+    from typing import Any, ClassVar, Literal, dataclass_transform
+else:
+    def dataclass_transform(**_kwargs: object) -> Any:  # typing's, for the type checker only
+        return lambda cls: cls
 
 _DERIVED = object()
 _MISSING = object()
@@ -43,7 +49,7 @@ def field(*, default_factory: Callable[[], Any]) -> Any:
     return _Factory(default_factory)
 
 
-class _Empty(Mapping[Any, Any]):
+class _Empty(Mapping["Any", "Any"]):
     """The empty mapping, immutable, pickled as itself: the default of a mapping field."""
 
     def __getitem__(self, key: object) -> Any:

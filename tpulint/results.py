@@ -7,7 +7,6 @@ reporter reads these types; `failing` is the one `fail-on` threshold every comma
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING
 
 from tpulint.analysis.latency import LatencyEstimate
 from tpulint.analysis.memory import MemoryEstimate
@@ -15,6 +14,7 @@ from tpulint.analysis.placement import CPU, STRANDED, Fatal
 from tpulint.api import Finding, Rule, Severity
 from tpulint.record import Record, field
 
+TYPE_CHECKING = False  # as typing's: `check` does not import typing
 if TYPE_CHECKING:
     from tpulint.engine.config import Settings
 

@@ -11,10 +11,11 @@ importing the rules (to list them, say) does not import the analyses.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any, ClassVar
 
+TYPE_CHECKING = False  # as typing's: `check` does not import typing
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from typing import Any, ClassVar
 
     from tpulint.analysis.limits import Limit
     from tpulint.analysis.operators import OperatorFacts

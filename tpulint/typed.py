@@ -22,9 +22,14 @@ _HINTS: dict[type, dict[str, Any]] = {}
 _CHECKERS: dict[Any, Callable[[Any], bool]] = {}
 
 
+# The check path's modules import `typing` only for the type checker (`TYPE_CHECKING`), so the
+# names their annotations take from it are supplied here.
+_TYPING_NAMES = {name: getattr(typing, name) for name in typing.__all__}
+
+
 def _hints(kind: type) -> dict[str, Any]:
     if kind not in _HINTS:
-        _HINTS[kind] = typing.get_type_hints(kind)
+        _HINTS[kind] = typing.get_type_hints(kind, localns=_TYPING_NAMES)
     return _HINTS[kind]
 
 

@@ -3,7 +3,11 @@
 # at tensorflow/tensorflow@0373b8f3cb4d5033ac26e388f1e10a5126654200. Do not edit; regenerate.
 """TensorFlow Lite flatbuffer schema: enum names and table field slots."""
 
-from typing import Any
+from __future__ import annotations
+
+TYPE_CHECKING = False  # as typing's: `check` does not import typing
+if TYPE_CHECKING:
+    from typing import Any
 
 FILE_IDENTIFIER = b"TFL3"
 

@@ -8,10 +8,13 @@ the same options to the real compiler, so prediction and compilation are compare
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from tpulint.analysis import limits
 from tpulint.record import Record
+
+TYPE_CHECKING = False  # as typing's: `check` does not import typing
+if TYPE_CHECKING:
+    from typing import Any
 
 RUNTIMES = range(10, 15)  # Edge TPU runtimes compiler 16 can target with -m
 # "Searching for valid delegate with step 1" when -d is given without -k (google-coral/edgetpu#903)

@@ -12,12 +12,12 @@ exempt from a generic check where its entry in `tpulint.analysis.operators` says
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING
 
 from tpulint.analysis import limits, status
 from tpulint.ir import INTEGER_8BIT, Model, Operator, Subgraph, Tensor
 from tpulint.record import Record
 
+TYPE_CHECKING = False  # as typing's: `check` does not import typing
 if TYPE_CHECKING:
     from tpulint.analysis.operators import OperatorFacts
 

@@ -15,11 +15,13 @@ estimate, only the reason.
 
 from __future__ import annotations
 
-from typing import Any
-
 from tpulint.analysis.boards import BOARDS, HOSTS, Board, Host
 from tpulint.analysis.workload import AFTER, BEFORE, BETWEEN, Work, Workload
 from tpulint.record import Record
+
+TYPE_CHECKING = False  # as typing's: `check` does not import typing
+if TYPE_CHECKING:
+    from typing import Any
 
 MIB = 1024 * 1024
 

@@ -11,7 +11,6 @@ import contextlib
 import os
 import sys
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
 
 from tpulint.engine.budget import OverBudget, time_budget
 from tpulint.engine.budget import message as budget_message
@@ -22,6 +21,7 @@ from tpulint.results import ModelResult
 
 Progress = Callable[[int, int], None]  # (models done, models to check)
 
+TYPE_CHECKING = False  # as typing's: `check` does not import typing
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
 

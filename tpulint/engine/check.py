@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from tpulint.analysis.facts import ModelFacts
 from tpulint.analysis.intermediate_tensors import missing as missing_tensors
@@ -29,7 +28,10 @@ from tpulint.ir import Model
 from tpulint.reader import ModelReadError, read_model
 from tpulint.results import ModelResult, OperatorRow
 
+TYPE_CHECKING = False  # as typing's: `check` does not import typing
 if TYPE_CHECKING:
+    from typing import Any
+
     from tpulint.engine.suppress import Suppressions
 
 

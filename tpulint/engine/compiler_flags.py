@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
 
 from tpulint.analysis.compiler_options import RUNTIMES, tensor_names
 
+TYPE_CHECKING = False  # as typing's: `check` does not import typing
 if TYPE_CHECKING:
+    from typing import Any
+
     from tpulint.engine.config import Settings
 
 # argparse destination -> key of [tool.tpulint.compiler]

@@ -12,7 +12,6 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from tpulint.analysis import limits
 from tpulint.analysis.boards import BOARDS, DEFAULT_BOARD, HOSTS
@@ -22,6 +21,10 @@ from tpulint.engine.budget import valid as budget_valid
 from tpulint.engine.config_files import ConfigError as ConfigError  # its importers name it here
 from tpulint.engine.config_files import find_config, is_file, parse_toml, read_chain
 from tpulint.record import Record, field
+
+TYPE_CHECKING = False  # as typing's: `check` does not import typing
+if TYPE_CHECKING:
+    from typing import Any
 
 FAIL_LEVELS = ("info", "warning", "error", "none")
 SEVERITIES = ("info", "warning", "error")

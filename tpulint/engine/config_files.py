@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
 
 from tpulint.record import Record
 from tpulint.safeio import read_text
+
+TYPE_CHECKING = False  # as typing's: `check` does not import typing
+if TYPE_CHECKING:
+    from typing import Any
 
 # A configuration file is a few kilobytes; a larger one (or `/dev/zero`) is refused, not read.
 MAX_CONFIG_BYTES = 1 << 20

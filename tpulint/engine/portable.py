@@ -8,10 +8,9 @@ installed package declares), the caller checks in one process.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from tpulint.record import Record
 
+TYPE_CHECKING = False  # as typing's: `check` does not import typing
 if TYPE_CHECKING:
     from tpulint.api import Rule
 

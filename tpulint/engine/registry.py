@@ -11,11 +11,11 @@ under their code prefix (2 to 4 capital letters, never `TPU`):
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING
 
 from tpulint.api import CODE_PATTERN, FIXES, NAME_PATTERN, SCOPES, STATUSES, Rule
 from tpulint.engine.entry_points import BUILTIN_PREFIX, entry_points
 
+TYPE_CHECKING = False  # as typing's: `check` does not import typing
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from tpulint._schema import tflite as schema
 from tpulint.reader.wire import TFLITE, Table
+
+TYPE_CHECKING = False  # as typing's: `check` does not import typing
+if TYPE_CHECKING:
+    from typing import Any
 
 _ENUM_NAMES: dict[str, dict[int, str]] = {
     "ActivationFunctionType": schema.ACTIVATION_FUNCTION_TYPE,

@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import struct
 from operator import itemgetter
-from typing import Any, NamedTuple
+
+from tpulint.record import Record
+
+TYPE_CHECKING = False  # as typing's: `check` does not import typing
+if TYPE_CHECKING:
+    from typing import Any
 
 # bytes of each scalar format the schema uses (the wire reader sizes vectors with it too)
 SCALAR_SIZES = {fmt: struct.calcsize("<" + fmt) for fmt in "?bBhHiIqQfd"}
 
 
-class ScalarPlan(NamedTuple):
+class ScalarPlan(Record):
     """How to read some scalar fields of the tables sharing one vtable in one `unpack_from`:
     the fields present, in file order with pad bytes between them, then the defaults of those
     absent, picked back into the order asked for."""

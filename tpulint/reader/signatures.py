@@ -9,10 +9,13 @@ time, on access, with its own bound.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import overload
 
 from tpulint.ir import Signature
 from tpulint.reader.wire import Table, WireError
+
+TYPE_CHECKING = False  # as typing's: `check` does not import typing
+if TYPE_CHECKING:
+    from typing import overload
 
 # A signature names each model input and output once; more entries than this are not real.
 MAX_ENTRIES = 100_000
@@ -28,11 +31,12 @@ class LazySignatures(Sequence[Signature]):
     def __len__(self) -> int:
         return self._count
 
-    @overload
-    def __getitem__(self, index: int) -> Signature: ...
+    if TYPE_CHECKING:
+        @overload
+        def __getitem__(self, index: int) -> Signature: ...
 
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[Signature]: ...
+        @overload
+        def __getitem__(self, index: slice) -> Sequence[Signature]: ...
 
     def __getitem__(self, index: int | slice) -> Signature | Sequence[Signature]:
         if isinstance(index, slice):

@@ -14,15 +14,20 @@ costs more than the rest of `tpulint check` together.)
 from __future__ import annotations
 
 import struct
-from typing import Any, Protocol
 
 from tpulint._schema.tflite import TABLES
 from tpulint.ir import ByteSource, PackedNumbers
 from tpulint.reader.scalar_plan import SCALAR_SIZES, ScalarPlan, scalar_plan
 from tpulint.text import shorten
 
+TYPE_CHECKING = False  # as typing's: `check` does not import typing
+if TYPE_CHECKING:
+    from typing import Any, Protocol
+else:
+    Protocol = object  # `Holes` is a plain class at run time
+
 # table -> field -> (vtable slot, kind, detail, default), as generated in tpulint._schema
-Schema = dict[str, dict[str, tuple[int, str, str, Any]]]
+Schema = dict[str, dict[str, tuple[int, str, str, "Any"]]]
 TFLITE: Schema = TABLES
 
 _U16 = struct.Struct("<H")

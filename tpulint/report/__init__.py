@@ -5,12 +5,16 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from typing import TYPE_CHECKING, Protocol, TextIO
 
 from tpulint.record import Record
 
+TYPE_CHECKING = False  # as typing's: `check` does not import typing
 if TYPE_CHECKING:  # the CLI reads FORMATS to build its parser: no engine import for that
+    from typing import Protocol, TextIO
+
     from tpulint.results import RunResult
+else:
+    Protocol = object  # `Renderer` is a plain class at run time
 
 FORMATS = {
     "full": "full",

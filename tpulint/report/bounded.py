@@ -14,14 +14,17 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from typing import Any, TypeVar
 
 from tpulint.api import Finding
 from tpulint.record import Record
 from tpulint.results import RunResult
 from tpulint.text import carried, shorten
 
-T = TypeVar("T")
+TYPE_CHECKING = False  # as typing's: `check` does not import typing
+if TYPE_CHECKING:
+    from typing import Any, TypeVar
+
+    T = TypeVar("T")
 
 MAX_TEXT = 500  # characters of one model-derived string in a machine report
 ROW_TEXT = 200  # characters of an operator row's type and reason

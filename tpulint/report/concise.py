@@ -4,13 +4,15 @@ than a report lists (`tpulint.report.bounded`) gets one line `path: TPU201 [name
 
 from __future__ import annotations
 
-from typing import TextIO
-
 from tpulint.report import DEFAULT, ReportOptions, bounded
 from tpulint.report.names import name_once
 from tpulint.report.triage import run_summary
 from tpulint.results import RunResult
 from tpulint.text import printable
+
+TYPE_CHECKING = False  # as typing's: `check` does not import typing
+if TYPE_CHECKING:
+    from typing import TextIO
 
 
 def render(run: RunResult, stream: TextIO, color: str,

@@ -8,12 +8,15 @@ line `{"path", "code", "name", "omitted": N}` per such rule after its findings.
 from __future__ import annotations
 
 import json
-from typing import Any, TextIO
 
 from tpulint.analysis.latency import describe
 from tpulint.report import DEFAULT, ReportOptions, bounded
 from tpulint.report.json_report import finding_entry
 from tpulint.results import RunResult
+
+TYPE_CHECKING = False  # as typing's: `check` does not import typing
+if TYPE_CHECKING:
+    from typing import Any, TextIO
 
 
 def render(run: RunResult, stream: TextIO, color: str,

@@ -36,8 +36,6 @@ Fields are only ever added; `version` changes if one is removed or changes meani
 
 from __future__ import annotations
 
-from typing import Any, TextIO
-
 from tpulint import __version__
 from tpulint.analysis.latency import describe
 from tpulint.api import Finding
@@ -45,6 +43,10 @@ from tpulint.engine.fingerprint import fingerprint
 from tpulint.report import DEFAULT, ReportOptions, bounded
 from tpulint.report.json_text import dumps_indented
 from tpulint.results import ModelResult, RunResult
+
+TYPE_CHECKING = False  # as typing's: `check` does not import typing
+if TYPE_CHECKING:
+    from typing import Any, TextIO
 
 SCHEMA_VERSION = 1
 

@@ -8,7 +8,9 @@ with string keys, lists, tuples, strings, numbers, booleans, None).
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False  # as typing's: `check` does not import typing
+if TYPE_CHECKING:
+    from typing import Any
 
 try:  # CPython's C string encoder, which `json.encoder` uses, without importing `json` (and
     # its decoder) for it

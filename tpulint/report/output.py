@@ -6,9 +6,12 @@ import contextlib
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TextIO
 
 from tpulint.exitcodes import UsageError
+
+TYPE_CHECKING = False  # as typing's: `check` does not import typing
+if TYPE_CHECKING:
+    from typing import TextIO
 
 
 @contextlib.contextmanager

@@ -10,9 +10,12 @@ their metadata and documentation only; the checks in `tpulint.verify.findings` l
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from tpulint.api import Finding, Rule, Severity
+
+TYPE_CHECKING = False  # as typing's: `check` does not import typing
+if TYPE_CHECKING:
+    from typing import Any
 
 PLACEMENT_DOC = """Flags an operator the compiler placed where tpulint did not predict.
 

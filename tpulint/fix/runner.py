@@ -112,6 +112,15 @@ def die_with_parent(signum: int | None = None) -> bool:
     return True
 
 
+def exit_now(code: int) -> None:
+    """End this process with `code` once its results are written and closed, without the
+    interpreter's teardown: TensorFlow's takes 0.8 s and LiteRT's 0.3 s, which the process
+    waiting for this one would spend idle."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 def crash(code: int, stderr: str) -> str:
     """One line for a worker that died: how, its last meaningful line, the likely cause."""
     how = f"signal {-code}" if code < 0 else f"exit status {code}"

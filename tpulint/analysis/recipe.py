@@ -90,9 +90,8 @@ def _custom_tensors(subgraph: Subgraph) -> tuple[int, ...]:
 def is_hybrid(subgraph: Subgraph, op: Operator) -> bool:
     """Float activations with 8-bit quantized constant weights: dynamic-range quantization."""
     tensors = subgraph.op_inputs(op)
-    float_activation = any(not t.constant and t.dtype == "float32" for t in tensors)
-    int_weights = any(t.constant and t.is_8bit and t.quantized for t in tensors)
-    return float_activation and int_weights
+    return (any(not t.constant and t.dtype == "float32" for t in tensors)  # float activation
+            and any(t.constant and t.is_8bit and t.quantized for t in tensors))  # int weights
 
 
 def _users(subgraph: Subgraph) -> dict[int, list[Operator]]:

@@ -6,7 +6,6 @@ applies the suppressions, and is what `fix` and `verify` call for each model the
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -78,21 +77,25 @@ def check_model(model: Model, path: str, rules: list[Rule], settings: Settings) 
 
 
 def _run(rule: Rule, model: Model, facts: ModelFacts, options: dict[str, Any],
-         path: str) -> Iterator[Finding]:
+         path: str) -> list[Finding]:
     context = ModelContext(rule, model, facts, options, path)
+    check = rule.check
     if rule.scope == "model":
-        yield from rule.check(context)
-        return
+        return list(check(context))
+    # One context per operator or tensor and rule: extended straight into one list, without a
+    # generator around each (the rules' own are most of the cost on large models).
+    found: list[Finding] = []
     for sg in model.subgraphs:
         scope = SubgraphContext(context, sg.index)
         if rule.scope == "subgraph":
-            yield from rule.check(scope)
+            found.extend(check(scope))
         elif rule.scope == "operator":
             for op in sg.operators:
-                yield from rule.check(OperatorContext(scope, op))
+                found.extend(check(OperatorContext(scope, op)))
         else:
             for tensor in sg.tensors:
-                yield from rule.check(TensorContext(scope, tensor))
+                found.extend(check(TensorContext(scope, tensor)))
+    return found
 
 
 def _operator_rows(model: Model, facts: ModelFacts) -> list[OperatorRow]:

@@ -205,6 +205,10 @@ class OperatorContext(SubgraphContext):
         # A context per operator and rule: share the subgraph's facts instead of looking them
         # up again (large models have thousands of operators).
         self.__dict__.update(parent.__dict__)
+        self.move_to(op)
+
+    def move_to(self, op: Operator) -> None:
+        """Make this the context of `op` (the engine reuses a context no rule kept)."""
         self.op = op
         self.placement: OperatorPlacement = self.prediction.operators[op.index]
 
@@ -248,6 +252,10 @@ class OperatorContext(SubgraphContext):
 class TensorContext(SubgraphContext):
     def __init__(self, parent: SubgraphContext, tensor: Tensor) -> None:
         self.__dict__.update(parent.__dict__)  # shared subgraph facts, as for operators
+        self.move_to(tensor)
+
+    def move_to(self, tensor: Tensor) -> None:
+        """Make this the context of `tensor` (as `OperatorContext.move_to`)."""
         self.tensor = tensor
 
     @property

@@ -112,9 +112,10 @@ def _plane(tensor: Tensor) -> int:
 
 
 def _check_rank(view: OperatorView) -> str | None:
+    mapped = limits.MAPPED_DIMENSIONS.value
     for tensor in view.data_tensors("tensor-rank"):
-        outer = tensor.shape[: -limits.MAPPED_DIMENSIONS.value]
-        if any(dim > 1 for dim in outer):
+        shape = tensor.shape
+        if len(shape) > mapped and max(shape[:-mapped]) > 1:
             return (f"{describe_tensor(tensor)} has a dimension larger than 1 outside the 3 "
                     "innermost")
     return None

@@ -32,6 +32,7 @@ _UNSET = ScalarPlan(struct.Struct("<"), 0, (), None)
 
 _TENSOR = ("type", "buffer", "has_rank", "is_variable", "shape", "name", "quantization",
            "shape_signature", "sparsity")
+_BUFFER = ("data", "offset", "size")
 _QUANTIZATION = ("quantized_dimension", "details_type", "scale", "zero_point", "min", "max")
 _OPERATOR = ("opcode_index", "builtin_options_type", "inputs", "outputs", "intermediates",
              "builtin_options", "custom_options")
@@ -117,6 +118,33 @@ class Direct:
         if count > MAX_SCALAR_VECTOR:
             raise Unreadable
         return PackedNumbers(self.data, start + 4, count, fmt)
+
+    def buffers(self, model: Table) -> tuple[BufferSpan, ...] | None:
+        try:
+            return tuple(self._buffers(model.positions("buffers")))
+        except _UNREADABLE:
+            return None
+
+    def _buffers(self, positions: tuple[int, ...]) -> list[BufferSpan]:
+        spans = []
+        layouts = self.layouts_of("Buffer", _BUFFER)
+        for pos in positions:
+            (data, offset, size), where = self.fields(pos, layouts)
+            start = 0
+            if data is not None:
+                start = pos + where[0] + data
+                size_read = self.count(start, 1, body=False)
+                start += 4
+            else:
+                size_read = 0
+            if not size_read:
+                # as `tflite._buffer`: data kept outside the flatbuffer, or none
+                start = offset if offset > 1 else 0
+                size_read = size if offset > 1 else 0
+                if start + size_read > self.size:
+                    raise Unreadable
+            spans.append(BufferSpan(start, size_read))
+        return spans
 
     def tensors(self, subgraph: Table, buffers: tuple[BufferSpan, ...]
                 ) -> tuple[Tensor, ...] | None:

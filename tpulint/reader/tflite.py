@@ -52,13 +52,15 @@ def read_model_bytes(data: ByteSource | FileBytes, path: str = "<bytes>") -> Mod
         root = wire.root("Model")
         version = root.get("version")
         description = root.get("description") or ""
+    direct = Direct(wire)
     with _step(path, "buffers"):
-        buffers = tuple(_buffer(table, index, wire.size) for index, table in
-                        enumerate(root.get("buffers")))
+        buffers = direct.buffers(root)
+        if buffers is None:  # read again table by table, which names what is wrong
+            buffers = tuple(_buffer(table, index, wire.size) for index, table in
+                            enumerate(root.get("buffers")))
     with _step(path, "operator codes"):
         codes = [_operator_code(table) for table in root.get("operator_codes")]
     subgraphs = []
-    direct = Direct(wire)
     for index, table in enumerate(_subgraph_tables(root, path)):
         subgraphs.append(_subgraph(table, index, codes, buffers, direct, path))
     if not subgraphs:

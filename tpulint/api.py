@@ -229,7 +229,9 @@ class OperatorContext(SubgraphContext):
     def to_report(self) -> list[Violation]:
         """`reported()`, except in a compiled model or where the operator's data type is the
         problem to fix first (TPU1xx: float16 weights dequantized at run time, say)."""
-        return [] if self.model.compiled or self.violated("data-type") else self.reported()
+        if not self.placement.violations or self.model.compiled or self.violated("data-type"):
+            return []  # most operators break no constraint: asked by four rules for each
+        return self.reported()
 
     def cpu_findings(self, advice: str, *, confidence: str = "high",
                      name_constraint: bool = False) -> Iterator[Finding]:

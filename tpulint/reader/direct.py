@@ -49,12 +49,14 @@ class Layouts(NamedTuple):
 class Direct:
     """Reads tables of a model's bytes by layout; raises `Unreadable` wherever a check fails."""
 
-    __slots__ = ("data", "holes", "layouts", "size", "wire")
+    __slots__ = ("data", "holes", "layouts", "options", "size", "wire")
 
     def __init__(self, wire: Wire) -> None:
         self.wire = wire
         self.data, self.size, self.holes = wire.data, wire.size, wire.holes
         self.layouts: dict[tuple[str, tuple[str, ...]], Layouts] = {}
+        # builtin options by (type, values, layout): see `options.direct_options`
+        self.options: dict[tuple[str, tuple[Any, ...], tuple[int, ...]], dict[str, Any]] = {}
 
     def layouts_of(self, kind: str, names: tuple[str, ...]) -> Layouts:
         found = self.layouts.get((kind, names))

@@ -33,6 +33,10 @@ class _OptionFields:
         self.enums = {name: (_ENUM_NAMES.get(detail.split(":")[1], {}),
                              detail.split(":")[1] == "TensorType")
                       for name, (_s, kind, detail, _v) in fields.items() if kind == "enum"}
+        # options read by layout are shared by value (`direct_options`), but for float fields,
+        # whose equal values can differ (0.0 and -0.0)
+        self.shared = not any(kind == "scalar" and detail in "fd"
+                              for _s, kind, detail, _v in fields.values())
 
 
 _OPTION_FIELDS: dict[str, _OptionFields] = {}
@@ -74,8 +78,15 @@ def direct_options(direct: Direct, pos: int, options_type: str) -> dict[str, Any
     if plan.others or not plan.scalars:
         return _table_options(Table(direct.wire, pos, options_type), plan)
     values, where = direct.fields(pos, direct.layouts_of(options_type, plan.scalars))
-    present = dict(zip(plan.scalars, where, strict=True))
-    return _named(plan, dict(zip(plan.scalars, values, strict=True)), present.__getitem__)
+    # Operators of one type mostly share their options' values: each set is named once.
+    key = (options_type, values, where) if plan.shared else None
+    named = direct.options.get(key) if key else None
+    if named is None:
+        present = dict(zip(plan.scalars, where, strict=True))
+        named = _named(plan, dict(zip(plan.scalars, values, strict=True)), present.__getitem__)
+        if key:
+            direct.options[key] = named
+    return dict(named)  # each operator's own
 
 
 def _named(plan: _OptionFields, values: dict[str, Any], present: Callable[[str], Any]

@@ -212,8 +212,7 @@ class Direct:
             outputs = () if outputs is None else numbers(pos + where[3] + outputs, "i")
             intermediates = () if intermediates is None else \
                 numbers(pos + where[4] + intermediates, "i")
-            used = inputs + outputs + intermediates
-            if used and (min(used) < -1 or max(used) >= tensor_count):
+            if _outside(inputs + outputs + intermediates, tensor_count):
                 raise Unreadable
             options_type = schema.BUILTIN_OPTIONS.get(options_code)
             options = {} if not options_type or options_at is None else \
@@ -238,6 +237,12 @@ class Direct:
 
 class Unreadable(Exception):
     """A check failed: the step is read again table by table, which says what is wrong."""
+
+
+def _outside(indices: tuple[int, ...], count: int) -> bool:
+    """Whether an index is not a tensor's or -1 (a call of its own, so that a million
+    indices listed by a crafted operator are not kept beside the next operator's)."""
+    return bool(indices) and (min(indices) < -1 or max(indices) >= count)
 
 
 _UNREADABLE = (Unreadable, WireError, struct.error, UnicodeDecodeError, IndexError, KeyError)

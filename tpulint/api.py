@@ -219,12 +219,14 @@ class OperatorContext(SubgraphContext):
 
     def violated(self, *names: str) -> list[Violation]:
         """The violations of the named constraints (see `tpulint rule TPU203`)."""
-        return [v for v in self.placement.violations if v.constraint.name in names]
+        violations = self.placement.violations
+        return [v for v in violations if v.constraint.name in names] if violations else []
 
     def reported(self) -> list[Violation]:
         """The violations of the constraints this rule reports (their `reported_by`)."""
-        return [v for v in self.placement.violations
-                if v.constraint.reported_by == self.rule.code]
+        violations = self.placement.violations
+        return [v for v in violations if v.constraint.reported_by == self.rule.code] \
+            if violations else []
 
     def to_report(self) -> list[Violation]:
         """`reported()`, except in a compiled model or where the operator's data type is the

@@ -126,5 +126,10 @@ def _edge_ops(subgraph: Subgraph, inputs: tuple[int, ...], outputs: tuple[int, .
 
 def _computes_in_float(subgraph: Subgraph, op: Operator) -> bool:
     """An operator with a float activation, or a DEQUANTIZE feeding float compute."""
-    tensors = subgraph.op_inputs(op) + subgraph.op_outputs(op)
-    return any(t.dtype in FLOAT_TYPES and not t.constant for t in tensors)
+    tensors = subgraph.tensors
+    count = len(tensors)
+    for index in (*op.inputs, *op.outputs):  # asked for every operator: no lists of tensors
+        if 0 <= index < count and tensors[index].dtype in FLOAT_TYPES \
+                and not tensors[index].constant:
+            return True
+    return False

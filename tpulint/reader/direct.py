@@ -49,12 +49,13 @@ class Layouts(NamedTuple):
 class Direct:
     """Reads tables of a model's bytes by layout; raises `Unreadable` wherever a check fails."""
 
-    __slots__ = ("data", "holes", "layouts", "options", "size", "wire")
+    __slots__ = ("data", "holes", "layouts", "options", "quantizations", "size", "wire")
 
     def __init__(self, wire: Wire) -> None:
         self.wire = wire
         self.data, self.size, self.holes = wire.data, wire.size, wire.holes
         self.layouts: dict[tuple[str, tuple[str, ...]], Layouts] = {}
+        self.quantizations = self.layouts_of("QuantizationParameters", _QUANTIZATION)
         # builtin options by (type, values, layout): see `options.direct_options`
         self.options: dict[tuple[str, tuple[Any, ...], tuple[int, ...]], dict[str, Any]] = {}
 
@@ -182,7 +183,7 @@ class Direct:
 
     def _quantization(self, pos: int) -> Quantization:
         (axis, details, scale, zero_point, low, high), where = self.fields(
-            pos, self.layouts_of("QuantizationParameters", _QUANTIZATION))
+            pos, self.quantizations)
         packed = self._packed
         return Quantization(  # scale, zero_point, axis, min, max, custom
             () if scale is None else packed(pos + where[2] + scale, "f"),

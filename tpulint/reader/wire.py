@@ -117,10 +117,22 @@ class Wire:
         return offsets
 
     def text(self, start: int, length: int) -> str:
-        """The string of `length` bytes at `start`, decoded once however many tables name it."""
+        """The string of `length` bytes at `start`, decoded once however many tables name it.
+        Names are evidence in messages and reports, repeated per finding: a name of megabytes
+        would be too, so the middle of a long one is left out (decoding only its ends)."""
         known: str | None = self.decoded.get((start, ""))
         if known is None:
-            known = self.decoded[start, ""] = _text(self.data, start, length)
+            data = self.data
+            if length <= 4 * MAX_STRING:
+                known = shorten(bytes(data[start : start + length]).decode("utf-8", "replace"),
+                                MAX_STRING)
+            else:
+                keep = MAX_STRING // 2
+                head = bytes(data[start : start + 4 * keep]).decode("utf-8", "replace")[:keep]
+                tail = bytes(data[start + length - 4 * keep : start + length]).decode(
+                    "utf-8", "replace")
+                known = f"{head}…[{length:,} bytes in all]…{tail[-keep:]}"
+            self.decoded[start, ""] = known
         return known
 
 
@@ -315,14 +327,3 @@ class Table:
     def _string(self, pos: int) -> str:
         return self.wire.text(*self._vector(pos, 1))
 
-
-def _text(data: ByteSource, start: int, length: int) -> str:
-    # Names are evidence in messages and reports, repeated per finding: a name of megabytes
-    # would be too, so the middle of a long one is left out (decoding only its ends).
-    if length <= 4 * MAX_STRING:
-        return shorten(bytes(data[start : start + length]).decode("utf-8", "replace"),
-                       MAX_STRING)
-    keep = MAX_STRING // 2
-    head = bytes(data[start : start + 4 * keep]).decode("utf-8", "replace")[:keep]
-    tail = bytes(data[start + length - 4 * keep : start + length]).decode("utf-8", "replace")
-    return f"{head}…[{length:,} bytes in all]…{tail[-keep:]}"

@@ -27,7 +27,9 @@ errors). Everything is seeded. Writes:
   function converted without freezing): ai-edge-quantizer's calibration crashes on it;
 - `shaped_savedmodel/` and `shaped.tflite`: a convolution whose output is flattened with the
   batch size read at run time (`tf.shape`), a SavedModel with an open batch size and its float
-  model with batch 1: the SavedModel importer keeps SHAPE operators in such a graph.
+  model with batch 1: the SavedModel importer keeps SHAPE operators in such a graph;
+- `inverse_savedmodel/`: a SavedModel with the input of `float32.tflite` whose graph inverts a
+  matrix (`tf.linalg.inv`): TensorFlow Lite has no builtin for it, so the converter refuses it.
 """
 
 from __future__ import annotations
@@ -127,7 +129,16 @@ def write_shaped(out: Path, rng: np.random.Generator) -> None:
         tf.lite.TFLiteConverter.from_concrete_functions([function], shaped).convert())
 
 
+class Inverse(tf.Module):
+    @tf.function(input_signature=[tf.TensorSpec((None, *SHAPE), tf.float32, name="image")])
+    def forward(self, image: tf.Tensor) -> tf.Tensor:
+        return tf.linalg.inv(image[..., 0] + 4.0 * tf.eye(SHAPE[0]))
+
+
 def write_extra(out: Path, rng: np.random.Generator) -> None:
+    inverse = Inverse()
+    tf.saved_model.save(inverse, str(out / "inverse_savedmodel"),
+                        signatures={"serving_default": inverse.forward})
     for kind in ("same", "mixed"):
         model = two_inputs(kind)
         model.save(out / f"two_{kind}.keras")

@@ -181,3 +181,54 @@ def test_a_savedmodel_that_reads_its_batch_size_at_run_time_is_traced_instead(
     assert [op.opcode for op in read_model(str(fixed)).main.operators] == ["CONV_2D", "RESHAPE"]
     assert_maps_fully(fixed)
     assert min(sqnr_values(out)) >= MIN_SQNR
+
+
+# Converts `net.keras` with TensorFlow's own freezing and with tfconvert's, whose fallback to
+# TensorFlow's freezing is made to fail: tfconvert must not need it and must give the same model.
+SAME_AS_TENSORFLOW = """
+import json, sys
+import numpy as np
+import tensorflow as tf
+from ai_edge_litert.interpreter import Interpreter
+from tensorflow.lite.python import lite
+from tpulint.fix import tfconvert
+from tpulint.reader import read_model_bytes
+
+function, owner = tfconvert._keras(sys.argv[1], 1)
+standard = tf.lite.TFLiteConverter.from_concrete_functions([function], owner)
+standard.experimental_lower_to_saved_model = False
+models = [bytes(standard.convert())]
+
+def refuse(self):
+    raise AssertionError("TensorFlow's own freezing was used")
+
+lite.TFLiteFrozenGraphConverterV2._freeze_concrete_function = refuse
+models.append(tfconvert.to_float_tflite("keras", sys.argv[1], 1))
+seen = []
+for model in models:
+    graph = read_model_bytes(model).main
+    interpreter = Interpreter(model_content=model)
+    interpreter.allocate_tensors()
+    given = interpreter.get_input_details()[0]
+    sample = np.random.default_rng(0).random(given["shape"], dtype=np.float32)
+    interpreter.set_tensor(given["index"], sample)
+    interpreter.invoke()
+    output = interpreter.get_tensor(interpreter.get_output_details()[0]["index"])
+    seen.append({"operators": [[op.opcode, op.version, list(op.inputs), list(op.outputs)]
+                               for op in graph.operators],
+                 "tensors": [[t.name, t.dtype, list(t.shape)] for t in graph.tensors],
+                 "output": output.tolist()})
+print(json.dumps(seen))
+"""
+
+
+def test_the_cheaper_freezing_gives_tensorflows_own_model(work: Path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", SAME_AS_TENSORFLOW, str(work / "net.keras")],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    standard, ours = json.loads(done.stdout.splitlines()[-1])
+    assert standard["operators"] and ours == standard

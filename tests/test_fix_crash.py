@@ -1,10 +1,12 @@
-"""A converter that really dies: one line, exit 1, nothing left behind.
+"""A converter that really dies or refuses the source: one line, exit 1, nothing left behind.
 
 `tpulint fix --source net_savedmodel` runs the conversion worker, which runs the TensorFlow
 converter in a process of its own. The test sends a real SIGSEGV to one of them while it works
 (core dumps off), as a converter that crashes on a model would, and checks what the user sees:
 one line naming the source, how the process died and the likely cause, exit code 1, no
-scratch folder, no converter process left running and no output file.
+scratch folder, no converter process left running and no output file. A source with an
+operator TensorFlow Lite has no builtin for makes the real converter refuse it: the line gives
+the converter's own words without its source locations, and the likely cause.
 """
 
 from __future__ import annotations
@@ -88,3 +90,25 @@ def test_a_converter_that_dies_is_one_line_exit_1_and_leaves_nothing(work: Path,
     assert not list(scratch.iterdir())
     assert not (work / "float32.fixed.tflite").exists()
     assert not list(work.glob(".*.tmp"))
+
+
+@pytest.mark.convert
+def test_a_source_the_converter_refuses_is_its_own_words_in_one_line(work: Path) -> None:
+    scratch = work / "tmp"
+    source = work / "inverse_savedmodel"
+    done = subprocess.run(
+        [sys.executable, "-m", "tpulint", "fix", "--isolated", str(work / "float32.tflite"),
+         "--source", str(source), "--data", str(work / "data.npy")],
+        env={**os.environ, "TMPDIR": str(scratch)}, capture_output=True, text=True,
+        timeout=300, check=False)
+
+    assert done.returncode == 1, done.stdout + done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in done.stderr, done.stderr
+    assert lines[0].startswith(f"tpulint: fix failed: could not convert {source}: "
+                               "ConverterError: "), lines[0]
+    assert "'tf.MatrixInverse' op is neither a custom op nor a flex op" in lines[0], lines[0]
+    assert "loc(" not in lines[0] and "<unknown>" not in lines[0], lines[0]
+    assert "no builtin operator for it" in lines[0], lines[0]
+    assert not list(scratch.iterdir())
+    assert not (work / "float32.fixed.tflite").exists()

@@ -13,7 +13,7 @@ A SavedModel is read by the converter's own SavedModel importer, never loaded in
 is loaded once and converted as a frozen concrete function with its batch size taken from the
 data. `from_keras_model` and `from_saved_model` are slower for the same float model: the first
 exports the Keras model to a SavedModel and reads it back twice, the second loads the SavedModel
-three times (MobileNetV2: 22 s and 10 s of CPU time against 6 s and 3.3 s). The inputs keep the
+three times (MobileNetV2: 22 s and 10 s of CPU time against 5 s and 3.3 s). The inputs keep the
 source's names (Keras input names, SavedModel signature keys): that is how `fix` pairs them with
 the inputs of the model being fixed (`signature.align`).
 """
@@ -135,12 +135,35 @@ def imported_saved_model(path: str) -> bytes | None:
 
 def to_float_tflite(kind: str, path: str, batch: int) -> bytes:
     """The float model of the source at `path` (`keras` or `savedmodel`), batch size `batch`."""
-    import tensorflow as tf
-
     function, owner = _keras(path, batch) if kind == "keras" else _saved_model(path, batch)
-    converter = tf.lite.TFLiteConverter.from_concrete_functions([function], owner)
+    converter = _frozen_graph_converter()([function], owner)
     converter.experimental_lower_to_saved_model = False  # no SavedModel round trip
     return bytes(converter.convert())
+
+
+def _frozen_graph_converter() -> Any:
+    """TensorFlow's converter of concrete functions, freezing the variables without building a
+    second concrete function from the frozen graph: the converter uses only the graph and the
+    traced function's inputs and outputs, which keep their names. The same model in 1.4 s of
+    CPU instead of 2.7 s (MobileNetV2); TensorFlow's own freezing where its internals differ."""
+    import tensorflow as tf
+    from tensorflow.lite.python import lite
+    from tensorflow.python.framework import convert_to_constants
+
+    class Converter(lite.TFLiteFrozenGraphConverterV2):  # type: ignore[misc]
+        def _freeze_concrete_function(self) -> Any:
+            function = self._funcs[0]
+            try:
+                data = convert_to_constants._FunctionConverterDataInEager(
+                    func=function, lower_control_flow=False, aggressive_inlining=False)
+                graph, _ = convert_to_constants._replace_variables_by_constants(
+                    converter_data=data)
+            except (AttributeError, TypeError):
+                return super()._freeze_concrete_function()
+            inputs = [tensor for tensor in function.inputs if tensor.dtype != tf.resource]
+            return graph, inputs, function.outputs, function
+
+    return Converter
 
 
 def _keras(path: str, batch: int) -> tuple[Any, Any]:
@@ -191,4 +214,4 @@ def _sized(shape: Any, batch: int) -> list[int | None]:
 
 if __name__ == "__main__":
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    sys.exit(main(sys.argv[1:]))
+    runner.exit_now(main(sys.argv[1:]))

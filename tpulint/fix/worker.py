@@ -262,4 +262,4 @@ def _unknown(converted: bytes) -> list[str]:
 
 if __name__ == "__main__":
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    sys.exit(main(sys.argv[1:]))
+    runner.exit_now(main(sys.argv[1:]))

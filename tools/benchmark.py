@@ -13,8 +13,9 @@ them alike. Printed, each beside its references:
   quantization vector with the `tflite` package (benchmark_scripts.py);
 - a scaling series from 10 to 100,000 operators made by make_large_model.py: the same figures,
   then the cost per operator of each size: reading, checking and rendering in an already
-  started process, and of the fresh processes of tpulint, LiteRT and the tflite walk
-  (benchmark_models.py);
+  started process, and of the fresh processes of tpulint, LiteRT and the tflite walk, each as
+  total / operators and as the marginal cost from the size before, (t(n) - t(m)) / (n - m)
+  (benchmark_models.py); the linearity target is judged on the marginal costs in process;
 - the result cache on a folder of real models: `--no-cache`, then warm; and the cost of the
   cache keys beside a read of only the bytes the structure needs, in a started process
   (benchmark_cache.py);
@@ -89,10 +90,11 @@ def main(argv: list[str] | None = None) -> int:
             results["large"] = (compare(runner, "large", large, max(3, args.runs // 2)),
                                 operators(large))
         print("\nscaling series (conv blocks): fresh processes as above")
-        rows, per_op = series(runner, workdir, args.runs, SERIES[:-1] if args.quick else SERIES)
+        rows, marginal = series(runner, workdir, args.runs,
+                                SERIES[:-1] if args.quick else SERIES)
         results.update(rows)
         cache = {} if args.series_only else cache_figures(runner, CORPUS, args.runs)
-        targets(start, results, list(CORAL), per_op, cache)
+        targets(start, results, list(CORAL), marginal, cache)
     return 0
 
 

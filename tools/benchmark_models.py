@@ -15,8 +15,10 @@ LARGE = (1068, 332)  # blocks and channels: 3,204 operators, ~141 MB
 
 HEADER = (f"{'model':<14} {'ops':>7} {'MB':>7} | {'check ms':>8} {'pass':>6} {'ratio':>6} | "
           f"{'needed':>6} {'ratio':>6} | {'LiteRT':>7} {'ratio':>6} | {'tflite':>7} {'ratio':>6}")
-SERIES_HEADER = (f"{'model':<14} {'ops':>7} | {'CPU, in process':>15} {'us/op':>6} | us/op, fresh "
-                 f"process: {'check':>6} {'LiteRT':>7} {'tflite':>7}")
+FRESH = ("tpulint check", "LiteRT details", "tflite walk")
+SERIES_HEADER = (f"{'model':<14} {'ops':>7} | {'CPU, in process':>15} {'us/op':>6} "
+                 f"{'marginal':>8} | fresh processes, us/op and marginal: {'check':>6} "
+                 f"{'':>6} {'LiteRT':>7} {'':>6} {'tflite':>7} {'':>6}")
 
 Figures = dict[str, float]
 
@@ -53,9 +55,10 @@ def generated(workdir: Path, blocks: int, channels: int) -> Path:
 def series(runner: Runner, workdir: Path, runs: int, sizes: tuple[int, ...]
            ) -> tuple[dict[str, tuple[Figures, int]], list[float]]:
     """The scaling series: rows as `compare`, then the cost per operator of each size (in a
-    started process, and of the fresh processes beside LiteRT's and the tflite walk's)."""
+    started process, and of the fresh processes beside LiteRT's and the tflite walk's), and the
+    marginal cost per operator from the size before: (t(n) - t(m)) / (n - m), which a fixed
+    cost per model does not change. Returns the rows and the marginal costs (us)."""
     results: dict[str, tuple[Figures, int]] = {}
-    per_op: list[float] = []
     rows = []
     for target in sizes:
         path = generated(workdir, max(1, target // 3), SERIES_CHANNELS)
@@ -65,13 +68,26 @@ def series(runner: Runner, workdir: Path, runs: int, sizes: tuple[int, ...]
         count = operators(path)
         results[f"{target} ops"] = (figures, count)
         inside = runner.in_process(path, 9 if target <= 10_000 else 1)
-        per_op.append(inside / count * 1e6)
         rows.append((target, count, inside, figures))
-    print(f"\ncost per operator (C = {SERIES_CHANNELS}): read, check and JSON report (ms, us/op)\n"
-          + SERIES_HEADER + "\n" + "-" * len(SERIES_HEADER))
-    for (target, count, inside, figures), cost in zip(rows, per_op, strict=True):
-        fresh = [figures[name] / count * 1e6
-                 for name in ("tpulint check", "LiteRT details", "tflite walk")]
-        print(f"{f'{target:,} ops':<14} {count:>7} | {inside * 1000:>15.1f} {cost:>6.1f} | "
-              f"{'':>22}{fresh[0]:>6.0f} {fresh[1]:>7.0f} {fresh[2]:>7.0f}", flush=True)
-    return results, per_op
+    print(f"\ncost per operator (C = {SERIES_CHANNELS}): read, check and JSON report; total / "
+          "operators, and marginal: the\nslope from the size before, (t(n) - t(m)) / (n - m), "
+          "in us per operator\n" + SERIES_HEADER + "\n" + "-" * len(SERIES_HEADER))
+    marginal: list[float] = []
+    before: tuple[int, float, Figures] | None = None
+    for target, count, inside, figures in rows:
+        fresh = [figures[name] / count * 1e6 for name in FRESH]
+        slopes = ["", "", "", ""]
+        if before is not None:
+            added = count - before[0]
+            inside_slope = (inside - before[1]) / added * 1e6
+            marginal.append(inside_slope)
+            slopes = [f"{inside_slope:.1f}",
+                      *(f"{(figures[name] - before[2][name]) / added * 1e6:.0f}"
+                        for name in FRESH)]
+        in_process = f"{inside * 1000:>15.1f} {inside / count * 1e6:>6.1f} {slopes[0]:>8}"
+        processes = (f"{fresh[0]:>6.0f} {slopes[1]:>6} {fresh[1]:>7.0f} {slopes[2]:>6} "
+                     f"{fresh[2]:>7.0f} {slopes[3]:>6}")
+        print(f"{f'{target:,} ops':<14} {count:>7} | {in_process} | {'':>37}{processes}",
+              flush=True)
+        before = (count, inside, figures)
+    return results, marginal

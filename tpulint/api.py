@@ -207,6 +207,10 @@ class OperatorContext(SubgraphContext):
         # A context per operator and rule: share the subgraph's facts instead of looking them
         # up again (large models have thousands of operators).
         self.__dict__.update(parent.__dict__)
+        self.move_to(op)
+
+    def move_to(self, op: Operator) -> None:
+        """Make this the context of `op` (the engine reuses a context no rule kept)."""
         self.op = op
         self.placement: OperatorPlacement = self.prediction.operators[op.index]
 
@@ -217,17 +221,21 @@ class OperatorContext(SubgraphContext):
 
     def violated(self, *names: str) -> list[Violation]:
         """The violations of the named constraints (see `tpulint rule TPU203`)."""
-        return [v for v in self.placement.violations if v.constraint.name in names]
+        violations = self.placement.violations
+        return [v for v in violations if v.constraint.name in names] if violations else []
 
     def reported(self) -> list[Violation]:
         """The violations of the constraints this rule reports (their `reported_by`)."""
-        return [v for v in self.placement.violations
-                if v.constraint.reported_by == self.rule.code]
+        violations = self.placement.violations
+        return [v for v in violations if v.constraint.reported_by == self.rule.code] \
+            if violations else []
 
     def to_report(self) -> list[Violation]:
         """`reported()`, except in a compiled model or where the operator's data type is the
         problem to fix first (TPU1xx: float16 weights dequantized at run time, say)."""
-        return [] if self.model.compiled or self.violated("data-type") else self.reported()
+        if not self.placement.violations or self.model.compiled or self.violated("data-type"):
+            return []  # most operators break no constraint: asked by four rules for each
+        return self.reported()
 
     def cpu_findings(self, advice: str, *, confidence: str = "high",
                      name_constraint: bool = False) -> Iterator[Finding]:
@@ -250,6 +258,10 @@ class OperatorContext(SubgraphContext):
 class TensorContext(SubgraphContext):
     def __init__(self, parent: SubgraphContext, tensor: Tensor) -> None:
         self.__dict__.update(parent.__dict__)  # shared subgraph facts, as for operators
+        self.move_to(tensor)
+
+    def move_to(self, tensor: Tensor) -> None:
+        """Make this the context of `tensor` (as `OperatorContext.move_to`)."""
         self.tensor = tensor
 
     @property

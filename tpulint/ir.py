@@ -124,7 +124,8 @@ class Tensor(Record):
     @property
     def dynamic_size(self) -> bool:
         """A dimension other than the batch is known only at run time."""
-        return any(axis > 0 for axis in self.dynamic_dims)
+        signature = self.shape_signature  # asked for every tensor: no tuple of axes made
+        return signature is not None and any(size < 0 for size in signature[1:])
 
     @property
     def elements(self) -> int:

@@ -119,12 +119,12 @@ def _first_init(name: str, fields: tuple[str, ...], defaults: dict[str, Any], po
         made += 1
         values = _bound(fields, defaults, args, kwargs) if made <= COMPILE_AFTER else None
         if values is None:
-            init = _init(name, fields, defaults, post_init)
+            init = _init(type(self), name, fields, defaults, post_init)
             type(self).__init__ = init  # type: ignore[method-assign]
             init(self, *args, **kwargs)
             return
-        for field, value in zip(fields, values, strict=True):
-            object.__setattr__(self, field, value)
+        for each, value in zip(fields, values, strict=True):
+            object.__setattr__(self, each, value)
         if post_init:
             self.__post_init__()  # type: ignore[attr-defined]
 
@@ -138,25 +138,28 @@ def _bound(fields: tuple[str, ...], defaults: dict[str, Any], args: tuple[Any, .
         return None
     values = list(args)
     named = 0
-    for field in fields[len(args):]:
-        if field in kwargs:
-            values.append(kwargs[field])
+    for each in fields[len(args):]:
+        if each in kwargs:
+            values.append(kwargs[each])
             named += 1
             continue
-        default = defaults.get(field, _MISSING)
+        default = defaults.get(each, _MISSING)
         if default is _MISSING:
             return None
         values.append(default.make() if isinstance(default, _Factory) else default)
     return values if named == len(kwargs) else None  # else an unknown or repeated name
 
 
-def _init(name: str, fields: tuple[str, ...], defaults: dict[str, Any], post_init: bool
-          ) -> Any:
+def _init(cls: type, name: str, fields: tuple[str, ...], defaults: dict[str, Any],
+          post_init: bool) -> Any:
     """`__init__(self, a, b, c=<default>)` setting each field, compiled from its source (as
-    fast as a dataclass's; one compilation per class, not one per method)."""
-    scope: dict[str, Any] = {"_set": object.__setattr__, "_MISSING": _MISSING}
+    fast as a dataclass's; one compilation per class, not one per method). Each field is set
+    through its slot's own setter, which skips the refusing `__setattr__` (a third of the
+    cost of `object.__setattr__`: the IR makes one record per tensor and operator)."""
+    scope: dict[str, Any] = {"_MISSING": _MISSING}
     parameters, lines = [], []
     for f in fields:
+        scope[f"_set_{f}"] = getattr(cls, f).__set__
         default = defaults.get(f, _MISSING)
         value = f
         if isinstance(default, _Factory):
@@ -168,7 +171,7 @@ def _init(name: str, fields: tuple[str, ...], defaults: dict[str, Any], post_ini
             parameters.append(f"{f}=_default_{f}")
         else:
             parameters.append(f)
-        lines.append(f"    _set(self, {f!r}, {value})")
+        lines.append(f"    _set_{f}(self, {value})")
     if post_init:
         lines.append("    self.__post_init__()")
     source = f"def __init__(self, {', '.join(parameters)}) -> None:\n" + "\n".join(lines)

@@ -11,11 +11,11 @@ exempt from a generic check where its entry in `tpulint.analysis.operators` says
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 
 from tpulint.analysis import limits, status
 from tpulint.ir import INTEGER_8BIT, Model, Operator, Subgraph, Tensor
-from tpulint.record import Record
+from tpulint.record import Record, field
 
 TYPE_CHECKING = False  # as typing's: `check` does not import typing
 if TYPE_CHECKING:
@@ -25,13 +25,17 @@ if TYPE_CHECKING:
 PARAMETER_TYPES = frozenset({"int32", "int64"})
 
 
-class OperatorView(Record):
+class OperatorView(Record, frozen=False):
     """One operator with the tensors around it, as the constraints see it."""
 
     model: Model
     subgraph: Subgraph
     op: Operator
     spec: OperatorFacts | None = None
+    # what constraints measured, by constraint name: the placement checks each size limit,
+    # then asks again whether its bracket holds the size
+    measured: dict[str, tuple[int, Tensor] | None] = field(default_factory=dict)
+    data: tuple[Tensor, ...] | None = None  # `data_tensors()` of constraints exempting none
 
     def input(self, position: int) -> Tensor | None:
         if position >= len(self.op.inputs):
@@ -42,19 +46,21 @@ class OperatorView(Record):
     def outputs(self) -> list[Tensor]:
         return self.subgraph.op_outputs(self.op)
 
-    def data_tensors(self, constraint: str = "") -> Iterator[Tensor]:
+    def data_tensors(self, constraint: str = "") -> tuple[Tensor, ...]:
         """Inputs that are not parameters (weights, shapes, axes), then outputs, without the
         inputs the operator's entry exempts from `constraint`."""
         spec = self.spec
-        skipped = spec.parameters if spec else ()
-        if spec and constraint in spec.exempt:
-            skipped = (*skipped, *spec.exempt[constraint])
+        exempt = spec.exempt.get(constraint, ()) if spec else ()
+        if not exempt and self.data is not None:
+            return self.data  # what most constraints of most operators judge: made once
+        skipped = (*spec.parameters, *exempt) if spec else ()
         tensors = self.subgraph.tensors
         count = len(tensors)
-        for position, index in enumerate(self.op.inputs):
-            if 0 <= index < count and position not in skipped:
-                yield tensors[index]
-        yield from self.outputs
+        found = (*(tensors[index] for position, index in enumerate(self.op.inputs)
+                   if 0 <= index < count and position not in skipped), *self.outputs)
+        if not exempt:
+            self.data = found
+        return found
 
     def option(self, name: str, default: object = None) -> object:
         return self.op.options.get(name, default)
@@ -106,9 +112,10 @@ def _plane(tensor: Tensor) -> int:
 
 
 def _check_rank(view: OperatorView) -> str | None:
+    mapped = limits.MAPPED_DIMENSIONS.value
     for tensor in view.data_tensors("tensor-rank"):
-        outer = tensor.shape[: -limits.MAPPED_DIMENSIONS.value]
-        if any(dim > 1 for dim in outer):
+        shape = tensor.shape
+        if len(shape) > mapped and max(shape[:-mapped]) > 1:
             return (f"{describe_tensor(tensor)} has a dimension larger than 1 outside the 3 "
                     "innermost")
     return None
@@ -131,8 +138,12 @@ def size_limit(name: str, text: str, limit: limits.Limit,
     """A constraint that the largest `measure` of `tensors` stays within an observed limit."""
 
     def largest(view: OperatorView) -> tuple[int, Tensor] | None:
+        known = view.measured
+        if name in known:
+            return known[name]
         sized = [(measure(t), t) for t in tensors(view) if t is not None]
-        return max(sized, key=lambda pair: pair[0], default=None)
+        found = known[name] = max(sized, key=lambda pair: pair[0], default=None)
+        return found
 
     def check(view: OperatorView) -> str | None:
         found = largest(view)

@@ -90,9 +90,8 @@ def _custom_tensors(subgraph: Subgraph) -> tuple[int, ...]:
 def is_hybrid(subgraph: Subgraph, op: Operator) -> bool:
     """Float activations with 8-bit quantized constant weights: dynamic-range quantization."""
     tensors = subgraph.op_inputs(op)
-    float_activation = any(not t.constant and t.dtype == "float32" for t in tensors)
-    int_weights = any(t.constant and t.is_8bit and t.quantized for t in tensors)
-    return float_activation and int_weights
+    return (any(not t.constant and t.dtype == "float32" for t in tensors)  # float activation
+            and any(t.constant and t.is_8bit and t.quantized for t in tensors))  # int weights
 
 
 def _users(subgraph: Subgraph) -> dict[int, list[Operator]]:
@@ -127,5 +126,10 @@ def _edge_ops(subgraph: Subgraph, inputs: tuple[int, ...], outputs: tuple[int, .
 
 def _computes_in_float(subgraph: Subgraph, op: Operator) -> bool:
     """An operator with a float activation, or a DEQUANTIZE feeding float compute."""
-    tensors = subgraph.op_inputs(op) + subgraph.op_outputs(op)
-    return any(t.dtype in FLOAT_TYPES and not t.constant for t in tensors)
+    tensors = subgraph.tensors
+    count = len(tensors)
+    for index in (*op.inputs, *op.outputs):  # asked for every operator: no lists of tensors
+        if 0 <= index < count and tensors[index].dtype in FLOAT_TYPES \
+                and not tensors[index].constant:
+            return True
+    return False

@@ -14,6 +14,8 @@ QUANTIZE v3 in TF 2.7, TRANSPOSE_CONV v4 in TF 2.13, EXP v2, builtin code 151).
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from tpulint.analysis.operators import facts
 
 # Builtin codes up to HASHTABLE_SIZE (139) came with TF 2.5; 140-145 with TF 2.6.
@@ -32,6 +34,9 @@ def max_unconfirmed_version(opcode: str) -> int:
     return facts(opcode).max_parsed_version
 
 
+# asked for each operator by the placement, the fatal outcomes and TPU202; a model holds a few
+# kinds of operators
+@lru_cache(maxsize=1024)
 def parse_verdict(opcode: str, builtin_code: int, version: int) -> str:
     """'known', 'unconfirmed' (introduced in TF 2.6) or 'unknown' to compiler 16's parser."""
     if builtin_code == CUSTOM_CODE:

@@ -9,7 +9,7 @@ it), between (fed by it and feeding it again, with several Edge TPU subgraphs) a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from tpulint.analysis.cost import OperatorCost, operator_cost
 from tpulint.analysis.graph import Graph
@@ -45,27 +45,27 @@ class Workload(Record):
         return self.tpu.operators > 0
 
 
-def _work(cost: OperatorCost) -> Work:
-    return Work(cost.macs, cost.elements, 1, cost.array_macs)
+def _total(costs: Iterable[OperatorCost]) -> Work:
+    """The work of some operators, summed without a `Work` per operator."""
+    macs = elements = operators = array_macs = 0
+    for cost in costs:
+        macs += cost.macs
+        elements += cost.elements
+        operators += 1
+        array_macs += cost.array_macs
+    return Work(macs, elements, operators, array_macs)
 
 
 def measure(model: Model, subgraph: Subgraph, graph: Graph, prediction: Prediction,
             memory: MemoryEstimate) -> Workload:
     costs = [operator_cost(subgraph, op) for op in subgraph.operators]
     on_tpu = [p.placement == TPU for p in prediction.operators]
-    tpu = Work()
-    for cost, mapped in zip(costs, on_tpu, strict=True):
-        if mapped:
-            tpu += _work(cost)
-    cpu = {BEFORE: Work(), BETWEEN: Work(), AFTER: Work()}
-    for index, where in _cpu_positions(graph, subgraph, on_tpu).items():
-        cpu[where] += _work(costs[index])
-    stranded: dict[int, Work] = {}
-    for cause, ops in prediction.stranded.items():
-        total = Work()
-        for index in ops:
-            total += _work(costs[index])
-        stranded[cause] = total
+    tpu = _total(cost for cost, mapped in zip(costs, on_tpu, strict=True) if mapped)
+    positions = _cpu_positions(graph, subgraph, on_tpu)
+    cpu = {where: _total(costs[index] for index, at in positions.items() if at == where)
+           for where in (BEFORE, BETWEEN, AFTER)}
+    stranded = {cause: _total(costs[index] for index in ops)
+                for cause, ops in prediction.stranded.items()}
     streamed = memory.off_chip_bytes if tpu.operators else 0
     return Workload(tpu, streamed, _transfer_bytes(model, subgraph, graph, on_tpu), cpu,
                     stranded)

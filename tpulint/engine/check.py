@@ -6,13 +6,16 @@ applies the suppressions, and is what `fix` and `verify` call for each model the
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
+from sys import getrefcount
 
 from tpulint.analysis.facts import ModelFacts
 from tpulint.analysis.intermediate_tensors import missing as missing_tensors
 from tpulint.api import (
     RUN_ONCE_SCOPES,
+    CheckFunction,
     Finding,
     ModelContext,
     OperatorContext,
@@ -80,21 +83,39 @@ def check_model(model: Model, path: str, rules: list[Rule], settings: Settings) 
 
 
 def _run(rule: Rule, model: Model, facts: ModelFacts, options: dict[str, Any],
-         path: str) -> Iterator[Finding]:
+         path: str) -> list[Finding]:
     context = ModelContext(rule, model, facts, options, path)
+    check = rule.check
     if rule.scope == "model":
-        yield from rule.check(context)
-        return
+        return list(check(context))
+    found: list[Finding] = []
     for sg in model.subgraphs:
         scope = SubgraphContext(context, sg.index)
         if rule.scope == "subgraph":
-            yield from rule.check(scope)
+            found.extend(check(scope))
         elif rule.scope == "operator":
-            for op in sg.operators:
-                yield from rule.check(OperatorContext(scope, op))
+            _each(check, sg.operators, partial(OperatorContext, scope), found)
         else:
-            for tensor in sg.tensors:
-                yield from rule.check(TensorContext(scope, tensor))
+            _each(check, sg.tensors, partial(TensorContext, scope), found)
+    return found
+
+
+def _each(check: CheckFunction, items: Sequence[Any],
+          context_of: Callable[[Any], OperatorContext | TensorContext],
+          found: list[Finding]) -> None:
+    """`check` on the context of each operator or tensor, its findings into `found`. Making a
+    context per item and rule was a seventh of checking a large model: one is moved on to the
+    next item instead, unless the rule kept it (its reference count is more than this loop's
+    own) or gave it an attribute (a rule with contexts of its own gets fresh ones)."""
+    context: OperatorContext | TensorContext | None = None
+    own = fields = 0
+    for item in items:
+        if context is None or getrefcount(context) != own or len(context.__dict__) != fields:
+            context = context_of(item)
+            own, fields = getrefcount(context), len(context.__dict__)
+        else:
+            context.move_to(item)
+        found.extend(check(context))
 
 
 def _operator_rows(model: Model, facts: ModelFacts) -> list[OperatorRow]:

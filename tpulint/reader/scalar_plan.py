@@ -1,8 +1,10 @@
-"""Several scalar fields of a FlatBuffer table read in one `struct` call.
+"""Several fields of a FlatBuffer table read in one `struct` call.
 
 Tables of one type written by one writer share a vtable, so their fields lie at the same
 offsets from each table's start: one `Struct` with pad bytes between the fields reads them all
-for every table of that layout (`wire.Table.scalars` keeps one plan per vtable).
+for every table of that layout (`wire.Table.scalars` and `reader.direct` keep one plan per
+vtable). A scalar or enum field is read as its value; a string, vector or table field as the
+32-bit offset from the field to its target (None when absent), which `where` places.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ if TYPE_CHECKING:
 
 # bytes of each scalar format the schema uses (the wire reader sizes vectors with it too)
 SCALAR_SIZES = {fmt: struct.calcsize("<" + fmt) for fmt in "?bBhHiIqQfd"}
+OFFSET_KINDS = frozenset({"string", "vector", "table", "union", "strings", "tables"})
 
 
 class ScalarPlan(Record):
@@ -29,6 +32,8 @@ class ScalarPlan(Record):
     end: int  # bytes from the table's start to the end of its last field read
     defaults: tuple[Any, ...]
     pick: Any  # (present values + defaults) -> the values in the order asked for
+    where: tuple[int, ...] = ()  # each field's offset in the table (0: absent)
+    table_size: int = 0
 
 
 def scalar_plan(fields: dict[str, tuple[int, str, str, Any]], offsets: tuple[int, ...],
@@ -38,17 +43,19 @@ def scalar_plan(fields: dict[str, tuple[int, str, str, Any]], offsets: tuple[int
     outside the table or two overlap (a corrupt file: the field-by-field reads report it)."""
     present: list[tuple[int, str, int]] = []  # (offset in the table, format, position asked)
     defaults: list[tuple[int, Any]] = []
+    field_offsets = []
     for position, name in enumerate(names):
         slot, kind, detail, default = fields[name]
-        assert kind in ("scalar", "enum"), name
         index = slot >> 1
         offset = offsets[index] if index < len(offsets) else 0
+        field_offsets.append(offset)
+        offset_field = kind in OFFSET_KINDS
         if not offset:
-            defaults.append((position, default))
+            defaults.append((position, None if offset_field else default))
         elif offset >= table_size:
             return None
         else:
-            present.append((offset, detail[0], position))
+            present.append((offset, "I" if offset_field else detail[0], position))
     present.sort()
     layout, end = "<", 0
     for offset, fmt, _position in present:
@@ -59,4 +66,5 @@ def scalar_plan(fields: dict[str, tuple[int, str, str, Any]], offsets: tuple[int
     order = [position for *_rest, position in present] + [position for position, _ in defaults]
     where = [order.index(position) for position in range(len(names))]
     pick = itemgetter(*where) if len(where) > 1 else (lambda values: (values[where[0]],))
-    return ScalarPlan(struct.Struct(layout), end, tuple(value for _, value in defaults), pick)
+    return ScalarPlan(struct.Struct(layout), end, tuple(value for _, value in defaults), pick,
+                      tuple(field_offsets), table_size)

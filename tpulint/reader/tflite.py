@@ -18,6 +18,7 @@ from tpulint.ir import (
     Subgraph,
     Tensor,
 )
+from tpulint.reader.direct import Direct
 from tpulint.reader.errors import ModelReadError
 from tpulint.reader.files import identify, read_source
 from tpulint.reader.options import read_options
@@ -51,14 +52,17 @@ def read_model_bytes(data: ByteSource | FileBytes, path: str = "<bytes>") -> Mod
         root = wire.root("Model")
         version = root.get("version")
         description = root.get("description") or ""
+    direct = Direct(wire)
     with _step(path, "buffers"):
-        buffers = tuple(_buffer(table, index, wire.size) for index, table in
-                        enumerate(root.get("buffers")))
+        buffers = direct.buffers(root)
+        if buffers is None:  # read again table by table, which names what is wrong
+            buffers = tuple(_buffer(table, index, wire.size) for index, table in
+                            enumerate(root.get("buffers")))
     with _step(path, "operator codes"):
         codes = [_operator_code(table) for table in root.get("operator_codes")]
     subgraphs = []
     for index, table in enumerate(_subgraph_tables(root, path)):
-        subgraphs.append(_subgraph(table, index, codes, buffers, wire, path))
+        subgraphs.append(_subgraph(table, index, codes, buffers, direct, path))
     if not subgraphs:
         raise ModelReadError(path, "subgraphs", "the model has no subgraph")
     # One operator may be listed many times and read a million tensors: what the analyses walk
@@ -130,14 +134,20 @@ def _operator_code(table: Table) -> tuple[int, int, str | None]:
 
 
 def _subgraph(table: Table, index: int, codes: list[tuple[int, int, str | None]],
-              buffers: tuple[BufferSpan, ...], wire: Wire, path: str) -> Subgraph:
+              buffers: tuple[BufferSpan, ...], direct: Direct, path: str) -> Subgraph:
+    # Each step is read by layout (`reader.direct`), or where that fails table by table, which
+    # names what is wrong.
     with _step(path, f"subgraph {index} tensors"):
-        tensors = tuple(_tensor(t, i, buffers) for i, t in enumerate(table.get("tensors")))
+        tensors = direct.tensors(table, buffers)
+        if tensors is None:
+            tensors = tuple(_tensor(t, i, buffers) for i, t in enumerate(table.get("tensors")))
         inputs, outputs = table.get("inputs"), table.get("outputs")
         _check_indices(inputs + outputs, len(tensors), "the subgraph's inputs and outputs")
     with _step(path, f"subgraph {index} operators"):
-        operators = tuple(_operator(t, i, codes, len(tensors), wire)
-                          for i, t in enumerate(table.get("operators")))
+        operators = direct.operators(table, codes, len(tensors))
+        if operators is None:
+            operators = tuple(_operator(t, i, codes, len(tensors), direct.wire)
+                              for i, t in enumerate(table.get("operators")))
     with _step(path, f"subgraph {index} graph"):
         check_order(operators, len(tensors))
     with _step(path, f"subgraph {index} name"):

@@ -14,6 +14,7 @@ costs more than the rest of `tpulint check` together.)
 from __future__ import annotations
 
 import struct
+from operator import add
 
 from tpulint._schema.tflite import TABLES
 from tpulint.ir import ByteSource, PackedNumbers
@@ -47,7 +48,7 @@ def _vtable_entries(fields: dict[str, tuple[int, str, str, Any]]) -> int:
 
 
 # Per TensorFlow Lite table: entries beyond these are fields of a newer schema, never read.
-_TFLITE_ENTRIES = {name: _vtable_entries(fields) for name, fields in TFLITE.items()}
+KNOWN_ENTRIES = {name: _vtable_entries(fields) for name, fields in TFLITE.items()}
 
 
 class Holes(Protocol):
@@ -113,6 +114,32 @@ class Wire:
     def root(self, table: str, schema: Schema = TFLITE) -> Table:
         return Table(self, self.u32(0), table, schema)
 
+    def vtable(self, vtable: int, known: int, table: str, pos: int) -> tuple[int, ...]:
+        """The first `known` entries of the vtable at `vtable` (of the `table` at `pos`)."""
+        offsets = self.vtables.get((vtable, known))
+        if offsets is None:
+            offsets = self.vtables[vtable, known] = _decode_vtable(self, vtable, known, table, pos)
+        return offsets
+
+    def text(self, start: int, length: int) -> str:
+        """The string of `length` bytes at `start`, decoded once however many tables name it.
+        Names are evidence in messages and reports, repeated per finding: a name of megabytes
+        would be too, so the middle of a long one is left out (decoding only its ends)."""
+        known: str | None = self.decoded.get((start, ""))
+        if known is None:
+            data = self.data
+            if length <= 4 * MAX_STRING:
+                known = shorten(bytes(data[start : start + length]).decode("utf-8", "replace"),
+                                MAX_STRING)
+            else:
+                keep = MAX_STRING // 2
+                head = bytes(data[start : start + 4 * keep]).decode("utf-8", "replace")[:keep]
+                tail = bytes(data[start + length - 4 * keep : start + length]).decode(
+                    "utf-8", "replace")
+                known = f"{head}…[{length:,} bytes in all]…{tail[-keep:]}"
+            self.decoded[start, ""] = known
+        return known
+
 
 def _decode_vtable(wire: Wire, vtable: int, known: int, table: str, pos: int) -> tuple[int, ...]:
     """The vtable's 16-bit entries: its size, the table's size, then one offset per field, so
@@ -152,12 +179,8 @@ class Table:
             wire.check(pos, 4, "offset")
         vtable = pos - _I32.unpack_from(wire.data, pos)[0]  # type: ignore[arg-type]
         self.vtable = vtable
-        known = _TFLITE_ENTRIES[table] if schema is TFLITE else _vtable_entries(self.fields)
-        offsets = wire.vtables.get((vtable, known))
-        if offsets is None:
-            offsets = _decode_vtable(wire, vtable, known, table, pos)
-            wire.vtables[vtable, known] = offsets
-        self.offsets = offsets
+        known = KNOWN_ENTRIES[table] if schema is TFLITE else _vtable_entries(self.fields)
+        self.offsets = offsets = wire.vtable(vtable, known, table, pos)
         self.size = size = offsets[1]
         if pos + size > wire.size or size < 0:
             wire.check(pos, size, table)
@@ -271,6 +294,15 @@ class Table:
         size = SCALAR_SIZES[detail] if kind == "vector" else 4
         return self._vector(pos, size)[1] if pos else 0
 
+    def positions(self, name: str) -> tuple[int, ...]:
+        """Where each table of a vector of tables starts (the targets `get` reads)."""
+        pos = self._field_pos(self.fields[name][0])
+        if not pos:
+            return ()
+        start, count = self._vector(pos, 4)
+        offsets: tuple[int, ...] = struct.unpack_from(f"<{count}I", self.wire.data, start)  # type: ignore[arg-type]
+        return tuple(map(add, range(start, start + 4 * count, 4), offsets))
+
     def element(self, name: str, index: int) -> Table:
         """Element `index` of a vector of tables, read alone (`length` gives how many)."""
         pos = self._field_pos(self.fields[name][0])
@@ -298,21 +330,5 @@ class Table:
         return Table(self.wire, self._target(pos), table, self.schema) if pos else None
 
     def _string(self, pos: int) -> str:
-        start, length = self._vector(pos, 1)
-        known: str | None = self.wire.decoded.get((start, ""))
-        if known is None:
-            known = self._text(start, length)
-            self.wire.decoded[start, ""] = known
-        return known
+        return self.wire.text(*self._vector(pos, 1))
 
-    def _text(self, start: int, length: int) -> str:
-        # Names are evidence in messages and reports, repeated per finding: a name of megabytes
-        # would be too, so the middle of a long one is left out (decoding only its ends).
-        data = self.wire.data
-        if length <= 4 * MAX_STRING:
-            return shorten(bytes(data[start : start + length]).decode("utf-8", "replace"),
-                           MAX_STRING)
-        keep = MAX_STRING // 2
-        head = bytes(data[start : start + 4 * keep]).decode("utf-8", "replace")[:keep]
-        tail = bytes(data[start + length - 4 * keep : start + length]).decode("utf-8", "replace")
-        return f"{head}…[{length:,} bytes in all]…{tail[-keep:]}"

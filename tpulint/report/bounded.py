@@ -95,9 +95,11 @@ def json_value(value: Any, items: int | None = None) -> Any:
     """`value` (JSON data) with every string made `text` and, with `items`, every list cut to
     that many entries and a last string saying how many more there were."""
     if isinstance(value, str):
-        return text(value)
+        # most strings are short and ASCII, which `text` keeps as they are
+        return value if value.isascii() and len(value) <= MAX_TEXT else text(value)
     if isinstance(value, dict):
-        return {text(str(key)): json_value(item, items) for key, item in value.items()}
+        return {key if isinstance(key, str) and key.isascii() and len(key) <= MAX_TEXT
+                else text(str(key)): json_value(item, items) for key, item in value.items()}
     if isinstance(value, list | tuple):
         kept = [json_value(item, items) for item in value[:items]]
         if items is not None and len(value) > items:

@@ -62,11 +62,22 @@ def document(run: RunResult) -> dict[str, Any]:
     return {
         "version": SCHEMA_VERSION,
         "tool": {"name": "tpulint", "version": __version__},
-        "models": [bounded.json_value(model_entry(m, run)) for m in run.models if not m.error],
+        "models": [_bounded_entry(m, run) for m in run.models if not m.error],
         "errors": bounded.json_value([{"path": m.path, "message": m.error} for m in run.errors]),
         "config_findings": bounded.json_value([finding_entry(f, run, f.location.path)
                                                for f in run.config_findings]),
     }
+
+
+def _bounded_entry(model: ModelResult, run: RunResult) -> dict[str, Any]:
+    """`model_entry` made `bounded.json_value`, but for its operator rows, which hold only
+    tpulint's own values and texts already cut by `bounded.text` (a row per operator: walking
+    them again was a third of the report of a large model)."""
+    entry = model_entry(model, run)
+    rows, entry["operators"] = entry["operators"], []
+    kept: dict[str, Any] = bounded.json_value(entry)
+    kept["operators"] = rows
+    return kept
 
 
 def model_entry(model: ModelResult, run: RunResult) -> dict[str, Any]:

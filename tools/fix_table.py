@@ -110,9 +110,8 @@ def measure(row: tuple[str, str, str | None, list[str]], folders: dict[str, Path
     mapped = MAPPED.search(done.stdout)
     before_after = f"{mapped[1]} → {mapped[2]}" if mapped else "?"
     drift = "; ".join(f"{m[1]} {m[2]} dB{m[3]}" for m in DRIFT.finditer(done.stdout)) or "-"
-    last = (done.stderr.strip().splitlines() or done.stdout.strip().splitlines() or [""])[-1]
-    if done.returncode == 0:
-        last = (done.stdout.strip().splitlines() or [""])[-1]
+    wrote = [line for line in done.stdout.splitlines() if line.startswith("wrote ")]
+    last = (wrote or done.stderr.strip().splitlines() or [""])[-1]
     return (f"| {name} | {before_after} | {wall:.1f} s ({cpu:.1f} s) | {drift} | "
             f"exit {done.returncode}: {last[:160]} | load {load:.1f} |")
 

@@ -41,15 +41,10 @@ from pathlib import Path
 
 from benchmark_cache import cache_figures
 from benchmark_models import HEADER, LARGE, SERIES, compare, generated, series
-from benchmark_runner import Runner
+from benchmark_runner import CORPUS, Runner
 from benchmark_scripts import operators
 from benchmark_targets import targets
 
-ROOT = Path(__file__).resolve().parents[1]
-# ../shared beside the checkout, or beside the directory holding worktrees of it
-CORPUS = next((base / "shared" / "corpus" / "models" for base in ROOT.parents[:2]
-               if (base / "shared" / "corpus" / "models").is_dir()),
-              ROOT.parent / "shared" / "corpus" / "models")
 CORAL = {"MobileNetV2": "et-mobilenet_v2_1.0_224_quant.tflite",
          "YOLOv8n": "maxwellhogan-yolov8n_full_integer_quant.tflite"}
 

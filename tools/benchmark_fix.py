@@ -77,7 +77,7 @@ def fix_once(model: Path, source: Path, data: Path,
     return wall, outcome.phases, outcome.cpu_phases, f"{mapped}; {verdict} ({drift})"
 
 
-def _cpu_seconds() -> float:
+def cpu_seconds() -> float:
     """CPU time of this process and its finished children (the worker): unlike wall time it
     hardly depends on what else the machine runs."""
     own, children = (resource.getrusage(who) for who in (resource.RUSAGE_SELF,
@@ -104,10 +104,10 @@ def main(argv: list[str] | None = None) -> int:
     paths: dict[str, list[float]] = {}
     for label in [name for _ in range(args.repeat) for name in (args.only or SOURCES)]:
         source = folder / SOURCES[label]
-        load, cpu = os.getloadavg()[0], _cpu_seconds()
+        load, cpu = os.getloadavg()[0], cpu_seconds()
         wall, phases, cpu_phases, verdict = fix_once(model, source, folder / "samples.npy",
                                          folder / "fixed.tflite")
-        cpu = _cpu_seconds() - cpu
+        cpu = cpu_seconds() - cpu
         walls.setdefault(label, []).append(wall)
         worker = sum(seconds for name, seconds in phases.items()
                      if not name.startswith(OWN_PROCESS))

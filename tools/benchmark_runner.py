@@ -15,6 +15,12 @@ from pathlib import Path
 
 from benchmark_scripts import IN_PROCESS
 
+ROOT = Path(__file__).resolve().parents[1]
+# ../shared beside the checkout, or beside the directory holding worktrees of it
+CORPUS = next((base / "shared" / "corpus" / "models" for base in ROOT.parents[:2]
+               if (base / "shared" / "corpus" / "models").is_dir()),
+              ROOT.parent / "shared" / "corpus" / "models")
+
 
 def child_env(cache_dir: Path | None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import resource
 import shutil
 import subprocess
 import sys
@@ -25,10 +24,9 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-CORPUS = next((base / "shared" / "corpus" / "models" for base in ROOT.parents[:2]
-               if (base / "shared" / "corpus" / "models").is_dir()),
-              ROOT.parent / "shared" / "corpus" / "models")
+from benchmark_fix import MAKE, cpu_seconds
+from benchmark_runner import CORPUS, ROOT
+
 RANDOM = ["--random-calibration", "--input-range=0,1", "--max-samples", "32"]
 
 # (row name, model, source or None, data arguments); paths under "corpus:", "tests:" (made by
@@ -61,16 +59,8 @@ MAPPED = re.compile(r"operators on the Edge TPU\s+(\d+ of \d+(?: \(rejected\))?)
 DRIFT = re.compile(r"^  (\S.*?): SQNR (-?[\d.]+) dB(.*)$", re.M)
 
 
-def _cpu_seconds() -> float:
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return children.ru_utime + children.ru_stime
-
-
 def _make(folders: dict[str, Path]) -> None:
     """The models of tests/fix_models.py and tools/benchmark_fix.py, unless already there."""
-    sys.path.insert(0, str(ROOT / "tools"))
-    from benchmark_fix import MAKE
-
     if not (folders["tests"] / "data.npy").is_file():
         subprocess.run([sys.executable, str(ROOT / "tests" / "fix_models.py"),
                         str(folders["tests"])], check=True, capture_output=True)
@@ -104,9 +94,9 @@ def measure(row: tuple[str, str, str | None, list[str]], folders: dict[str, Path
         if source:
             command += ["--source", _resolve(source, folders, work)]
         command += [_resolve(item, folders, work) for item in data]
-        load, cpu, started = os.getloadavg()[0], _cpu_seconds(), time.monotonic()
+        load, cpu, started = os.getloadavg()[0], cpu_seconds(), time.monotonic()
         done = subprocess.run(command, capture_output=True, text=True, check=False)
-        wall, cpu = time.monotonic() - started, _cpu_seconds() - cpu
+        wall, cpu = time.monotonic() - started, cpu_seconds() - cpu
     mapped = MAPPED.search(done.stdout)
     before_after = f"{mapped[1]} → {mapped[2]}" if mapped else "?"
     drift = "; ".join(f"{m[1]} {m[2]} dB{m[3]}" for m in DRIFT.finditer(done.stdout)) or "-"
